@@ -1,0 +1,151 @@
+"""The root Typer app: global options, command registration, and the one place that
+maps exceptions to exit codes and messages (`OtpGroup.invoke`).
+
+Command modules are imported here but must stay light: no requests, sqlite3 or
+rich.live at their top level.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from otpcli import __version__
+from otpcli.cli.common import GlobalOptions
+from otpcli.core.errors import ExitCode, Interrupted, OtpError
+from otpcli.render import Env, env, set_env
+
+EXIT_CODE_HELP = """\
+Exit codes: 0 ok · 1 internal error · 2 bad input or unsupported · 3 configuration ·
+4 key rejected · 5 no such order · 6 not enough money · 7 nothing available ·
+8 order cannot do that now · 9 provider/network failure · 124 timed out ·
+130/143 interrupted (SIGINT/SIGTERM)."""
+
+
+class OtpGroup(TyperGroup):
+    """Runs every command inside the single error-to-exit-code mapping."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except OtpError as err:
+            env().error(err)
+            raise typer.Exit(err.status) from None
+        except KeyboardInterrupt:
+            env().error(Interrupted("interrupted", signal_exit=ExitCode.INTERRUPTED))
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+            e = env()
+            if e.debug:
+                traceback.print_exc(file=e.stderr)
+            err = OtpError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in otpcli; run again with --debug and report the traceback",
+            )
+            e.error(err)
+            raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+app = typer.Typer(
+    cls=OtpGroup,
+    name="otp",
+    help="Buy virtual numbers and get the one-time code.\n\n" + EXIT_CODE_HELP,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"otp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Profile to use.", show_default=False)
+    ] = None,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Use the built-in simulator (play money, no key).")
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Override the provider's base URL.", show_default=False),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Fewer messages on stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Log HTTP calls; show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    ctx.obj = GlobalOptions(
+        profile=profile, base_url=base_url, sandbox=sandbox, json=json_, debug=debug, quiet=quiet
+    )
+    e = set_env(Env.from_system())
+    e.json, e.quiet, e.debug = json_, quiet, debug
+    if debug:
+        from otpcli.http import Redactor
+
+        secrets = [os.environ.get("OTPCLI_API_KEY")]
+        handler = logging.StreamHandler(e.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler.addFilter(_RedactFilter(Redactor(secrets)))
+        logging.getLogger("otpcli").addHandler(handler)
+        logging.getLogger("otpcli").setLevel(logging.DEBUG)
+
+
+class _RedactFilter(logging.Filter):
+    def __init__(self, redact: Any) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def _register() -> None:
+    from otpcli.cli import activation, catalog, profile, sandbox
+
+    app.add_typer(profile.app, name="profile", help="Manage profiles (provider, key, defaults).")
+    catalog.register(app)
+    activation.register(app)
+    app.add_typer(sandbox.app, name="sandbox", help="Run and steer the built-in simulator.")
+
+
+_register()
+
+
+def _raise_on_signal(signum: int, _frame: Any) -> None:
+    code = ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.TERMINATED
+    raise Interrupted(f"interrupted by {signal.Signals(signum).name}", signal_exit=code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # SIGTERM becomes an exception so `finally` blocks and clean-up run (DESIGN §4).
+    signal.signal(signal.SIGTERM, _raise_on_signal)
+    try:
+        app(args=argv, prog_name="otp")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

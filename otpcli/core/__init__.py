@@ -1,0 +1,1 @@
+"""Provider-neutral logic: models, errors, the waiting loop, settings resolution."""

@@ -1,0 +1,151 @@
+"""The one exception hierarchy and the exit codes of DESIGN §3.
+
+Every failure a user can meet is an `OtpError` subclass carrying its exit code, a
+stable string code for `--json`, a message, an optional hint (the next step) and the
+provider's own word. `otpcli.cli.app` is the one place that turns these into output.
+Messages must never contain an API key: `otpcli.http` redacts before raising.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL = 1
+    BAD_INPUT = 2
+    CONFIG = 3
+    AUTH = 4
+    NOT_FOUND = 5
+    NO_BALANCE = 6
+    UNAVAILABLE = 7
+    ORDER_STATE = 8
+    PROVIDER = 9
+    TIMEOUT = 124
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class OtpError(Exception):
+    """Base of every error otpcli reports to the user."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.INTERNAL
+    code: ClassVar[str] = "internal"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        provider_word: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.provider_word = provider_word
+
+    @property
+    def status(self) -> int:
+        return int(self.exit_code)
+
+    def to_json(self) -> dict[str, object]:
+        doc: dict[str, object] = {
+            "error": self.code,
+            "message": self.message,
+            "exit_code": self.status,
+        }
+        if self.hint:
+            doc["hint"] = self.hint
+        if self.provider_word:
+            doc["provider_word"] = self.provider_word
+        return doc
+
+
+class BadInput(OtpError):
+    exit_code = ExitCode.BAD_INPUT
+    code = "bad_input"
+
+
+class Unsupported(BadInput):
+    """The provider does not offer what was asked; nothing was sent."""
+
+
+class ConfigError(OtpError):
+    exit_code = ExitCode.CONFIG
+    code = "config"
+
+
+class AuthError(OtpError):
+    exit_code = ExitCode.AUTH
+    code = "auth"
+
+
+class NotFound(OtpError):
+    exit_code = ExitCode.NOT_FOUND
+    code = "not_found"
+
+
+class NoBalance(OtpError):
+    exit_code = ExitCode.NO_BALANCE
+    code = "no_balance"
+
+
+class Unavailable(OtpError):
+    exit_code = ExitCode.UNAVAILABLE
+    code = "unavailable"
+
+
+class OrderStateError(OtpError):
+    exit_code = ExitCode.ORDER_STATE
+    code = "order_state"
+
+
+class ProviderError(OtpError):
+    exit_code = ExitCode.PROVIDER
+    code = "provider"
+
+
+class ProtocolError(ProviderError):
+    """A reply we do not understand; the message quotes at most 200 characters of it."""
+
+    @classmethod
+    def unexpected(cls, reply: str, *, what: str = "reply") -> ProtocolError:
+        shown = reply.strip()[:200] or "(empty)"
+        return cls(f"unexpected {what} from the provider: {shown!r}")
+
+
+class NetworkError(ProviderError):
+    """The provider could not be reached or did not answer in time.
+
+    `maybe_sent` is true when the request may have reached the server (read timeout,
+    connection reset after sending): for a purchase that means the outcome is unknown.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.maybe_sent = maybe_sent
+
+
+class PurchaseUnknown(ProviderError):
+    """A purchase may or may not have happened; it is never re-sent automatically."""
+
+
+class WaitTimeout(OtpError):
+    exit_code = ExitCode.TIMEOUT
+    code = "timeout"
+
+
+class Interrupted(OtpError):
+    """SIGINT (130) or SIGTERM (143) arrived; clean-up has been done or recorded."""
+
+    code = "interrupted"
+
+    def __init__(self, message: str, *, signal_exit: ExitCode, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.signal_exit = signal_exit
+
+    @property
+    def status(self) -> int:
+        return int(self.signal_exit)

@@ -1,0 +1,96 @@
+"""The one `Provider` protocol every driver implements, and its capabilities.
+
+Commands ask `provider.supports(Capability.X)` and never look at a provider's name.
+A method whose capability is missing raises `Unsupported` without sending anything.
+Drivers never print, exit or read configuration: they get everything they need in
+`ProviderOptions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from otpcli.core.models import (
+    ActionResult,
+    Activation,
+    Balance,
+    CatalogEntry,
+    Country,
+    StatusResult,
+)
+
+
+class Capability(StrEnum):
+    SMS = "sms"  # buy / status
+    CANCEL = "cancel"
+    FINISH = "finish"
+    ANOTHER_SMS = "another_sms"  # ask for another SMS on the same activation (free)
+    REGET = "reget"  # a new paid activation on the same number
+    CATALOG = "catalog"  # services / prices
+    COUNTRIES = "countries"
+    ORDERS = "orders"  # the provider can list our orders
+    CHEAP = "cheap"
+    RENT = "rent"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    """Everything a driver is given: no config reading inside drivers."""
+
+    api_key: str | None
+    base_url: str
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    read_retries: int = 3
+    backoff: float = 0.5
+    extra_secrets: tuple[str, ...] = field(default_factory=tuple)
+    # Only the sandbox driver uses this: where its simulator keeps state.
+    state_dir: str | None = None
+
+
+class Provider(Protocol):
+    name: str
+    title: str
+    capabilities: frozenset[Capability]
+    currency: str | None
+    poll_interval: float  # seconds, what the provider's document recommends
+
+    def supports(self, capability: Capability) -> bool: ...
+
+    def balance(self) -> Balance: ...
+
+    def buy(
+        self,
+        service: str,
+        *,
+        country: str | None = None,
+        operator: str | None = None,
+        server: str | None = None,
+        max_price: Decimal | None = None,
+    ) -> Activation: ...
+
+    def status(self, activation_id: str) -> StatusResult: ...
+
+    def cancel(self, activation_id: str) -> ActionResult: ...
+
+    def finish(self, activation_id: str) -> ActionResult: ...
+
+    def another(self, activation_id: str) -> ActionResult: ...
+
+    def reget(self, activation_id: str) -> ActionResult: ...
+
+    def services(
+        self,
+        *,
+        country: str | None = None,
+        server: str | None = None,
+        service: str | None = None,
+    ) -> list[CatalogEntry]: ...
+
+    def countries(self, *, server: str | None = None) -> list[Country]: ...
+
+    def close(self) -> None: ...

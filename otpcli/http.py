@@ -1,0 +1,196 @@
+"""The one HTTP path to every provider.
+
+`Transport` owns the requests sessions: connect/read timeouts, a User-Agent naming
+otpcli, https required except for loopback hosts, read retries with capped exponential
+backoff and jitter (urllib3's Retry) for idempotent calls only, and no retry at all for
+purchases. Every message, log line and exception it produces has the secrets masked:
+requests puts full URLs, query string included, into its own errors.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote, quote_plus, urlsplit
+
+from otpcli import __version__
+from otpcli.core.errors import ConfigError, NetworkError
+
+if TYPE_CHECKING:
+    import requests
+
+log = logging.getLogger("otpcli.http")
+
+USER_AGENT = f"otpcli/{__version__} (+https://github.com/otpcli/otpcli)"
+MASK = "***"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """Return the URL without a trailing slash, or raise ConfigError if it is unsafe."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"base URL {url!r} is not an http(s) URL",
+            hint="give the folder that holds the provider's handler scripts, "
+            "e.g. --base-url https://example.com/stubs",
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing plain http:// for {parts.hostname}: the API key would travel unencrypted",
+            hint="use an https:// base URL (plain http is allowed only for 127.0.0.1/localhost)",
+        )
+    return url.rstrip("/")
+
+
+class Redactor:
+    """Masks secrets, in raw and URL-encoded forms, in any text."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        forms: set[str] = set()
+        for s in secrets:
+            if s and len(s) >= 3:
+                forms.update({s, quote(s, safe=""), quote_plus(s)})
+        # Longest first so an encoded form is not half-replaced by a shorter one.
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, MASK)
+        return text
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    text: str
+    content_type: str
+
+
+def _decode(resp: requests.Response) -> str:
+    raw = resp.content
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.strip().lstrip("\ufeff")
+
+
+class Transport:
+    """GET requests to one provider host, with the key never leaking."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secrets: Iterable[str | None] = (),
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        read_retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.redact = Redactor(secrets)
+        self._headers = dict(headers or {})
+        self._timeout = (connect_timeout, timeout)
+        self._read_retries = read_retries
+        self._backoff = backoff
+        self._sessions: dict[bool, requests.Session] = {}
+
+    def _session(self, idempotent: bool) -> requests.Session:
+        session = self._sessions.get(idempotent)
+        if session is None:
+            import requests
+            from requests.adapters import HTTPAdapter
+            from urllib3.util.retry import Retry
+
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            session.headers.update(self._headers)
+            if idempotent:
+                retry = Retry(
+                    total=self._read_retries,
+                    connect=self._read_retries,
+                    read=self._read_retries,
+                    status=self._read_retries,
+                    backoff_factor=self._backoff,
+                    backoff_max=8.0,
+                    backoff_jitter=self._backoff / 2,
+                    status_forcelist=(500, 502, 503, 504),
+                    allowed_methods=frozenset({"GET"}),
+                    raise_on_status=False,
+                    respect_retry_after_header=False,
+                )
+            else:
+                # A purchase is never re-sent: once it may have reached the server,
+                # a retry could buy a second number.
+                retry = Retry(total=0, connect=0, read=0, status=0, redirect=0, raise_on_status=False)
+            adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._sessions[idempotent] = session
+        return session
+
+    def get(self, script: str, params: Mapping[str, str], *, idempotent: bool = True) -> Reply:
+        """GET base_url/script with params. Raises NetworkError (redacted) on transport failure."""
+        import requests
+
+        url = f"{self.base_url}/{script}"
+        log.debug("GET %s action=%s", self.redact(url), params.get("action", ""))
+        try:
+            resp = self._session(idempotent).get(
+                url, params=dict(params), timeout=self._timeout, allow_redirects=False
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            raise self._network_error("timed out connecting", exc, maybe_sent=False) from None
+        except requests.exceptions.SSLError as exc:
+            raise self._network_error("TLS handshake failed", exc, maybe_sent=False) from None
+        except requests.exceptions.ProxyError as exc:
+            raise self._network_error("proxy failed", exc, maybe_sent=False) from None
+        except requests.exceptions.ReadTimeout as exc:
+            raise self._network_error("no answer in time", exc, maybe_sent=True) from None
+        except requests.exceptions.RetryError as exc:
+            raise self._network_error("gave up after retries", exc, maybe_sent=True) from None
+        except requests.exceptions.ConnectionError as exc:
+            # A refused or unresolvable connection never carried the request; anything
+            # else (reset, aborted mid-reply) may have.
+            text = str(exc)
+            refused = any(
+                w in text
+                for w in ("Connection refused", "NewConnectionError", "Name or service not known",
+                          "nodename nor servname", "Failed to resolve", "No route to host")
+            )
+            raise self._network_error("connection failed", exc, maybe_sent=not refused) from None
+        except requests.exceptions.RequestException as exc:
+            raise self._network_error("request failed", exc, maybe_sent=True) from None
+        reply = Reply(resp.status_code, _decode(resp), resp.headers.get("Content-Type", ""))
+        log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text[:200]))
+        return reply
+
+    def _network_error(self, what: str, exc: Exception, *, maybe_sent: bool) -> NetworkError:
+        host = urlsplit(self.base_url).netloc
+        detail = self.redact(str(exc))[:300]
+        return NetworkError(
+            f"{what} to {host}: {detail}",
+            maybe_sent=maybe_sent,
+            hint="check your network or the provider's status, then try again",
+        )
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+        self._sessions.clear()

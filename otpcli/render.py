@@ -1,0 +1,137 @@
+"""Output: the result on stdout, everything else on stderr.
+
+`Env` owns the streams and their TTY flags (tests flip the flags instead of patching
+`sys`). Human text that comes from a provider is printed with Rich markup off. With
+`--json`, stdout gets exactly one JSON document (or one per line for streams of results).
+Rich is imported only when a table or the live view is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from otpcli.core.errors import OtpError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclass
+class Env:
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
+    stdin_isatty: bool = False
+    json: bool = False
+    quiet: bool = False
+    debug: bool = False
+    no_color: bool = False
+
+    @classmethod
+    def from_system(cls) -> Env:
+        def tty(stream: Any) -> bool:
+            try:
+                return bool(stream.isatty())
+            except (AttributeError, ValueError):
+                return False
+
+        return cls(
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            stdout_isatty=tty(sys.stdout),
+            stderr_isatty=tty(sys.stderr),
+            stdin_isatty=tty(sys.stdin),
+            no_color="NO_COLOR" in os.environ,
+        )
+
+    # --- plain lines -------------------------------------------------------------
+
+    def out(self, line: str) -> None:
+        """One line of result on stdout."""
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
+
+    def info(self, line: str) -> None:
+        """A progress or hint line on stderr (silenced by -q)."""
+        if not self.quiet:
+            self.stderr.write(line + "\n")
+            self.stderr.flush()
+
+    def warn(self, line: str) -> None:
+        self.stderr.write(f"warning: {line}\n")
+        self.stderr.flush()
+
+    def json_doc(self, doc: Any) -> None:
+        self.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+        self.stdout.flush()
+
+    def result(self, doc: dict[str, Any], human: str) -> None:
+        """The command's result: `doc` as JSON with --json, else the human line."""
+        if self.json:
+            self.json_doc(doc)
+        else:
+            self.out(human)
+
+    def error(self, err: OtpError) -> None:
+        if self.json:
+            self.json_doc(err.to_json())
+        word = f" [{err.provider_word}]" if err.provider_word else ""
+        self.stderr.write(f"error: {err.message}{word}\n")
+        if err.hint:
+            self.stderr.write(f"hint: {err.hint}\n")
+        self.stderr.flush()
+
+    # --- rich ----------------------------------------------------------------------
+
+    def console(self, *, stderr: bool) -> Console:
+        from rich.console import Console
+
+        stream = self.stderr if stderr else self.stdout
+        isatty = self.stderr_isatty if stderr else self.stdout_isatty
+        return Console(
+            file=stream,
+            force_terminal=isatty,
+            no_color=self.no_color or not isatty,
+            highlight=False,
+            soft_wrap=not isatty,
+        )
+
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        title: str | None = None,
+        stderr: bool = False,
+    ) -> None:
+        """A human table; listing commands print theirs on stdout (DESIGN §3)."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        isatty = self.stderr_isatty if stderr else self.stdout_isatty
+        table = Table(title=title, box=box.SIMPLE_HEAD if isatty else box.ASCII2, show_edge=False)
+        for col in columns:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*(Text("" if v is None else str(v)) for v in row))
+        self.console(stderr=stderr).print(table)
+
+
+_current = Env()
+
+
+def env() -> Env:
+    return _current
+
+
+def set_env(new: Env) -> Env:
+    global _current
+    _current = new
+    return new
