@@ -138,7 +138,9 @@ class Transport:
             else:
                 # A purchase is never re-sent: once it may have reached the server,
                 # a retry could buy a second number.
-                retry = Retry(total=0, connect=0, read=0, status=0, redirect=0, raise_on_status=False)
+                retry = Retry(
+                    total=0, connect=0, read=0, status=0, redirect=0, raise_on_status=False
+                )
             adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -171,8 +173,14 @@ class Transport:
             text = str(exc)
             refused = any(
                 w in text
-                for w in ("Connection refused", "NewConnectionError", "Name or service not known",
-                          "nodename nor servname", "Failed to resolve", "No route to host")
+                for w in (
+                    "Connection refused",
+                    "NewConnectionError",
+                    "Name or service not known",
+                    "nodename nor servname",
+                    "Failed to resolve",
+                    "No route to host",
+                )
             )
             raise self._network_error("connection failed", exc, maybe_sent=not refused) from None
         except requests.exceptions.RequestException as exc:

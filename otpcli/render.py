@@ -135,3 +135,103 @@ def set_env(new: Env) -> Env:
     global _current
     _current = new
     return new
+
+
+class WaitView:
+    """Progress while a code is awaited, always on stderr.
+
+    On a TTY: a Rich live panel (number, service, elapsed, remaining, status, polls),
+    closed before the code is printed. Without a TTY: a few plain lines, no animation.
+    """
+
+    def __init__(
+        self,
+        e: Env,
+        activation_id: str,
+        *,
+        number: str | None = None,
+        service: str | None = None,
+        timeout: float,
+    ) -> None:
+        self.e = e
+        self.id = activation_id
+        self.number = number
+        self.service = service
+        self.timeout = timeout
+        self.polls = 0
+        self.elapsed = 0.0
+        self.remaining = timeout
+        self.state = "waiting"
+        self.note = ""
+        self._live: Any = None
+        self._last_plain = ""
+
+    @property
+    def animated(self) -> bool:
+        return self.e.stderr_isatty and not self.e.quiet
+
+    def __enter__(self) -> WaitView:
+        if self.animated:
+            from rich.live import Live
+
+            self._live = Live(
+                self._render(),
+                console=self.e.console(stderr=True),
+                refresh_per_second=4,
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.__enter__()
+        else:
+            who = f" on {self.number}" if self.number else ""
+            what = f" ({self.service})" if self.service else ""
+            self.e.info(
+                f"waiting for the code of {self.id}{who}{what}, up to {self.timeout:g} s ..."
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    def update(self, event: Any) -> None:
+        """Take a `core.waiting.PollEvent`."""
+        self.polls = event.poll
+        self.elapsed = event.elapsed
+        self.remaining = event.remaining
+        if event.status is not None:
+            self.state = event.status.state.value
+            self.note = event.status.detail or ""
+        elif event.error is not None:
+            self.note = f"retrying: {event.error.message}"
+        self._refresh()
+
+    def message(self, note: str) -> None:
+        self.note = note
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+            return
+        line = f"{self.state}{': ' + self.note if self.note else ''}"
+        if line != self._last_plain and (self.note or self.polls == 1):
+            self._last_plain = line
+            self.e.info(f"  {line} (poll {self.polls}, {self.elapsed:.0f} s)")
+
+    def _render(self) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+        grid.add_row("activation", Text(self.id))
+        grid.add_row("number", Text(self.number or "-"))
+        grid.add_row("service", Text(self.service or "-"))
+        grid.add_row("time", Text(f"{self.elapsed:.0f} s elapsed, {self.remaining:.0f} s left"))
+        grid.add_row("status", Text(f"{self.state}  {self.note}".rstrip()))
+        grid.add_row("polls", Text(str(self.polls)))
+        return grid

@@ -85,9 +85,13 @@ def root(
         str | None,
         typer.Option("--base-url", help="Override the provider's base URL.", show_default=False),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Fewer messages on stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Log HTTP calls; show tracebacks.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log HTTP calls; show tracebacks.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),

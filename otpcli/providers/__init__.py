@@ -14,6 +14,10 @@ from otpcli.core.errors import ConfigError
 from otpcli.core.provider import Provider, ProviderOptions
 
 
+# The provider that `otp --sandbox` selects.
+SANDBOX = "sandbox"
+
+
 @dataclass(frozen=True)
 class ProviderInfo:
     name: str
@@ -53,7 +57,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "SMS",
         ),
         ProviderInfo(
-            "sandbox",
+            SANDBOX,
             "built-in simulator (play money)",
             "otpcli.providers.sandbox",
             None,

@@ -1,0 +1,283 @@
+"""Activation commands: buy, wait, status, cancel, finish, again.
+
+stdout carries only the result: `ID NUMBER` for buy, the code alone for wait, one line
+for the others (or one JSON document with --json). Progress, hints and the live view go
+to stderr. When a wait ends without a code (deadline or SIGINT/SIGTERM), the activation
+is cancelled for a refund unless --keep (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from otpcli.cli.common import (
+    CountryOpt,
+    IntervalOpt,
+    JsonOpt,
+    OperatorOpt,
+    ProfileOpt,
+    ServerOpt,
+    TimeoutOpt,
+    setup,
+)
+from otpcli.cli.context import provider_for
+from otpcli.core.errors import (
+    BadInput,
+    ExitCode,
+    Interrupted,
+    OtpError,
+    WaitTimeout,
+)
+from otpcli.render import Env, WaitView
+
+if TYPE_CHECKING:
+    from otpcli.core.models import Activation, StatusResult
+    from otpcli.core.provider import Provider
+
+IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
+KeepOpt = Annotated[
+    bool,
+    typer.Option("--keep", help="Do not cancel the number when the wait ends without a code."),
+]
+
+
+def _max_price(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        price = Decimal(value)
+    except InvalidOperation:
+        raise BadInput(f"--max-price {value!r} is not a number") from None
+    if price <= 0:
+        raise BadInput("--max-price must be greater than 0")
+    return price
+
+
+def _wait(
+    e: Env,
+    provider: Provider,
+    activation_id: str,
+    *,
+    timeout: float | None,
+    interval: float | None,
+    keep: bool,
+    number: str | None = None,
+    service: str | None = None,
+) -> StatusResult:
+    """Wait for the code; on timeout or signal, cancel for a refund unless `keep`."""
+    from otpcli.core.waiting import (
+        DEFAULT_TIMEOUT,
+        effective_interval,
+        settle_unused,
+        wait_for_code,
+    )
+
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    view = WaitView(e, activation_id, number=number, service=service, timeout=limit)
+    try:
+        with view:
+            return wait_for_code(
+                provider,
+                activation_id,
+                timeout=limit,
+                interval=effective_interval(interval, provider),
+                on_poll=view.update,
+            )
+    except WaitTimeout as exc:
+        if keep:
+            exc.hint = f"the number is kept (--keep); wait again: `otp wait {activation_id}`"
+            raise
+        e.info(f"no code in time; cancelling {activation_id} for a refund ...")
+        try:
+            result = settle_unused(
+                provider,
+                activation_id,
+                wait_out_window=True,
+                on_retry=lambda left: e.info(
+                    f"  the provider refuses an early cancel; retrying for up to {left:.0f} s"
+                ),
+            )
+        except OtpError as cerr:
+            exc.hint = (
+                f"could not cancel ({cerr.message}); cancel it yourself: "
+                f"`otp cancel {activation_id}`"
+            )
+            raise exc from None
+        exc.message += f"; {result.message}"
+        exc.hint = "buy a new number: `otp buy SERVICE`"
+        raise
+    except (KeyboardInterrupt, Interrupted) as intr:
+        code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+        raise _clean_up_after_signal(e, provider, activation_id, code, keep=keep) from None
+
+
+def _clean_up_after_signal(
+    e: Env, provider: Provider, activation_id: str, code: ExitCode, *, keep: bool
+) -> Interrupted:
+    from otpcli.core.waiting import settle_unused
+
+    if keep:
+        return Interrupted(
+            f"interrupted; activation {activation_id} is kept (--keep)",
+            signal_exit=code,
+            hint=f"resume with `otp wait {activation_id}`",
+        )
+    e.info(f"interrupted; cancelling {activation_id} for a refund (Ctrl-C again to skip) ...")
+    try:
+        result = settle_unused(provider, activation_id, wait_out_window=False)
+    except (KeyboardInterrupt, Interrupted):
+        return Interrupted(
+            f"interrupted twice; activation {activation_id} was left as it is",
+            signal_exit=code,
+            hint=f"cancel it for a refund: `otp cancel {activation_id}`",
+        )
+    except OtpError as cerr:
+        return Interrupted(
+            f"interrupted; could not cancel {activation_id} now ({cerr.message})",
+            signal_exit=code,
+            hint=f"cancel it later for a refund: `otp cancel {activation_id}`",
+        )
+    return Interrupted(f"interrupted; {result.message}", signal_exit=code)
+
+
+def _code_doc(status: StatusResult) -> dict[str, Any]:
+    return {"id": status.id, "code": status.code, "text": status.text}
+
+
+def buy_cmd(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service code, e.g. tg or wa.")],
+    country: CountryOpt = None,
+    operator: OperatorOpt = None,
+    server: ServerOpt = None,
+    max_price: Annotated[
+        str | None, typer.Option("--max-price", help="Refuse to pay more than this.")
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Then wait for the code and print it.")
+    ] = False,
+    timeout: TimeoutOpt = None,
+    interval: IntervalOpt = None,
+    keep: KeepOpt = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Buy one activation; prints `ID NUMBER` (with --wait: the code).
+
+    Example: read -r ID NUMBER < <(otp buy wa -c 22)
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    limit = _max_price(max_price)
+    with provider_for(ctx) as (provider, settings):
+        act: Activation = provider.buy(
+            service,
+            country=country or settings.country.value,
+            operator=operator or settings.operator.value,
+            server=server or settings.server.value,
+            max_price=limit,
+        )
+        cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
+        e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
+        if not wait:
+            e.info(f"next: otp wait {act.id}")
+            e.result(act.to_json(), f"{act.id} {act.number}")
+            return
+        status = _wait(
+            e,
+            provider,
+            act.id,
+            timeout=timeout,
+            interval=interval,
+            keep=keep,
+            number=act.number,
+            service=act.service,
+        )
+    e.result({**act.to_json(), **_code_doc(status)}, status.code or "")
+
+
+def wait_cmd(
+    ctx: typer.Context,
+    activation_id: IdArg,
+    timeout: TimeoutOpt = None,
+    interval: IntervalOpt = None,
+    keep: KeepOpt = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Wait for the code and print it alone on stdout.
+
+    Example: CODE=$(otp wait "$ID")
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        status = _wait(e, provider, activation_id, timeout=timeout, interval=interval, keep=keep)
+    e.result(_code_doc(status), status.code or "")
+
+
+def status_cmd(
+    ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """One look at an activation: `STATE [CODE]`."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        st = provider.status(activation_id)
+    human = " ".join(x for x in (st.state.value, st.code or "") if x)
+    e.result(st.to_json(), human)
+
+
+def cancel_cmd(
+    ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Cancel an activation that got no code, for a refund."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        result = provider.cancel(activation_id)
+    e.result(result.to_json(), result.message)
+
+
+def finish_cmd(
+    ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Mark an activation as used (after its code arrived)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        result = provider.finish(activation_id)
+    e.result(result.to_json(), result.message)
+
+
+def again_cmd(
+    ctx: typer.Context,
+    activation_id: IdArg,
+    reget: Annotated[
+        bool,
+        typer.Option(
+            "--reget",
+            help="Buy a new activation on the same number (costs money; where offered).",
+        ),
+    ] = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Ask for another SMS on the same number, then `otp wait ID` again."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        result = provider.reget(activation_id) if reget else provider.another(activation_id)
+    new = result.new_activation
+    if new is not None:
+        e.info(f"new activation {new.id} on {new.number}; next: otp wait {new.id}")
+        e.result(result.to_json(), f"{new.id} {new.number}")
+        return
+    e.info(f"next: otp wait {activation_id}")
+    e.result(result.to_json(), result.message)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("buy")(buy_cmd)
+    app.command("wait")(wait_cmd)
+    app.command("status")(status_cmd)
+    app.command("cancel")(cancel_cmd)
+    app.command("finish")(finish_cmd)
+    app.command("again")(again_cmd)

@@ -1,0 +1,176 @@
+"""Account and catalog commands: providers, balance, services, countries, prices.
+
+Thin adapters: resolve the provider through core, call one driver method, render.
+Listing tables go to stdout (DESIGN §3); where a provider publishes no catalog the
+driver raises `Unsupported` (exit 2) with a sentence saying so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from otpcli.cli.common import CountryOpt, JsonOpt, ProfileOpt, ServerOpt, setup
+from otpcli.cli.context import provider_for
+from otpcli.core.models import CatalogEntry
+
+SearchOpt = Annotated[
+    str | None,
+    typer.Option("--search", "-s", help="Keep rows whose code or name contains this text."),
+]
+
+
+def _matches(needle: str | None, *hay: str | None) -> bool:
+    if not needle:
+        return True
+    low = needle.lower()
+    return any(h and low in h.lower() for h in hay)
+
+
+def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """List supported providers, their default base URLs and capabilities."""
+    from otpcli import providers
+
+    e = setup(ctx, json_=json_)
+    rows = []
+    for info in providers.PROVIDERS.values():
+        caps = sorted(c.value for c in providers.driver_class(info.name).capabilities)
+        rows.append(
+            {
+                "name": info.name,
+                "title": info.title,
+                "default_base_url": info.default_base_url,
+                "needs_key": info.needs_key,
+                "capabilities": caps,
+            }
+        )
+    if e.json:
+        e.json_doc(rows)
+        return
+    e.table(
+        ["name", "provider", "default base URL", "capabilities"],
+        [
+            [
+                r["name"],
+                r["title"],
+                r["default_base_url"] or "(required)",
+                ", ".join(r["capabilities"]),
+            ]  # type: ignore[arg-type]
+            for r in rows
+        ],
+    )
+
+
+def balance_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Show the wallet balance, e.g. `150.50 INR`."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, _settings):
+        bal = provider.balance()
+    e.result(bal.to_json(), str(bal))
+
+
+def _price(entry: CatalogEntry) -> str:
+    if entry.price is None:
+        return ""
+    return f"{entry.price} {entry.currency}" if entry.currency else str(entry.price)
+
+
+def _catalog(
+    ctx: typer.Context,
+    *,
+    service: str | None,
+    country: str | None,
+    server: str | None,
+) -> list[CatalogEntry]:
+    with provider_for(ctx) as (provider, settings):
+        return provider.services(
+            country=country or settings.country.value,
+            server=server or settings.server.value,
+            service=service,
+        )
+
+
+def services_cmd(
+    ctx: typer.Context,
+    country: CountryOpt = None,
+    server: ServerOpt = None,
+    search: SearchOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List the services the provider sells (where it publishes a catalog)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    rows = [
+        r
+        for r in _catalog(ctx, service=None, country=country, server=server)
+        if _matches(search, r.service, r.name)
+    ]
+    if e.json:
+        e.json_doc([r.to_json() for r in rows])
+        return
+    seen: dict[str, CatalogEntry] = {}
+    for r in rows:
+        seen.setdefault(r.service, r)
+    e.table(["code", "name"], [[r.service, r.name] for r in seen.values()])
+    if not seen:
+        e.info("no services match")
+
+
+def countries_cmd(
+    ctx: typer.Context,
+    server: ServerOpt = None,
+    search: SearchOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List the countries the provider sells numbers from."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with provider_for(ctx) as (provider, settings):
+        rows = provider.countries(server=server or settings.server.value)
+    rows = [r for r in rows if _matches(search, r.id, r.name)]
+    if e.json:
+        e.json_doc([r.to_json() for r in rows])
+        return
+    e.table(["id", "name", "server"], [[r.id, r.name, r.server] for r in rows])
+    if not rows:
+        e.info("no countries match")
+
+
+def prices_cmd(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Argument(help="Service code, e.g. tg.")] = None,
+    country: CountryOpt = None,
+    server: ServerOpt = None,
+    search: SearchOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Show prices and stock, cheapest first."""
+    e = setup(ctx, json_=json_, profile=profile)
+    rows = [
+        r
+        for r in _catalog(ctx, service=service, country=country, server=server)
+        if (service is None or r.service == service) and _matches(search, r.service, r.name)
+    ]
+    rows.sort(key=lambda r: (r.price is None, r.price or 0, r.service))
+    if e.json:
+        e.json_doc([r.to_json() for r in rows])
+        return
+    e.table(
+        ["service", "name", "country", "server", "price", "stock"],
+        [
+            [r.service, r.name, r.country_name or r.country, r.server, _price(r), r.stock]
+            for r in rows
+        ],
+    )
+    if not rows:
+        e.info("no prices match")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("providers")(providers_cmd)
+    app.command("balance")(balance_cmd)
+    app.command("services")(services_cmd)
+    app.command("countries")(countries_cmd)
+    app.command("prices")(prices_cmd)

@@ -1,0 +1,118 @@
+"""The waiting loop: poll an activation until a code arrives, a terminal state, or the deadline.
+
+Contract:
+- returns the `StatusResult` that carries the code;
+- raises `OrderStateError` (exit 8) at once on cancelled/expired/finished;
+- raises `WaitTimeout` (exit 124) at the deadline;
+- transient failures (network, 5xx, garbage) are reported to `on_poll` and polling goes
+  on until the deadline (the transport has already retried with backoff); errors that
+  retrying cannot fix (bad key, no such order) are raised at once.
+Time comes from `otpcli.core.clock` so tests run in milliseconds.
+
+`settle_unused` cancels an activation that got no code, for a refund, waiting out a
+provider's early-cancel window when asked to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from otpcli.core import clock as clock_mod
+from otpcli.core.errors import (
+    OrderStateError,
+    OtpError,
+    ProviderError,
+    WaitTimeout,
+)
+from otpcli.core.models import ActionResult, State, StatusResult
+from otpcli.core.provider import Capability, Provider
+
+DEFAULT_TIMEOUT = 600.0
+MIN_INTERVAL = 1.0
+# The early-cancel window of the providers that have one is 2 minutes from purchase.
+EARLY_CANCEL_WINDOW = 120.0
+EARLY_CANCEL_RETRY = 10.0
+
+
+@dataclass(frozen=True)
+class PollEvent:
+    poll: int
+    elapsed: float
+    remaining: float
+    status: StatusResult | None
+    error: OtpError | None = None
+
+
+def effective_interval(requested: float | None, provider: Provider) -> float:
+    return max(MIN_INTERVAL, requested if requested is not None else provider.poll_interval)
+
+
+def wait_for_code(
+    provider: Provider,
+    activation_id: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    interval: float = 5.0,
+    on_poll: Callable[[PollEvent], None] | None = None,
+) -> StatusResult:
+    clk = clock_mod.current()
+    start = clk.now()
+    deadline = start + timeout
+    poll = 0
+    while True:
+        poll += 1
+        status: StatusResult | None = None
+        error: OtpError | None = None
+        try:
+            status = provider.status(activation_id)
+        except ProviderError as exc:  # network, 5xx, garbage: try again next interval
+            error = exc
+        now = clk.now()
+        if on_poll:
+            on_poll(PollEvent(poll, now - start, max(0.0, deadline - now), status, error))
+        if status is not None:
+            if status.state is State.CODE_RECEIVED:
+                return status
+            if status.state.terminal:
+                raise OrderStateError(
+                    f"activation {activation_id} is {status.state.value}; no code will arrive",
+                    hint="buy a new number: `otp buy SERVICE`",
+                )
+        if now >= deadline:
+            last = f" (last error: {error.message})" if error else ""
+            raise WaitTimeout(
+                f"no code for activation {activation_id} after {timeout:g} s{last}",
+                hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
+            )
+        clk.sleep(min(interval, deadline - now))
+
+
+def settle_unused(
+    provider: Provider,
+    activation_id: str,
+    *,
+    wait_out_window: bool,
+    window: float = EARLY_CANCEL_WINDOW,
+    on_retry: Callable[[float], None] | None = None,
+) -> ActionResult:
+    """Cancel an activation that got no code, for a refund.
+
+    With `wait_out_window`, an early-cancel refusal is retried every few seconds for up
+    to `window` seconds (the provider's 2-minute rule); otherwise the refusal is raised.
+    """
+    if not provider.supports(Capability.CANCEL):
+        raise OrderStateError(f"{provider.title} cannot cancel activation {activation_id}")
+    clk = clock_mod.current()
+    give_up = clk.now() + window
+    while True:
+        try:
+            return provider.cancel(activation_id)
+        except OrderStateError as exc:
+            early = (exc.provider_word or "").upper() == "EARLY_CANCEL_DENIED"
+            remaining = give_up - clk.now()
+            if not (early and wait_out_window) or remaining <= 0:
+                raise
+            if on_retry:
+                on_retry(remaining)
+            clk.sleep(min(EARLY_CANCEL_RETRY, remaining))
