@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from otpcli.core.errors import ConfigError
 from otpcli.core.provider import Provider, ProviderOptions
 
-
 # The provider that `otp --sandbox` selects.
 SANDBOX = "sandbox"
 
