@@ -1,0 +1,150 @@
+"""The waiting loop and the refund clean-up, on a scripted provider and a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from otpcli.core import clock as clock_mod
+from otpcli.core.clock import FakeClock
+from otpcli.core.errors import (
+    AuthError,
+    NetworkError,
+    OrderStateError,
+    WaitTimeout,
+)
+from otpcli.core.models import ActionResult, State, StatusResult
+from otpcli.core.provider import Capability
+from otpcli.core.waiting import (
+    effective_interval,
+    settle_unused,
+    wait_for_code,
+)
+
+
+class Scripted:
+    """A provider whose status replies come from a list (the loop is under test)."""
+
+    name = "scripted"
+    title = "Scripted"
+    currency = None
+    poll_interval = 5.0
+    capabilities = frozenset({Capability.SMS, Capability.CANCEL})
+
+    def __init__(self, replies: list[object], cancels: list[object] | None = None) -> None:
+        self.replies = list(replies)
+        self.cancels = list(cancels or [])
+        self.status_calls = 0
+        self.cancel_calls = 0
+
+    def supports(self, cap: Capability) -> bool:
+        return cap in self.capabilities
+
+    def status(self, activation_id: str) -> StatusResult:
+        self.status_calls += 1
+        item = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if isinstance(item, Exception):
+            raise item
+        assert isinstance(item, StatusResult)
+        return item
+
+    def cancel(self, activation_id: str) -> ActionResult:
+        self.cancel_calls += 1
+        item = self.cancels.pop(0) if len(self.cancels) > 1 else self.cancels[0]
+        if isinstance(item, Exception):
+            raise item
+        assert isinstance(item, ActionResult)
+        return item
+
+
+def st(state: State, code: str | None = None) -> StatusResult:
+    return StatusResult(id="5000000001", state=state, code=code)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    fake = FakeClock()
+    monkeypatch.setattr(clock_mod, "CLOCK", fake)
+    yield fake
+
+
+def test_code_after_several_polls(clock: FakeClock) -> None:
+    p = Scripted([st(State.WAITING)] * 3 + [st(State.CODE_RECEIVED, "48213")])
+    events = []
+    result = wait_for_code(p, "5000000001", timeout=60, interval=5, on_poll=events.append)
+    assert result.code == "48213"
+    assert p.status_calls == 4
+    assert clock.sleeps == [5, 5, 5]
+    assert [ev.poll for ev in events] == [1, 2, 3, 4]
+
+
+def test_deadline_raises_timeout_with_next_step(clock: FakeClock) -> None:
+    p = Scripted([st(State.WAITING)])
+    with pytest.raises(WaitTimeout) as info:
+        wait_for_code(p, "77", timeout=12, interval=5)
+    assert info.value.status == 124
+    assert "otp wait 77" in (info.value.hint or "")
+    # polls at 0, 5, 10, and a last one exactly at the deadline
+    assert clock.sleeps == [5, 5, 2]
+    assert p.status_calls == 4
+
+
+@pytest.mark.parametrize("state", [State.CANCELLED, State.EXPIRED, State.FINISHED])
+def test_terminal_state_stops_at_once(clock: FakeClock, state: State) -> None:
+    p = Scripted([st(state)])
+    with pytest.raises(OrderStateError) as info:
+        wait_for_code(p, "9", timeout=600, interval=5)
+    assert info.value.status == 8
+    assert p.status_calls == 1
+    assert clock.sleeps == []
+
+
+def test_transient_errors_keep_polling(clock: FakeClock) -> None:
+    boom = NetworkError("connection failed", maybe_sent=False)
+    p = Scripted([boom, boom, st(State.CODE_RECEIVED, "1-2:3")])
+    assert wait_for_code(p, "9", timeout=60, interval=2).code == "1-2:3"
+    assert p.status_calls == 3
+
+
+def test_permanent_errors_are_raised(clock: FakeClock) -> None:
+    p = Scripted([AuthError("bad key", provider_word="BAD_KEY")])
+    with pytest.raises(AuthError):
+        wait_for_code(p, "9", timeout=60, interval=2)
+    assert p.status_calls == 1
+
+
+def test_interval_floor_and_default() -> None:
+    p = Scripted([st(State.WAITING)])
+    assert effective_interval(None, p) == 5.0
+    assert effective_interval(0.1, p) == 1.0
+    assert effective_interval(3, p) == 3
+
+
+def test_settle_waits_out_early_cancel_window(clock: FakeClock) -> None:
+    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
+    done = ActionResult(id="9", action="cancel", state=State.CANCELLED, message="cancelled 9")
+    p = Scripted([st(State.WAITING)], cancels=[early, early, early, done])
+    retries: list[float] = []
+    result = settle_unused(p, "9", wait_out_window=True, on_retry=retries.append)
+    assert result.state is State.CANCELLED
+    assert p.cancel_calls == 4
+    assert len(retries) == 3
+    assert sum(clock.sleeps) == 30
+
+
+def test_settle_gives_up_after_window(clock: FakeClock) -> None:
+    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
+    p = Scripted([st(State.WAITING)], cancels=[early])
+    with pytest.raises(OrderStateError):
+        settle_unused(p, "9", wait_out_window=True, window=25)
+    assert sum(clock.sleeps) == pytest.approx(25)
+
+
+def test_settle_without_waiting_raises_early_refusal(clock: FakeClock) -> None:
+    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
+    p = Scripted([st(State.WAITING)], cancels=[early])
+    with pytest.raises(OrderStateError):
+        settle_unused(p, "9", wait_out_window=False)
+    assert p.cancel_calls == 1
+    assert clock.sleeps == []
