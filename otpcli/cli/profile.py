@@ -1,0 +1,293 @@
+"""`otp profile add/list/use/remove/show`: manage the profiles in the config file.
+
+Contract:
+
+- `add NAME --provider P` takes the key from `--api-key-stdin` (first line of stdin),
+  `--api-key-file PATH` (first line), `OTPCLI_API_KEY`, or a hidden prompt when stdin is
+  a terminal, in that order. Never from argv: there is no `--api-key` option, because
+  argv ends up in shell history and `ps`. Without a terminal or another source, a
+  provider that needs a key is a ConfigError (exit 3) naming the fix. An unknown
+  provider is bad input (exit 2); an unsafe base URL a ConfigError (exit 3, as for
+  every other command).
+- Changes print one confirmation line on stderr; with `--json` one document on stdout.
+- `list` and `show` print tables on stdout. Keys are always masked (`config.mask`).
+- `show [NAME]` resolves settings exactly as other commands do (honouring the global
+  `-p`, `--base-url` and `--sandbox`), but lists what is missing instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from otpcli import config
+from otpcli.cli.common import JsonOpt, ProfileOpt, global_options, setup
+from otpcli.core.errors import BadInput, ConfigError
+from otpcli.render import Env
+
+app = typer.Typer(no_args_is_help=True, help="Manage profiles (provider, key, defaults).")
+
+NameArg = Annotated[str, typer.Argument(help="Profile name.", show_default=False)]
+
+
+def _store() -> config.ConfigStore:
+    return config.ConfigStore(config.config_path())
+
+
+def _done(e: Env, doc: dict[str, Any], line: str) -> None:
+    """A change's confirmation: JSON on stdout with --json, else one line on stderr."""
+    if e.json:
+        e.json_doc(doc)
+    else:
+        e.info(line)
+
+
+def _first_line(text: str, where: str) -> str:
+    key = text.splitlines()[0].strip() if text else ""
+    if not key:
+        raise BadInput(f"no API key found in {where}", hint="put the key on the first line")
+    return key
+
+
+def _read_key(
+    *, provider: str, name: str, needs_key: bool, from_stdin: bool, key_file: Path | None, e: Env
+) -> str | None:
+    if from_stdin and key_file is not None:
+        raise BadInput("give either --api-key-stdin or --api-key-file, not both")
+    if from_stdin:
+        return _first_line(sys.stdin.readline(), "stdin")
+    if key_file is not None:
+        try:
+            with open(key_file, encoding="utf-8") as fh:
+                return _first_line(fh.readline(), str(key_file))
+        except OSError as exc:
+            raise BadInput(
+                f"cannot read the key file {key_file}: {exc.strerror or exc}",
+                hint="check the path given to --api-key-file",
+            ) from None
+    if not needs_key:
+        # A key-less provider (the sandbox) never picks up OTPCLI_API_KEY, which
+        # most likely belongs to a real provider.
+        return None
+    env_key = os.environ.get(config.ENV_API_KEY, "").strip()
+    if env_key:
+        e.info(f"using the API key from {config.ENV_API_KEY}")
+        return env_key
+    if e.stdin_isatty:
+        key = typer.prompt(f"API key for {provider}", hide_input=True, err=True)
+        return _first_line(str(key), "the prompt")
+    raise ConfigError(
+        f"no API key given for {provider} and no terminal to ask on",
+        hint=f"pipe it in: `printf '%s\\n' \"$KEY\" | otp profile add {name} --provider "
+        f"{provider} --api-key-stdin`, or use --api-key-file PATH, or set "
+        f"{config.ENV_API_KEY}",
+    )
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: NameArg,
+    provider: Annotated[
+        str, typer.Option("--provider", help="Provider name (see `otp providers`).")
+    ],
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Override the provider's base URL.", show_default=False),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", "-c", help="Default country.", show_default=False)
+    ] = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Default operator.", show_default=False)
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", help="Default server / type.", show_default=False)
+    ] = None,
+    make_default: Annotated[
+        bool, typer.Option("--default", help="Make this the default profile.")
+    ] = False,
+    api_key_stdin: Annotated[
+        bool, typer.Option("--api-key-stdin", help="Read the key from the first line of stdin.")
+    ] = False,
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--api-key-file", help="Read the key from a file's first line.", show_default=False
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Add (or replace) a profile. The key is asked for, never taken from argv."""
+    from otpcli import providers
+    from otpcli.http import check_base_url
+
+    e = setup(ctx, json_=json_, profile=profile)
+    config.validate_name(name)
+    info = providers.PROVIDERS.get(provider)
+    if info is None:
+        raise BadInput(
+            f"unknown provider {provider!r}",
+            hint="choose one of: " + ", ".join(providers.PROVIDERS),
+        )
+    if base_url is not None:
+        base_url = check_base_url(base_url)
+    elif info.name == "smsactivate":
+        raise ConfigError(
+            "the smsactivate provider needs a base URL",
+            hint=f"`otp profile add {name} --provider smsactivate --base-url https://HOST/stubs`",
+        )
+    key = _read_key(
+        provider=info.name,
+        name=name,
+        needs_key=info.needs_key,
+        from_stdin=api_key_stdin,
+        key_file=api_key_file,
+        e=e,
+    )
+    store = _store()
+    is_default = store.add(
+        config.Profile(
+            name=name,
+            provider=info.name,
+            api_key=key,
+            base_url=base_url,
+            country=country or None,
+            operator=operator or None,
+            server=server or None,
+        ),
+        make_default=make_default,
+    )
+    suffix = " (default)" if is_default else f"; make it the default: `otp profile use {name}`"
+    _done(
+        e,
+        {"profile": name, "provider": info.name, "default": is_default},
+        f"saved profile {name} for {info.name} in {store.path}{suffix}",
+    )
+
+
+def _default_url(provider: str) -> str | None:
+    from otpcli import providers
+
+    info = providers.PROVIDERS.get(provider)
+    return info.default_base_url if info else None
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """List profiles (keys masked); * marks the default."""
+    e = setup(ctx, json_=json_, profile=profile)
+    store = _store()
+    config.warn_if_exposed(store.path, e.warn)
+    data = store.load()
+    names = sorted(data.profiles)
+    if e.json:
+        e.json_doc(
+            [
+                {
+                    "name": n,
+                    "provider": (p := data.profiles[n]).provider,
+                    "base_url": p.base_url,
+                    "country": p.country,
+                    "operator": p.operator,
+                    "server": p.server,
+                    "default": n == data.default,
+                    "api_key": config.mask(p.api_key) or None,
+                }
+                for n in names
+            ]
+        )
+        return
+    if not names:
+        e.info("no profiles yet; add one: `otp profile add NAME --provider otpx`")
+        return
+    rows = []
+    for n in names:
+        p = data.profiles[n]
+        url = p.base_url or _default_url(p.provider) or ""
+        rows.append(
+            (
+                "*" if n == data.default else "",
+                n,
+                p.provider,
+                url,
+                p.country or "",
+                config.mask(p.api_key) or "(none)",
+            )
+        )
+    e.table(("default", "name", "provider", "base URL", "country", "key"), rows)
+
+
+@app.command("use")
+def use(
+    ctx: typer.Context, name: NameArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Make NAME the default profile."""
+    e = setup(ctx, json_=json_, profile=profile)
+    _store().set_default(name)
+    _done(e, {"default": name}, f"default profile is now {name}")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context, name: NameArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Remove profile NAME (and its key) from the config file."""
+    e = setup(ctx, json_=json_, profile=profile)
+    default = _store().remove(name)
+    line = f"removed profile {name}"
+    if default is None:
+        line += "; no default profile now: choose one with `otp profile use NAME`"
+    _done(e, {"removed": name, "default": default}, line)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Profile to show [default: the one in effect].", show_default=False),
+    ] = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Show every setting in effect and where it comes from (key masked)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    opts = global_options(ctx)
+    kwargs: dict[str, Any] = {
+        "profile": name or opts.profile,
+        "provider": "sandbox" if opts.sandbox else None,
+        "base_url": opts.base_url,
+    }
+    settings = config.resolve_settings(**kwargs, warn=e.warn, require_key=False)
+    problems: list[str] = []
+    try:  # the same check a real command makes, so the advice is the same too
+        config.resolve_settings(**kwargs, require_key=True)
+    except ConfigError as exc:
+        problems.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+
+    fields = ("profile", "provider", "api_key", "base_url", "country", "operator", "server")
+    values: dict[str, config.Sourced] = {f: getattr(settings, f) for f in fields}
+    shown = {
+        f: (config.mask(s.value) or None) if f == "api_key" else s.value for f, s in values.items()
+    }
+    if e.json:
+        e.json_doc(
+            {
+                "settings": {f: {"value": shown[f], "source": values[f].source} for f in fields},
+                "ready": not problems,
+                "problems": problems,
+            }
+        )
+        return
+    e.table(
+        ("setting", "value", "source"),
+        [(f.replace("_", " "), shown[f] or "", values[f].source) for f in fields],
+    )
+    for problem in problems:
+        e.warn(problem)

@@ -1,0 +1,530 @@
+"""The profile store and settings resolution (DESIGN §3 precedence, §4 secrets).
+
+The config file is TOML::
+
+    default = "work"
+
+    [profiles.work]
+    provider = "otpx"          # required
+    api_key = "..."            # optional; the rest too
+    base_url = "https://..."
+    country = "22"
+    operator = "any"
+    server = "1"
+
+Contract:
+
+- `config_path()` is `OTPCLI_CONFIG`, else `<user config dir>/otpcli/config.toml`;
+  `state_dir()` is `OTPCLI_STATE_DIR`, else the user state dir (never created here).
+- `resolve_settings()` gives every setting with its source. Per field: command-line
+  option > environment (`OTPCLI_PROVIDER`, `OTPCLI_API_KEY`, `OTPCLI_BASE_URL`) >
+  profile > built-in default. The profile is `--profile` > `OTPCLI_PROFILE` > the file's
+  `default`. A profile whose provider differs from the one a flag or `OTPCLI_PROVIDER`
+  names is not used at all (a key for one provider is never sent to another); for an
+  explicitly chosen profile that is said through `warn`. The file is read only when it
+  exists, so `OTPCLI_PROVIDER` + `OTPCLI_API_KEY` work with no config file at all.
+  Empty environment variables count as unset. Every failure is a `ConfigError`
+  (exit 3) whose hint is the command that fixes it.
+- `ConfigStore` changes the file with read-modify-write under an exclusive `flock` on
+  `PATH.lock`, writing atomically (temp file, fsync, `os.replace`) with mode 0600 in a
+  folder created 0700. A broken file is reported with its path and never overwritten.
+  Keys in the file that otpcli does not know are kept as they are.
+- `mask()` shows at most a few characters of each end of a long key, never the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from otpcli.core.errors import BadInput, ConfigError
+
+PROFILE_FIELDS = ("provider", "api_key", "base_url", "country", "operator", "server")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+ENV_CONFIG = "OTPCLI_CONFIG"
+ENV_STATE_DIR = "OTPCLI_STATE_DIR"
+ENV_PROFILE = "OTPCLI_PROFILE"
+ENV_PROVIDER = "OTPCLI_PROVIDER"
+ENV_API_KEY = "OTPCLI_API_KEY"
+ENV_BASE_URL = "OTPCLI_BASE_URL"
+
+NO_PROVIDER_HINT = (
+    "add a profile: `otp profile add NAME --provider otpx`, or set OTPCLI_PROVIDER and "
+    "OTPCLI_API_KEY; try `otp --sandbox ...` for play money"
+)
+
+Warn = Callable[[str], None]
+
+
+# --- paths -------------------------------------------------------------------------
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def _get(environ: Mapping[str, str], name: str) -> str | None:
+    # `OTPCLI_PROFILE=` in a CI file means "not set", not "a profile named ''".
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    explicit = _get(_env(environ), ENV_CONFIG)
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs  # lazily: `otp --version` should not pay for it
+
+    return Path(platformdirs.user_config_dir("otpcli")) / "config.toml"
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    explicit = _get(_env(environ), ENV_STATE_DIR)
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("otpcli"))
+
+
+# --- values ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A setting and where it came from.
+
+    `source` is "flag", "env OTPCLI_X", "profile NAME", "default" (the built-in default;
+    for the `profile` setting itself: the config file's `default = ...`) or "unset".
+    """
+
+    value: str | None
+    source: str
+
+
+UNSET = Sourced(None, "unset")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    provider: str
+    api_key: str | None = None
+    base_url: str | None = None
+    country: str | None = None
+    operator: str | None = None
+    server: str | None = None
+
+    def to_toml(self) -> dict[str, str]:
+        return {k: v for k in PROFILE_FIELDS if (v := getattr(self, k)) is not None}
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: Sourced
+    provider: Sourced
+    api_key: Sourced
+    base_url: Sourced
+    country: Sourced
+    operator: Sourced
+    server: Sourced
+
+
+@dataclass
+class ConfigData:
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    default: str | None = None
+
+
+def mask(key: str | None) -> str:
+    """A key for display: `abcd…wxyz` for long keys, `****` otherwise, "" for none.
+
+    At most a third of the key is shown (4 characters per end from 24 characters on),
+    so a short key is never mostly revealed.
+    """
+    if not key:
+        return ""
+    if len(key) < 12:
+        return "****"
+    shown = min(4, len(key) // 6)
+    return f"{key[:shown]}…{key[-shown:]}"
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise BadInput(
+            f"invalid profile name {name!r}",
+            hint="use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        )
+    return name
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def exposed_mode(path: Path) -> int | None:
+    """The file's permission bits when group or others can access it, else None."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
+def warn_if_exposed(path: Path, warn: Warn | None) -> None:
+    if warn is not None and exposed_mode(path) is not None:
+        warn(f"config file {path} is readable by others; run: chmod 600 {path}")
+
+
+def _read_raw(path: Path) -> dict[str, Any] | None:
+    """The parsed TOML document, or None when the file does not exist."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror or exc}",
+            hint=f"fix its permissions (chmod 600 {path}) or point OTPCLI_CONFIG elsewhere",
+        ) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}",
+            hint=f"fix or move {path} (otpcli will not overwrite it)",
+        ) from None
+
+
+def _broken(path: Path, what: str) -> ConfigError:
+    return ConfigError(
+        f"config file {path}: {what}", hint=f"fix or move {path} (otpcli will not overwrite it)"
+    )
+
+
+def _parse(path: Path, raw: Mapping[str, Any] | None) -> ConfigData:
+    if raw is None:
+        return ConfigData()
+    default = raw.get("default")
+    if default is not None and not isinstance(default, str):
+        raise _broken(path, "`default` must be a string (a profile name)")
+    tables = raw.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise _broken(path, "`profiles` must be a table of [profiles.NAME] tables")
+    profiles: dict[str, Profile] = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise _broken(path, f"[profiles.{name}] must be a table")
+        values: dict[str, str] = {}
+        for key in PROFILE_FIELDS:
+            value = table.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise _broken(path, f"[profiles.{name}] {key} must be a string")
+            if value:
+                values[key] = value
+        if "provider" not in values:
+            raise _broken(path, f"[profiles.{name}] has no provider")
+        profiles[name] = Profile(name=name, **values)
+    return ConfigData(profiles=profiles, default=default or None)
+
+
+# --- the store ---------------------------------------------------------------------
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents with mode 0700.
+
+    Only folders created here are chmod-ed: an existing one (say /tmp) is left alone.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # another process won the race
+            continue
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+class ConfigStore:
+    """The config file, read and changed safely by many processes at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    def load(self) -> ConfigData:
+        return _parse(self.path, _read_raw(self.path))
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        """Yield the raw document under the lock; write it back when the block succeeds."""
+        import fcntl
+
+        _make_private_dirs(self.path.parent)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = _read_raw(self.path)
+            _parse(self.path, raw)  # refuse to rewrite a file we cannot understand
+            doc: dict[str, Any] = dict(raw or {})
+            doc["profiles"] = dict(doc.get("profiles") or {})
+            yield doc
+            self._write(doc)
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _write(self, doc: dict[str, Any]) -> None:
+        import tempfile
+
+        import tomli_w
+
+        if doc.get("default") is None:
+            doc.pop("default", None)
+        # `default` first so a person reading the file sees it at the top.
+        ordered = {k: doc[k] for k in ("default",) if k in doc}
+        ordered.update({k: v for k, v in doc.items() if k != "default"})
+        data = tomli_w.dumps(ordered).encode("utf-8")
+        folder = self.path.parent
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), 0o600)  # mkstemp is 0600 already; be explicit
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        # Make the rename itself durable.
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def add(self, profile: Profile, *, make_default: bool = False, replace: bool = True) -> bool:
+        """Add or replace a profile; return whether it is now the default.
+
+        The first profile becomes the default. With `replace=False` an existing profile
+        of that name is a BadInput.
+        """
+        validate_name(profile.name)
+        from otpcli import providers
+
+        if profile.provider not in providers.PROVIDERS:
+            raise BadInput(
+                f"unknown provider {profile.provider!r}",
+                hint="choose one of: " + ", ".join(providers.PROVIDERS),
+            )
+        with self._locked() as doc:
+            profiles = doc["profiles"]
+            if profile.name in profiles and not replace:
+                raise BadInput(
+                    f"profile {profile.name!r} already exists",
+                    hint=f"remove it first: `otp profile remove {profile.name}`",
+                )
+            profiles[profile.name] = profile.to_toml()
+            if make_default or not doc.get("default") or doc["default"] not in profiles:
+                doc["default"] = profile.name
+            return bool(doc["default"] == profile.name)
+
+    def remove(self, name: str) -> str | None:
+        """Remove a profile; return the default afterwards.
+
+        Removing the default leaves no default, unless exactly one profile remains.
+        """
+        validate_name(name)
+        with self._locked() as doc:
+            profiles = doc["profiles"]
+            if name not in profiles:
+                raise missing_profile(name, profiles, self.path)
+            del profiles[name]
+            if doc.get("default") == name:
+                doc["default"] = next(iter(profiles)) if len(profiles) == 1 else None
+            default: str | None = doc.get("default")
+            return default
+
+    def set_default(self, name: str) -> None:
+        validate_name(name)
+        with self._locked() as doc:
+            if name not in doc["profiles"]:
+                raise missing_profile(name, doc["profiles"], self.path)
+            doc["default"] = name
+
+
+def missing_profile(name: str, existing: Mapping[str, Any], path: Path) -> ConfigError:
+    if existing:
+        hint = f"existing profiles: {', '.join(sorted(existing))}; or add it: "
+    else:
+        hint = "there are no profiles yet; add one: "
+    hint += f"`otp profile add {name} --provider otpx`"
+    return ConfigError(f"no profile named {name!r} in {path}", hint=hint)
+
+
+# --- resolution --------------------------------------------------------------------
+
+
+def resolve_settings(
+    *,
+    profile: str | None = None,
+    provider: str | None = None,
+    base_url: str | None = None,
+    country: str | None = None,
+    operator: str | None = None,
+    server: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
+    require_key: bool = True,
+) -> Settings:
+    """Every setting with its source; raise ConfigError (exit 3) with the fix.
+
+    With `require_key=False` (for `otp profile show`) nothing that is merely missing
+    (provider, key, smsactivate's base URL) is an error; unknown providers, missing
+    named profiles, broken files and unsafe base URLs still are.
+    """
+    from otpcli import providers
+    from otpcli.http import check_base_url
+
+    env = _env(environ)
+    path = config_path(env)
+
+    chosen: Sourced | None = None
+    if profile:
+        chosen = Sourced(profile, "flag")
+    elif env_profile := _get(env, ENV_PROFILE):
+        chosen = Sourced(env_profile, f"env {ENV_PROFILE}")
+
+    forced: Sourced | None = None  # a provider named outside any profile
+    if provider:
+        forced = Sourced(provider, "flag")
+    elif env_provider := _get(env, ENV_PROVIDER):
+        forced = Sourced(env_provider, f"env {ENV_PROVIDER}")
+
+    raw = _read_raw(path)
+    if raw is not None:
+        warn_if_exposed(path, warn)
+    data = _parse(path, raw)
+
+    prof: Profile | None = None
+    profile_src = UNSET
+    if chosen is not None:
+        assert chosen.value is not None
+        prof = data.profiles.get(chosen.value)
+        if prof is None:
+            raise missing_profile(chosen.value, data.profiles, path)
+        profile_src = chosen
+        if forced is not None and forced.value != prof.provider:
+            if warn is not None:
+                warn(
+                    f"profile {prof.name} is for {prof.provider}, but {forced.value} was "
+                    f"chosen by {_describe(forced)}; not using the profile"
+                )
+            prof, profile_src = None, UNSET
+    elif data.default is not None:
+        prof = data.profiles.get(data.default)
+        if prof is None and forced is None:
+            raise ConfigError(
+                f"the default profile {data.default!r} in {path} does not exist",
+                hint=_choose_hint(data),
+            )
+        if prof is not None and forced is not None and forced.value != prof.provider:
+            # The default profile holds another provider's key: never send it.
+            prof = None
+        if prof is not None:
+            profile_src = Sourced(prof.name, "default")
+
+    from_profile = f"profile {prof.name}" if prof else ""
+
+    def pick(flag: str | None, env_name: str | None, attr: str) -> Sourced:
+        if flag:
+            return Sourced(flag, "flag")
+        if env_name and (value := _get(env, env_name)):
+            return Sourced(value, f"env {env_name}")
+        if prof is not None and (value := getattr(prof, attr)):
+            return Sourced(value, from_profile)
+        return UNSET
+
+    provider_s = forced or (Sourced(prof.provider, from_profile) if prof else UNSET)
+    info = None
+    if provider_s.value is None:
+        if require_key:
+            hint = NO_PROVIDER_HINT
+            if data.profiles:
+                hint = _choose_hint(data) + "; or " + hint
+            raise ConfigError("no provider selected", hint=hint)
+    else:
+        try:
+            info = providers.get_info(provider_s.value)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"unknown provider {provider_s.value!r} (from {_describe(provider_s)})",
+                hint=exc.hint,
+            ) from None
+
+    api_key = pick(None, ENV_API_KEY, "api_key")
+    if info is not None and info.needs_key and api_key.value is None and require_key:
+        name = prof.name if prof else info.name
+        raise ConfigError(
+            f"no API key for {info.name}",
+            hint=f"store one: `otp profile add {name} --provider {info.name}` "
+            f"(it asks for the key), or set {ENV_API_KEY}",
+        )
+
+    base = pick(base_url, ENV_BASE_URL, "base_url")
+    if base.value is None and info is not None and info.default_base_url:
+        base = Sourced(info.default_base_url, "default")
+    if base.value is not None:
+        try:
+            base = Sourced(check_base_url(base.value), base.source)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.message} (from {_describe(base)})", hint=exc.hint) from None
+    elif info is not None and info.name == "smsactivate" and require_key:
+        name = prof.name if prof else "NAME"
+        raise ConfigError(
+            "the smsactivate provider needs a base URL",
+            hint=f"`otp profile add {name} --provider smsactivate --base-url "
+            f"https://HOST/stubs`, or set {ENV_BASE_URL} or pass --base-url",
+        )
+
+    return Settings(
+        profile=profile_src,
+        provider=provider_s,
+        api_key=api_key,
+        base_url=base,
+        country=pick(country, None, "country"),
+        operator=pick(operator, None, "operator"),
+        server=pick(server, None, "server"),
+    )
+
+
+def _describe(s: Sourced) -> str:
+    return {"flag": "a command-line option", "default": "the built-in default"}.get(
+        s.source, s.source
+    )
+
+
+def _choose_hint(data: ConfigData) -> str:
+    if data.profiles:
+        first = sorted(data.profiles)[0]
+        return (
+            f"choose one: `otp profile use {first}` (profiles: {', '.join(sorted(data.profiles))})"
+        )
+    return NO_PROVIDER_HINT
