@@ -1,0 +1,47 @@
+"""The built-in simulator: a real HTTP server on loopback speaking the sms-activate protocol.
+
+It sells play money numbers (currency `PLAY`, wallet 1000.00 at the start and after
+`otp sandbox reset`) so that people, scripts and CI jobs can try every path of `otp`
+without an account. `otp --sandbox ...` starts it in-process on demand; `otp sandbox serve`
+runs it standalone for other tools at `http://127.0.0.1:PORT/stubs` (the handler is
+`/stubs/handler_api.php`).
+
+Modules (importing this package stays cheap; sqlite3 and http.server are imported only by
+the two last ones):
+- `catalog`: countries, services, prices, stock, SMS texts and the scenario table;
+- `state`:   `SandboxState`, the wallet/orders/SMS in `<state_dir>/sandbox.sqlite3` and the
+             rules (early-cancel window, expiry, refunds, another SMS);
+- `server`:  `start_background()` / `serve()`, the HTTP front end and the reply formats.
+
+Special service codes (buy them in any country to meet a situation; `SCENARIOS` holds
+this table for the CLI and the README):
+
+| service    | what happens                                                              |
+|------------|---------------------------------------------------------------------------|
+| `nonum`    | getNumber answers `NO_NUMBERS` (stock 0)                                  |
+| `nobal`    | getNumber answers `NO_BALANCE` (price 1000000.00, above any wallet)       |
+| `never`    | the SMS never arrives; the order expires after 20 min and is refunded     |
+| `slow`     | the SMS arrives after 60 s of sandbox time (not 3 s)                      |
+| `multi`    | after setStatus=3 a second SMS with a new code arrives (any service can)  |
+| key `bad*` | an API key starting with `bad` gets `BAD_KEY` for every action            |
+
+Any other key, or none at all, is accepted.
+
+Environment variables (read when a `SandboxState` is created; a bad value is a
+configuration error, exit 3):
+
+- `OTPCLI_SANDBOX_TIME_SCALE` (default `1`): sandbox seconds per real second. At 60 the
+  2-minute early-cancel window lasts 2 real seconds, the 3 s SMS delay 0.05 s and the
+  20-minute expiry 20 s. Deadlines are fixed when they are set (at purchase, at
+  setStatus=3), so processes sharing a state dir should use the same scale.
+- `OTPCLI_SANDBOX_SMS_DELAY` (default `3`): sandbox seconds from purchase (or from
+  setStatus=3) to the SMS for ordinary services; `slow` and `never` ignore it.
+
+State lives in `OTPCLI_STATE_DIR` (see `otpcli.config.state_dir`).
+"""
+
+from __future__ import annotations
+
+from otpcli.sandbox.catalog import CURRENCY, SCENARIOS, START_BALANCE, Scenario
+
+__all__ = ["CURRENCY", "SCENARIOS", "START_BALANCE", "Scenario"]

@@ -1,0 +1,337 @@
+"""The simulator's HTTP front end: the generic sms-activate `handler_api.php` protocol.
+
+Served at `/stubs/handler_api.php`, so the base URL is `http://HOST:PORT/stubs`. Parameters
+come in the query string (GET) or a form body (POST); `api_key` and `action` always.
+Plain-text replies are `text/plain; charset=utf-8`, the two catalog actions answer JSON.
+HTTP/1.1 keep-alive is supported; any other path answers 404.
+
+- `getBalance` -> `ACCESS_BALANCE:1000.00` (two decimals, play money).
+- `getNumber&service=S[&country=C][&operator=O][&maxPrice=P]` -> `ACCESS_NUMBER:<id>:<phone>`;
+  errors `BAD_SERVICE`, `BAD_COUNTRY`, `NO_NUMBERS`, `MAX_PRICE_EXCEEDED`, `NO_BALANCE`,
+  `BAD_ACTION` (maxPrice is not a number).
+- `getStatus&id=` -> `STATUS_WAIT_CODE` | `STATUS_WAIT_RETRY:<old code>` | `STATUS_OK:<code>`
+  | `STATUS_CANCEL` (cancelled or expired); `NO_ACTIVATION` for an unknown id.
+- `getFullSms&id=` -> `FULL_SMS:<text>` (or `STATUS_WAIT_CODE` / `STATUS_CANCEL`).
+- `setStatus&id=&status=` -> 1 `ACCESS_READY`, 3 `ACCESS_RETRY_GET`, 6 `ACCESS_ACTIVATION`,
+  8 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
+  `NO_SMS_RECEIVED`, `STATUS_ALREADY_CHANGED`.
+- `getPrices[&service=S][&country=C]` -> `{"22": {"tg": {"cost": 12.5, "count": 140}}}`;
+  errors `BAD_SERVICE`, `BAD_COUNTRY`.
+- `getCountries` -> `{"22": {"id": 22, "eng": "India"}, ...}`.
+
+- Country defaults to 22 (India); `operator` is accepted and ignored. A finished order
+  still reports `STATUS_OK:<code>` (the protocol has no "finished" word).
+- Status 8 on an order that has received a code answers `BAD_STATUS` (the code has been
+  delivered, so the number is used: finish it instead); `EARLY_CANCEL_DENIED` is kept for
+  the 2-minute rule alone. Status 3 or 6 before any code: `NO_SMS_RECEIVED`. See
+  `otpcli.sandbox.state` for every rule.
+- A key starting with `bad` gets `BAD_KEY` for every action; missing `action`, an unknown
+  one, or a missing `id` gets `BAD_ACTION`; a missing `service` `BAD_SERVICE`; a missing
+  `status` `BAD_STATUS`. A database failure answers `ERROR_SQL`.
+- The server never writes to stderr (the CLI's stderr belongs to the user) and never
+  repeats the API key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import socket
+import socketserver
+import sqlite3
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from otpcli.core.errors import BadInput
+from otpcli.sandbox import catalog
+from otpcli.sandbox.state import Refusal, SandboxState, parse_price
+
+HANDLER_PATH = "/stubs/handler_api.php"
+BASE_PATH = "/stubs"
+
+_TEXT = "text/plain; charset=utf-8"
+_JSON = "application/json; charset=utf-8"
+_MAX_BODY = 64 * 1024
+
+
+# --- the protocol ---------------------------------------------------------------------
+
+
+def _catalog_filter(params: dict[str, str]) -> tuple[list[str], list[str]]:
+    service = params.get("service", "").strip()
+    country = params.get("country", "").strip()
+    if service and service not in catalog.SERVICES:
+        raise Refusal("BAD_SERVICE")
+    if country and country not in catalog.COUNTRIES:
+        raise Refusal("BAD_COUNTRY")
+    return (
+        [service] if service else list(catalog.SERVICES),
+        [country] if country else list(catalog.COUNTRIES),
+    )
+
+
+def _prices(params: dict[str, str]) -> dict[str, Any]:
+    services, countries = _catalog_filter(params)
+    doc: dict[str, Any] = {}
+    for cid in countries:
+        cinfo = catalog.COUNTRIES[cid]
+        doc[cid] = {
+            code: {
+                # Two-decimal amounts survive a float exactly as far as JSON shows them.
+                "cost": float(catalog.price(catalog.SERVICES[code], cinfo)),
+                "count": catalog.stock(catalog.SERVICES[code], cinfo),
+            }
+            for code in services
+        }
+    return doc
+
+
+def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
+    """Answer one request: (content type, body). Protocol errors are bodies, not exceptions."""
+    if params.get("api_key", "").lower().startswith("bad"):
+        return _TEXT, "BAD_KEY"
+    action = params.get("action", "")
+    order_id = params.get("id", "").strip()
+    try:
+        if action == "getBalance":
+            return _TEXT, f"ACCESS_BALANCE:{state.balance():.2f}"
+        if action == "getNumber":
+            service = params.get("service", "").strip()
+            if not service:
+                raise Refusal("BAD_SERVICE")
+            max_price = params.get("maxPrice", "").strip()
+            order = state.buy(
+                service,
+                params.get("country", "").strip() or None,
+                max_price=parse_price(max_price) if max_price else None,
+            )
+            return _TEXT, f"ACCESS_NUMBER:{order.id}:{order.phone}"
+        if action in ("getStatus", "getFullSms"):
+            if not order_id:
+                raise Refusal("BAD_ACTION")
+            status = state.status(order_id)
+            if status.kind == "cancel":
+                return _TEXT, "STATUS_CANCEL"
+            if status.kind == "wait":
+                return _TEXT, "STATUS_WAIT_CODE"
+            if action == "getFullSms":
+                return _TEXT, f"FULL_SMS:{status.text}"
+            if status.kind == "retry":
+                return _TEXT, f"STATUS_WAIT_RETRY:{status.code}"
+            return _TEXT, f"STATUS_OK:{status.code}"
+        if action == "setStatus":
+            if not order_id:
+                raise Refusal("BAD_ACTION")
+            return _TEXT, state.set_status(order_id, params.get("status", "").strip())
+        if action == "getPrices":
+            return _JSON, json.dumps(_prices(params))
+        if action == "getCountries":
+            countries = {c.id: {"id": int(c.id), "eng": c.name} for c in catalog.COUNTRIES.values()}
+            return _JSON, json.dumps(countries)
+        raise Refusal("BAD_ACTION")
+    except Refusal as refusal:
+        return _TEXT, refusal.word
+
+
+# --- HTTP -------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection per waiting activation
+    server_version = "otpcli-sandbox"
+    sys_version = ""
+    timeout = 120  # an idle kept-alive connection is closed after this many seconds
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def do_GET(self) -> None:
+        self._answer(b"")
+
+    def do_POST(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_BODY:
+            self._send(413, _TEXT, "BAD_REQUEST")
+            self.close_connection = True
+            return
+        self._answer(self.rfile.read(length))
+
+    def _answer(self, body: bytes) -> None:
+        url = urlsplit(self.path)
+        if url.path.rstrip("/") != HANDLER_PATH:
+            self._send(404, _TEXT, "NOT_FOUND")
+            return
+        params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if body:
+            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            params.update({k: v[-1] for k, v in form.items()})
+        try:
+            ctype, text = respond(self.server.state, params)
+        except sqlite3.Error:
+            ctype, text = _TEXT, "ERROR_SQL"
+        except Exception:  # a bug must not kill the server, nor print to stderr
+            self._send(500, _TEXT, "SERVER_ERROR")
+            return
+        self._send(200, ctype, text)
+
+    def _send(self, code: int, ctype: str, text: str) -> None:
+        data = text.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the user's stderr is not ours, and request lines carry the key."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, state: SandboxState) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        super().__init__((host, port), _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn(), a DNS lookup we do not need.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Silent (a client hanging up is not the user's problem)."""
+
+    def track(self, conn: socket.socket, *, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Hang up kept-alive connections so their handler threads end now."""
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def base_url(self) -> str:
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        ip = ipaddress.ip_address(host)
+        if ip.is_unspecified:  # listening everywhere: loopback is one place that works
+            host = "::1" if ip.version == 6 else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}{BASE_PATH}"
+
+
+def _listen(host: str, port: int, state: SandboxState) -> _Server:
+    try:
+        return _Server(host, port, state)
+    except (OSError, OverflowError) as exc:
+        state.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BadInput(
+            f"the sandbox cannot listen on {host}:{port}: {reason}",
+            hint="choose another --port, or 0 for any free port",
+        ) from None
+
+
+class SandboxServer:
+    """A running simulator: `base_url`, `state`, `stop()`; a context manager."""
+
+    def __init__(self, httpd: _Server, thread: threading.Thread) -> None:
+        self._httpd = httpd
+        self._thread = thread
+        self.state = httpd.state
+        self.base_url = httpd.base_url
+        self._stopped = False
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        self._thread.join(timeout=5)
+        self.state.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_background(
+    state_dir: str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    clock: Callable[[], float] | None = None,
+) -> SandboxServer:
+    """Start the simulator in a daemon thread (port 0: any free port) and return at once."""
+    httpd = _listen(host, port, SandboxState(state_dir, clock))
+    thread = threading.Thread(
+        target=httpd.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name="otpcli-sandbox",
+        daemon=True,
+    )
+    thread.start()
+    return SandboxServer(httpd, thread)
+
+
+def serve(
+    state_dir: str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve in this thread until Ctrl-C (returns) or `Interrupted` (propagates).
+
+    `ready(base_url)` is called once the socket is listening.
+    """
+    httpd = _listen(host, port, SandboxState(state_dir))
+    try:
+        if ready is not None:
+            ready(httpd.base_url)
+        httpd.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        return
+    finally:
+        httpd.server_close()
+        httpd.close_connections()
+        httpd.state.close()

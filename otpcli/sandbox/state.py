@@ -1,0 +1,464 @@
+"""The simulator's wallet, orders and SMS, kept in SQLite, and the rules that move them.
+
+Contract:
+- State lives in `<state_dir>/sandbox.sqlite3` (WAL, busy_timeout, every mutation inside
+  `BEGIN IMMEDIATE`), so several processes, each with its own in-process server, can share
+  one state dir and see the same orders without corrupting it.
+- Money is `Decimal`, stored as text. Ids are numeric strings above 2**32; phones are
+  strings. The wallet starts at 1000.00 PLAY.
+- Time comes from `clock()` (default `time.time`). Every duration below is in *sandbox
+  seconds*; it is divided by the time scale (`OTPCLI_SANDBOX_TIME_SCALE`, default 1) when it
+  is turned into a deadline, so the same state dir can be shared by processes and the
+  scale only changes how long future waits last. Deadlines are fixed when they are set.
+- Nothing runs in the background: SMS arrival and expiry are worked out from timestamps
+  whenever the state is read or changed. Every order has one "pending" SMS row (its
+  arrival time, or NULL for never) until it arrives or the order ends.
+
+Rules (the reply words are the sms-activate protocol's, see `otpcli.sandbox.server`):
+- buy: the first SMS arrives `SMS_DELAY` (3 s, `OTPCLI_SANDBOX_SMS_DELAY`) after purchase;
+  `slow` after 60 s; `never` not at all.
+- cancel (8): refused with `STATUS_ALREADY_CHANGED` on a finished/cancelled/expired order,
+  with `BAD_STATUS` once a code has arrived (a code is money spent: finish instead), and
+  with `EARLY_CANCEL_DENIED` during the first 120 s; otherwise `ACCESS_CANCEL` + refund.
+- finish (6): `ACCESS_ACTIVATION` after a code, else `NO_SMS_RECEIVED`.
+- another SMS (3): `ACCESS_RETRY_GET` after a code (every service, not only `multi`), else
+  `NO_SMS_RECEIVED`; the next SMS, with a new code, arrives after the service's delay and
+  until then the status is `STATUS_WAIT_RETRY:<old code>`. Asking again while one is on
+  its way changes nothing.
+- ready (1): `ACCESS_READY` on any open order.
+- expiry: 20 min after purchase an open order becomes expired (`STATUS_CANCEL`), refunded
+  only when no code had arrived.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from otpcli.core.errors import BadInput, ConfigError, NotFound, OrderStateError
+from otpcli.sandbox import catalog
+from otpcli.sandbox.catalog import COUNTRIES, SERVICES, ServiceInfo
+
+SMS_DELAY = 3.0
+EARLY_CANCEL = 120.0
+LIFETIME = 1200.0
+
+DB_NAME = "sandbox.sqlite3"
+_CENT = Decimal("0.01")
+_POOL_MAX = 8
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    country TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    price TEXT NOT NULL,
+    state TEXT NOT NULL,          -- open | finished | cancelled | expired
+    created REAL NOT NULL,
+    cancel_after REAL NOT NULL,   -- the early-cancel window ends here
+    expires REAL NOT NULL,
+    refunded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS orders_open ON orders (state, expires);
+CREATE TABLE IF NOT EXISTS sms (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    text TEXT NOT NULL,
+    arrives REAL                  -- NULL: never
+);
+CREATE INDEX IF NOT EXISTS sms_order ON sms (order_id, arrives);
+"""
+
+
+class Refusal(Exception):
+    """A request the protocol answers with an error word (`NO_BALANCE`, `BAD_STATUS`, ...)."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(word)
+        self.word = word
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    phone: str
+    service: str
+    country: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Status:
+    """One look at an order: `kind` is wait | retry | ok | cancel.
+
+    `code`/`text` are the latest SMS that arrived (for retry: the old one).
+    """
+
+    kind: str
+    code: str | None = None
+    text: str | None = None
+
+
+def _positive_float(environ: Mapping[str, str], name: str, default: float, *, zero: bool) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        kind = "a number >= 0" if zero else "a number > 0"
+        raise ConfigError(f"{name} must be {kind}, not {raw!r}", hint=f"unset {name} or fix it")
+    return value
+
+
+def time_scale(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_SANDBOX_TIME_SCALE`: how many sandbox seconds pass per real second."""
+    env = os.environ if environ is None else environ
+    return _positive_float(env, "OTPCLI_SANDBOX_TIME_SCALE", 1.0, zero=False)
+
+
+def sms_delay(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_SANDBOX_SMS_DELAY`: sandbox seconds from purchase to the first SMS."""
+    env = os.environ if environ is None else environ
+    return _positive_float(env, "OTPCLI_SANDBOX_SMS_DELAY", SMS_DELAY, zero=True)
+
+
+class SandboxState:
+    """The simulator's state in `<state_dir>/sandbox.sqlite3`; safe across threads and processes.
+
+    Protocol operations raise `Refusal(word)`; `deliver()` (for the CLI) raises otpcli's
+    own `NotFound` / `OrderStateError` / `BadInput`.
+    """
+
+    def __init__(
+        self,
+        state_dir: str | os.PathLike[str],
+        clock: Callable[[], float] | None = None,
+        *,
+        scale: float | None = None,
+        delay: float | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.dir = Path(state_dir)
+        self.path = self.dir / DB_NAME
+        self.clock: Callable[[], float] = clock or time.time
+        self.scale = time_scale() if scale is None else scale
+        self.sms_delay = sms_delay() if delay is None else delay
+        self._rng = rng or random.SystemRandom()
+        self._pool: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self._tx() as db:
+            # Not executescript(): it would COMMIT the transaction first.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('balance', ?), ('next_seq', '1')",
+                (str(catalog.START_BALANCE),),
+            )
+
+    # --- connections and transactions -------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. The pool hands
+        # a connection to one thread at a time, hence check_same_thread=False.
+        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a `Refusal` still commits what was settled before it."""
+        with self._pool_lock:
+            db = self._pool.pop() if self._pool else None
+        if db is None:
+            db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except Refusal:
+                db.execute("COMMIT")
+                raise
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        with self._pool_lock:
+            if len(self._pool) < _POOL_MAX:
+                self._pool.append(db)
+                return
+        db.close()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, []
+        for db in pool:
+            db.close()
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _after(self, now: float, sandbox_seconds: float) -> float:
+        return now + sandbox_seconds / self.scale
+
+    @staticmethod
+    def _balance(db: sqlite3.Connection) -> Decimal:
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'balance'").fetchone()
+        return Decimal(value)
+
+    def _credit(self, db: sqlite3.Connection, amount: Decimal) -> None:
+        new = (self._balance(db) + amount).quantize(_CENT)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'balance'", (str(new),))
+
+    @staticmethod
+    def _last_sms(db: sqlite3.Connection, order_id: str, until: float) -> tuple[str, str] | None:
+        row = db.execute(
+            "SELECT code, text FROM sms WHERE order_id = ? AND arrives IS NOT NULL"
+            " AND arrives <= ? ORDER BY arrives DESC, seq DESC LIMIT 1",
+            (order_id, until),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    @staticmethod
+    def _has_pending(db: sqlite3.Connection, order_id: str, now: float) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM sms WHERE order_id = ? AND (arrives IS NULL OR arrives > ?) LIMIT 1",
+            (order_id, now),
+        ).fetchone()
+        return row is not None
+
+    @staticmethod
+    def _drop_pending(db: sqlite3.Connection, order_id: str, after: float) -> None:
+        db.execute(
+            "DELETE FROM sms WHERE order_id = ? AND (arrives IS NULL OR arrives > ?)",
+            (order_id, after),
+        )
+
+    def _schedule(
+        self,
+        db: sqlite3.Connection,
+        order_id: str,
+        service: ServiceInfo,
+        now: float,
+        *,
+        not_code: str | None = None,
+    ) -> None:
+        if service.never:
+            arrives: float | None = None
+        else:
+            delay = self.sms_delay if service.sms_delay is None else service.sms_delay
+            arrives = self._after(now, delay)
+        code = catalog.new_code(service, self._rng, not_=not_code)
+        db.execute(
+            "INSERT INTO sms (order_id, code, text, arrives) VALUES (?, ?, ?, ?)",
+            (order_id, code, catalog.sms_text(service, code), arrives),
+        )
+
+    def _settle(self, db: sqlite3.Connection, now: float) -> None:
+        """Expire every open order past its deadline; refund those without a code."""
+        due = db.execute(
+            "SELECT id, price, expires FROM orders WHERE state = 'open' AND expires <= ?", (now,)
+        ).fetchall()
+        for order_id, price, expires in due:
+            refund = self._last_sms(db, order_id, expires) is None
+            self._drop_pending(db, order_id, expires)
+            db.execute(
+                "UPDATE orders SET state = 'expired', refunded = ? WHERE id = ?",
+                (int(refund), order_id),
+            )
+            if refund:
+                self._credit(db, Decimal(price))
+
+    @staticmethod
+    def _load(db: sqlite3.Connection, order_id: str) -> tuple[Any, ...] | None:
+        """(state, service, price, cancel_after) of an order, or None."""
+        return db.execute(
+            "SELECT state, service, price, cancel_after FROM orders WHERE id = ?", (order_id,)
+        ).fetchone()
+
+    # --- the protocol's operations ----------------------------------------------------
+
+    def balance(self) -> Decimal:
+        with self._tx() as db:
+            self._settle(db, self.clock())
+            return self._balance(db)
+
+    def buy(
+        self, service: str, country: str | None = None, *, max_price: Decimal | None = None
+    ) -> Order:
+        svc = SERVICES.get(service)
+        if svc is None:
+            raise Refusal("BAD_SERVICE")
+        cinfo = COUNTRIES.get(catalog.DEFAULT_COUNTRY if country is None else country)
+        if cinfo is None:
+            raise Refusal("BAD_COUNTRY")
+        if catalog.stock(svc, cinfo) <= 0:
+            raise Refusal("NO_NUMBERS")
+        price = catalog.price(svc, cinfo)
+        if max_price is not None and max_price < price:
+            raise Refusal("MAX_PRICE_EXCEEDED")
+        with self._tx() as db:
+            now = self.clock()
+            self._settle(db, now)
+            if self._balance(db) < price:
+                raise Refusal("NO_BALANCE")
+            self._credit(db, -price)
+            (seq,) = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
+            db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(int(seq) + 1),))
+            order = Order(
+                id=str(catalog.ID_BASE + int(seq)),
+                phone=catalog.new_phone(cinfo, self._rng),
+                service=svc.code,
+                country=cinfo.id,
+                price=price,
+            )
+            db.execute(
+                "INSERT INTO orders (id, service, country, phone, price, state, created,"
+                " cancel_after, expires) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+                (
+                    order.id,
+                    order.service,
+                    order.country,
+                    order.phone,
+                    str(price),
+                    now,
+                    self._after(now, EARLY_CANCEL),
+                    self._after(now, LIFETIME),
+                ),
+            )
+            self._schedule(db, order.id, svc, now)
+            return order
+
+    def status(self, order_id: str) -> Status:
+        with self._tx() as db:
+            now = self.clock()
+            self._settle(db, now)
+            row = self._load(db, order_id)
+            if row is None:
+                raise Refusal("NO_ACTIVATION")
+            state = row[0]
+            if state in ("cancelled", "expired"):
+                return Status("cancel")
+            last = self._last_sms(db, order_id, now)
+            if last is None:
+                return Status("wait")
+            if state == "open" and self._has_pending(db, order_id, now):
+                return Status("retry", *last)
+            return Status("ok", *last)
+
+    def set_status(self, order_id: str, status: str) -> str:
+        """Apply setStatus 1/3/6/8; return the success word or raise `Refusal`."""
+        if status not in ("1", "3", "6", "8"):
+            raise Refusal("BAD_STATUS")
+        with self._tx() as db:
+            now = self.clock()
+            self._settle(db, now)
+            row = self._load(db, order_id)
+            if row is None:
+                raise Refusal("NO_ACTIVATION")
+            state, service, price, cancel_after = row
+            if state != "open":
+                raise Refusal("STATUS_ALREADY_CHANGED")
+            last = self._last_sms(db, order_id, now)
+            if status == "1":
+                return "ACCESS_READY"
+            if status == "8":
+                if last is not None:
+                    raise Refusal("BAD_STATUS")
+                if now < cancel_after:
+                    raise Refusal("EARLY_CANCEL_DENIED")
+                self._drop_pending(db, order_id, now)
+                db.execute(
+                    "UPDATE orders SET state = 'cancelled', refunded = 1 WHERE id = ?", (order_id,)
+                )
+                self._credit(db, Decimal(price))
+                return "ACCESS_CANCEL"
+            if last is None:
+                raise Refusal("NO_SMS_RECEIVED")
+            if status == "6":
+                self._drop_pending(db, order_id, now)
+                db.execute("UPDATE orders SET state = 'finished' WHERE id = ?", (order_id,))
+                return "ACCESS_ACTIVATION"
+            # status 3: another SMS, unless one is already on its way.
+            if not self._has_pending(db, order_id, now):
+                self._schedule(db, order_id, SERVICES[service], now, not_code=last[0])
+            return "ACCESS_RETRY_GET"
+
+    # --- for the CLI and tests --------------------------------------------------------
+
+    def deliver(self, activation_id: str, code: str | None = None) -> str:
+        """Make an SMS arrive now (replacing any still on its way); return its code."""
+        if code is not None:
+            code = code.strip()
+            if not code or len(code) > 32 or not code.isalnum():
+                raise BadInput(
+                    f"a code is 1 to 32 letters or digits, not {code!r}",
+                    hint="leave CODE out to get a random one",
+                )
+        with self._tx() as db:
+            now = self.clock()
+            self._settle(db, now)
+            row = self._load(db, activation_id)
+            if row is None:
+                raise NotFound(
+                    f"no sandbox activation {activation_id!r}",
+                    hint="`otp orders` lists what was bought",
+                    provider_word="NO_ACTIVATION",
+                )
+            state, service = row[0], row[1]
+            if state != "open":
+                raise OrderStateError(
+                    f"sandbox activation {activation_id} is already {state}",
+                    provider_word="STATUS_ALREADY_CHANGED",
+                )
+            svc = SERVICES[service]
+            last = self._last_sms(db, activation_id, now)
+            if code is None:
+                code = catalog.new_code(svc, self._rng, not_=last[0] if last else None)
+            self._drop_pending(db, activation_id, now)
+            db.execute(
+                "INSERT INTO sms (order_id, code, text, arrives) VALUES (?, ?, ?, ?)",
+                (activation_id, code, catalog.sms_text(svc, code), now),
+            )
+            return code
+
+    def reset(self) -> None:
+        """Wipe orders and messages and refill the wallet. Ids keep counting up, so an id
+        from before the reset never names a new order."""
+        with self._tx() as db:
+            db.execute("DELETE FROM sms")
+            db.execute("DELETE FROM orders")
+            db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'balance'", (str(catalog.START_BALANCE),)
+            )
+
+
+def parse_price(raw: str) -> Decimal:
+    """A `maxPrice` parameter; raises `Refusal("BAD_ACTION")` when it is not a number."""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise Refusal("BAD_ACTION") from None
+    if not value.is_finite() or value < 0:
+        raise Refusal("BAD_ACTION")
+    return value
