@@ -300,15 +300,17 @@ class ConfigStore:
         ordered = {k: doc[k] for k in ("default",) if k in doc}
         ordered.update({k: v for k, v in doc.items() if k != "default"})
         data = tomli_w.dumps(ordered).encode("utf-8")
-        folder = self.path.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        # Write through a symlink (dotfile managers) instead of replacing the link.
+        target = self.path.resolve() if self.path.is_symlink() else self.path
+        folder = target.parent
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), 0o600)  # mkstemp is 0600 already; be explicit
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            os.replace(tmp, target)
         except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)

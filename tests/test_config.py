@@ -361,6 +361,18 @@ def test_write_goes_through_temp_file_and_replace(monkeypatch: pytest.MonkeyPatc
     assert Path(src).parent == cfg_path().parent and src != dst
 
 
+def test_write_through_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "otp.toml"
+    real.parent.mkdir()
+    real.write_text("")
+    link = cfg_path()
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    store().add(Profile("a", "otpx", api_key="k"))
+    assert link.is_symlink()
+    assert "a" in tomllib.loads(real.read_text())["profiles"]
+
+
 def _add_one(path: str, i: int, barrier: object) -> None:
     barrier.wait()  # type: ignore[attr-defined]
     ConfigStore(Path(path)).add(Profile(f"p{i:02d}", "otpx", api_key=f"key-{i}"))
