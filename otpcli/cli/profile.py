@@ -257,11 +257,13 @@ def show(
     profile: ProfileOpt = None,
 ) -> None:
     """Show every setting in effect and where it comes from (key masked)."""
+    from otpcli.providers import SANDBOX
+
     e = setup(ctx, json_=json_, profile=profile)
     opts = global_options(ctx)
     kwargs: dict[str, Any] = {
         "profile": name or opts.profile,
-        "provider": "sandbox" if opts.sandbox else None,
+        "provider": SANDBOX if opts.sandbox else None,
         "base_url": opts.base_url,
     }
     settings = config.resolve_settings(**kwargs, warn=e.warn, require_key=False)
