@@ -1,0 +1,325 @@
+"""Driver for any sms-activate compatible host, and the base of the other SMS drivers.
+
+Contract: `SmsActivateDriver(options)` speaks the generic protocol on
+`{base_url}/handler_api.php` (getBalance, getNumber, getStatus, setStatus 8/6/3,
+getPrices, getCountries) through one `Transport`. Every method returns a typed result
+or raises a typed `OtpError`; a method whose capability the provider lacks raises
+`Unsupported` before anything is sent. Purchases are sent exactly once: when their
+outcome cannot be known they raise `PurchaseUnknown`, never retry. Subclasses change
+class attributes and a few hooks (`_buy_params`, `_parse_activation`, ...) rather than
+the flow. Drivers never print, exit or read configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import ClassVar, TypeVar
+
+from otpcli.core.errors import (
+    ConfigError,
+    ExitCode,
+    NetworkError,
+    OtpError,
+    PurchaseUnknown,
+    Unsupported,
+)
+from otpcli.core.models import (
+    ActionResult,
+    Activation,
+    Balance,
+    CatalogEntry,
+    Country,
+    StatusResult,
+)
+from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.http import Reply, Transport
+from otpcli.providers import _protocol as proto
+
+T = TypeVar("T")
+
+_CAPABILITY_WORDS: dict[Capability, str] = {
+    Capability.SMS: "buying numbers (`otp buy`, `otp wait`)",
+    Capability.CANCEL: "cancel (`otp cancel`)",
+    Capability.FINISH: "finish (`otp finish`)",
+    Capability.ANOTHER_SMS: "another SMS (`otp again`)",
+    Capability.REGET: "a new paid activation on the same number",
+    Capability.CATALOG: "services and prices (`otp services`)",
+    Capability.COUNTRIES: "countries (`otp countries`)",
+    Capability.ORDERS: "the provider's order list (`otp orders`)",
+    Capability.CHEAP: "cheap numbers",
+    Capability.RENT: "rentals (`otp rent`)",
+    Capability.EMAIL: "temporary e-mail (`otp email`)",
+}
+
+# What to do instead when a meaning is missing: the user's next step, not a shrug.
+_ALTERNATIVES: dict[Capability, str] = {
+    Capability.FINISH: "nothing to do: the activation closes by itself once the code is used",
+    Capability.ANOTHER_SMS: "buy a new number with `otp buy`",
+    Capability.REGET: "buy a new number with `otp buy`",
+    Capability.CATALOG: "look the service codes up on the provider's website",
+    Capability.COUNTRIES: "look the country codes up on the provider's website",
+    Capability.ORDERS: "`otp orders` still lists the local journal of your purchases",
+}
+
+_FLAGS = {
+    "country": "-c/--country",
+    "operator": "--operator",
+    "server": "--server",
+    "max_price": "--max-price",
+}
+
+PURCHASE_HINT = "check `otp orders` or the provider's dashboard before buying again"
+
+
+def _purchase_unknown(exc: OtpError) -> PurchaseUnknown:
+    return PurchaseUnknown(
+        "the purchase may have gone through, but its outcome is unknown "
+        f"({exc.message}); {PURCHASE_HINT}",
+        hint=PURCHASE_HINT,
+        provider_word=exc.provider_word,
+    )
+
+
+class SmsActivateDriver:
+    """The generic sms-activate protocol; subclasses adjust it per provider."""
+
+    name: str = "smsactivate"
+    title: str = "sms-activate compatible host"
+    currency: str | None = None
+    poll_interval: float = 5.0
+    capabilities: frozenset[Capability] = frozenset(
+        {
+            Capability.SMS,
+            Capability.CANCEL,
+            Capability.FINISH,
+            Capability.ANOTHER_SMS,
+            Capability.CATALOG,
+            Capability.COUNTRIES,
+        }
+    )
+    script: ClassVar[str] = "handler_api.php"
+    # None: the key travels as the `api_key` query parameter (the family's default).
+    key_header: ClassVar[str | None] = None
+    # meaning -> the provider's setStatus value; a meaning missing here is Unsupported.
+    status_codes: ClassVar[Mapping[str, str]] = {"cancel": "8", "finish": "6", "another": "3"}
+    # The buy options this provider understands; any other given option is refused
+    # rather than silently dropped (a dropped --max-price could cost money).
+    buy_options: ClassVar[frozenset[str]] = frozenset({"country", "operator", "max_price"})
+
+    def __init__(self, options: ProviderOptions) -> None:
+        if not options.base_url:
+            raise ConfigError(
+                f"provider {self.name} needs a base URL",
+                hint="pass --base-url https://HOST/FOLDER (the folder holding handler_api.php) "
+                "or set it in the profile",
+            )
+        self.options = options
+        self._key = options.api_key or None
+        headers = {self.key_header: self._key} if self.key_header and self._key else None
+        self._transport = Transport(
+            options.base_url,
+            secrets=(options.api_key, *options.extra_secrets),
+            headers=headers,
+            timeout=options.timeout,
+            connect_timeout=options.connect_timeout,
+            read_retries=options.read_retries,
+            backoff=options.backoff,
+        )
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def _unsupported(self, capability: Capability, what: str) -> Unsupported:
+        offers = ", ".join(
+            _CAPABILITY_WORDS[c] for c in _CAPABILITY_WORDS if c in self.capabilities
+        )
+        alternative = _ALTERNATIVES.get(capability)
+        hint = f"{self.title} offers: {offers}"
+        if alternative:
+            hint = f"{alternative}; {hint}"
+        return Unsupported(f"{self.title} does not offer {what}; nothing was sent", hint=hint)
+
+    def _require(self, capability: Capability, what: str) -> None:
+        if capability not in self.capabilities:
+            raise self._unsupported(capability, what)
+
+    def _call(
+        self,
+        action: str,
+        params: Mapping[str, str | None] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> Reply:
+        query: dict[str, str] = {"action": action}
+        if self._key and not self.key_header:
+            query["api_key"] = self._key
+        query.update({k: v for k, v in (params or {}).items() if v is not None})
+        reply = self._transport.get(self.script, query, idempotent=idempotent)
+        # A provider's error page may echo the request URL: mask the key before any
+        # of the text can end up quoted in an error message.
+        return Reply(reply.status, self._transport.redact(reply.text), reply.content_type)
+
+    def _purchase(self, action: str, params: Mapping[str, str | None]) -> Reply:
+        """Send a purchase exactly once; a maybe-delivered request is PurchaseUnknown."""
+        try:
+            return self._call(action, params, idempotent=False)
+        except NetworkError as exc:
+            if exc.maybe_sent:
+                raise _purchase_unknown(exc) from None
+            raise NetworkError(
+                f"{exc.message}; the request never reached the provider, nothing was bought",
+                maybe_sent=False,
+                hint=exc.hint,
+            ) from None
+
+    @staticmethod
+    def _settle_purchase(parse: Callable[[], T]) -> T:
+        """Parse a purchase reply; any provider-failure outcome (5xx, garbage, an
+        unknown reply, an internal error word) may hide a completed purchase."""
+        try:
+            return parse()
+        except PurchaseUnknown:
+            raise
+        except OtpError as exc:
+            if exc.exit_code == ExitCode.PROVIDER:
+                raise _purchase_unknown(exc) from None
+            raise
+
+    def _check_buy_options(self, **given: object) -> None:
+        for option, value in given.items():
+            if value is not None and option not in self.buy_options:
+                takes = ", ".join(_FLAGS[o] for o in _FLAGS if o in self.buy_options) or "none"
+                raise Unsupported(
+                    f"{self.title} does not take {_FLAGS[option]}; nothing was sent",
+                    hint=f"drop {_FLAGS[option]}; {self.title} takes: {takes}",
+                )
+
+    # -- account ----------------------------------------------------------------
+
+    def balance(self) -> Balance:
+        reply = self._call("getBalance")
+        amount = proto.parse_balance(reply.text, reply.status, provider=self.name)
+        return Balance(amount, self.currency)
+
+    # -- activations ------------------------------------------------------------
+
+    def buy(
+        self,
+        service: str,
+        *,
+        country: str | None = None,
+        operator: str | None = None,
+        server: str | None = None,
+        max_price: Decimal | None = None,
+    ) -> Activation:
+        self._require(Capability.SMS, "buying numbers")
+        self._check_buy_options(
+            country=country, operator=operator, server=server, max_price=max_price
+        )
+        action, params = self._buy_params(
+            service, country=country, operator=operator, server=server, max_price=max_price
+        )
+        reply = self._purchase(action, params)
+        return self._settle_purchase(
+            lambda: self._parse_activation(reply, service=service, country=country)
+        )
+
+    def _buy_params(
+        self,
+        service: str,
+        *,
+        country: str | None,
+        operator: str | None,
+        server: str | None,
+        max_price: Decimal | None,
+    ) -> tuple[str, dict[str, str | None]]:
+        return "getNumber", {
+            "service": service,
+            "country": country,
+            "operator": operator,
+            "maxPrice": format(max_price, "f") if max_price is not None else None,
+        }
+
+    def _parse_activation(self, reply: Reply, *, service: str, country: str | None) -> Activation:
+        activation_id, phone = proto.parse_number(reply.text, reply.status, provider=self.name)
+        # The plain reply does not tell the price, so neither price nor currency is set.
+        return Activation(activation_id, phone, service, country)
+
+    def status(self, activation_id: str) -> StatusResult:
+        self._require(Capability.SMS, "activation status")
+        reply = self._call("getStatus", {"id": activation_id})
+        return proto.parse_status(reply.text, activation_id, reply.status, provider=self.name)
+
+    def _action_replies(self, meaning: str) -> Mapping[str, proto.Outcome] | None:
+        return None
+
+    def _set_status(self, activation_id: str, meaning: str) -> ActionResult:
+        code = self.status_codes[meaning]
+        reply = self._call("setStatus", {"id": activation_id, "status": code})
+        return proto.parse_action(
+            reply.text,
+            activation_id,
+            meaning,
+            reply.status,
+            provider=self.name,
+            replies=self._action_replies(meaning),
+        )
+
+    def cancel(self, activation_id: str) -> ActionResult:
+        self._require(Capability.CANCEL, "cancelling an activation")
+        return self._set_status(activation_id, "cancel")
+
+    def finish(self, activation_id: str) -> ActionResult:
+        self._require(Capability.FINISH, "finishing an activation")
+        return self._set_status(activation_id, "finish")
+
+    def another(self, activation_id: str) -> ActionResult:
+        self._require(Capability.ANOTHER_SMS, "another SMS on the same activation")
+        return self._set_status(activation_id, "another")
+
+    def reget(self, activation_id: str) -> ActionResult:
+        self._require(Capability.REGET, "a new activation on the same number")
+        raise self._unsupported(Capability.REGET, "a new activation on the same number")
+
+    # -- catalog ----------------------------------------------------------------
+
+    def services(
+        self,
+        *,
+        country: str | None = None,
+        server: str | None = None,
+        service: str | None = None,
+    ) -> list[CatalogEntry]:
+        self._require(Capability.CATALOG, "a service catalog")
+        if server is not None:
+            raise Unsupported(
+                f"{self.title} has no servers; nothing was sent", hint="drop --server"
+            )
+        reply = self._call("getPrices", {"service": service, "country": country})
+        doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="price list")
+        return proto.parse_prices(doc, currency=self.currency)
+
+    def countries(self, *, server: str | None = None) -> list[Country]:
+        self._require(Capability.COUNTRIES, "a country list")
+        if server is not None:
+            raise Unsupported(
+                f"{self.title} has no servers; nothing was sent", hint="drop --server"
+            )
+        reply = self._call("getCountries")
+        doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="country list")
+        return proto.parse_countries(doc)
+
+    def orders(
+        self, limit: int = 20, page: int = 1, status: str | None = None
+    ) -> list[dict[str, str]]:
+        self._require(Capability.ORDERS, "an order list")
+        raise self._unsupported(Capability.ORDERS, "an order list")
+
+
+Driver = SmsActivateDriver
