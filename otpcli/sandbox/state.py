@@ -54,7 +54,6 @@ LIFETIME = 1200.0
 
 DB_NAME = "sandbox.sqlite3"
 _CENT = Decimal("0.01")
-_POOL_MAX = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -159,8 +158,11 @@ class SandboxState:
         self.scale = time_scale() if scale is None else scale
         self.sms_delay = sms_delay() if delay is None else delay
         self._rng = rng or random.SystemRandom()
-        self._pool: list[sqlite3.Connection] = []
-        self._pool_lock = threading.Lock()
+        # One connection, one transaction at a time per process: every operation writes
+        # (BEGIN IMMEDIATE), so threads would only queue inside SQLite's busy handler,
+        # which sleeps in steps of up to 100 ms. Other processes still meet busy_timeout.
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self._tx() as db:
             # Not executescript(): it would COMMIT the transaction first.
@@ -175,8 +177,8 @@ class SandboxState:
     # --- connections and transactions -------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. The pool hands
-        # a connection to one thread at a time, hence check_same_thread=False.
+        # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. Server threads
+        # take turns on the connection under `_lock`, hence check_same_thread=False.
         db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA journal_mode = WAL")
@@ -186,11 +188,10 @@ class SandboxState:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; a `Refusal` still commits what was settled before it."""
-        with self._pool_lock:
-            db = self._pool.pop() if self._pool else None
-        if db is None:
-            db = self._connect()
-        try:
+        with self._lock:
+            if self._db is None:
+                self._db = self._connect()
+            db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -198,22 +199,15 @@ class SandboxState:
                 db.execute("COMMIT")
                 raise
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
-        except BaseException:
-            db.close()
-            raise
-        with self._pool_lock:
-            if len(self._pool) < _POOL_MAX:
-                self._pool.append(db)
-                return
-        db.close()
 
     def close(self) -> None:
-        with self._pool_lock:
-            pool, self._pool = self._pool, []
-        for db in pool:
+        with self._lock:
+            db, self._db = self._db, None
+        if db is not None:
             db.close()
 
     # --- helpers ----------------------------------------------------------------------
