@@ -20,4 +20,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("OTPCLI_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("OTPCLI_STATE_DIR", str(tmp_path / "state"))
+    # Real sleeps between HTTP read retries would make the suite slow.
+    from otpcli.core import session
+
+    monkeypatch.setattr(session, "READ_BACKOFF", 0.0)
     return tmp_path

@@ -47,11 +47,11 @@ class OtpGroup(TyperGroup):
             e = env()
             if e.debug:
                 traceback.print_exc(file=e.stderr)
-            err = OtpError(
+            bug = OtpError(
                 f"internal error: {type(exc).__name__}: {exc}",
                 hint="this is a bug in otpcli; run again with --debug and report the traceback",
             )
-            e.error(err)
+            e.error(bug)
             raise typer.Exit(ExitCode.INTERNAL) from None
 
 

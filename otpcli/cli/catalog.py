@@ -7,7 +7,7 @@ driver raises `Unsupported` (exit 2) with a sentence saying so.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,7 +33,7 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     from otpcli import providers
 
     e = setup(ctx, json_=json_)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in providers.PROVIDERS.values():
         caps = sorted(c.value for c in providers.driver_class(info.name).capabilities)
         rows.append(
@@ -56,7 +56,7 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 r["title"],
                 r["default_base_url"] or "(required)",
                 ", ".join(r["capabilities"]),
-            ]  # type: ignore[arg-type]
+            ]
             for r in rows
         ],
     )

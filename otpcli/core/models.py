@@ -37,7 +37,7 @@ def _jsonable(value: Any) -> Any:
 
 class JsonMixin:
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))  # type: ignore[call-overload, no-any-return]
+        return _jsonable(asdict(self))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)

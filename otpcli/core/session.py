@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 from otpcli import config, providers
 from otpcli.core.provider import Provider, ProviderOptions
 
+# Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
+READ_BACKOFF = 0.5
+
 
 def open_provider(
     *,
@@ -30,5 +33,6 @@ def open_provider(
         api_key=settings.api_key.value,
         base_url=settings.base_url.value or "",
         state_dir=str(config.state_dir(environ)),
+        backoff=READ_BACKOFF,
     )
     return providers.create(name, options), settings
