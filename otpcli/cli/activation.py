@@ -8,6 +8,7 @@ is cancelled for a refund unless --keep (DESIGN §4).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,7 +36,7 @@ from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
     from otpcli.core.models import Activation, StatusResult
-    from otpcli.core.provider import Provider
+    from otpcli.core.orders import JournaledProvider
 
 IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
 KeepOpt = Annotated[
@@ -58,7 +59,7 @@ def _max_price(value: str | None) -> Decimal | None:
 
 def _wait(
     e: Env,
-    provider: Provider,
+    provider: JournaledProvider,
     activation_id: str,
     *,
     timeout: float | None,
@@ -115,7 +116,7 @@ def _wait(
 
 
 def _clean_up_after_signal(
-    e: Env, provider: Provider, activation_id: str, code: ExitCode, *, keep: bool
+    e: Env, provider: JournaledProvider, activation_id: str, code: ExitCode, *, keep: bool
 ) -> Interrupted:
     from otpcli.core.waiting import settle_unused
 
@@ -129,16 +130,18 @@ def _clean_up_after_signal(
     try:
         result = settle_unused(provider, activation_id, wait_out_window=False)
     except (KeyboardInterrupt, Interrupted):
+        provider.mark_cancel_pending(activation_id, "interrupted twice during clean-up")
         return Interrupted(
             f"interrupted twice; activation {activation_id} was left as it is",
             signal_exit=code,
-            hint=f"cancel it for a refund: `otp cancel {activation_id}`",
+            hint="cancel it for a refund later: `otp cancel --pending`",
         )
     except OtpError as cerr:
+        provider.mark_cancel_pending(activation_id, cerr.message)
         return Interrupted(
             f"interrupted; could not cancel {activation_id} now ({cerr.message})",
             signal_exit=code,
-            hint=f"cancel it later for a refund: `otp cancel {activation_id}`",
+            hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
         )
     return Interrupted(f"interrupted; {result.message}", signal_exit=code)
 
@@ -212,8 +215,18 @@ def wait_cmd(
     Example: CODE=$(otp wait "$ID")
     """
     e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
-        status = _wait(e, provider, activation_id, timeout=timeout, interval=interval, keep=keep)
+    with provider_for(ctx, activation_id) as (provider, _settings):
+        known = provider.journal.find(activation_id, provider=provider.name)
+        status = _wait(
+            e,
+            provider,
+            activation_id,
+            timeout=timeout,
+            interval=interval,
+            keep=keep,
+            number=known.number if known else None,
+            service=known.service if known else None,
+        )
     e.result(_code_doc(status), status.code or "")
 
 
@@ -222,20 +235,93 @@ def status_cmd(
 ) -> None:
     """One look at an activation: `STATE [CODE]`."""
     e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
+    with provider_for(ctx, activation_id) as (provider, _settings):
         st = provider.status(activation_id)
     human = " ".join(x for x in (st.state.value, st.code or "") if x)
     e.result(st.to_json(), human)
 
 
 def cancel_cmd(
-    ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
+    ctx: typer.Context,
+    activation_id: Annotated[
+        str | None, typer.Argument(help="Activation id; omit with --pending.")
+    ] = None,
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="Cancel every journal order left marked cancel_pending."),
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="With --pending: wait out early-cancel windows and retry."),
+    ] = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
 ) -> None:
-    """Cancel an activation that got no code, for a refund."""
+    """Cancel an activation that got no code, for a refund.
+
+    Example: otp cancel --pending --wait   (settle what an interrupted wait left behind)
+    """
     e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
+    if pending:
+        if activation_id:
+            raise BadInput("give an activation id or --pending, not both")
+        _cancel_pending(ctx, e, wait=wait)
+        return
+    if not activation_id:
+        raise BadInput("which activation? `otp cancel ID` (or `otp cancel --pending`)")
+    with provider_for(ctx, activation_id) as (provider, _settings):
         result = provider.cancel(activation_id)
     e.result(result.to_json(), result.message)
+
+
+def _retry_note(e: Env, order_id: str) -> Callable[[float], None]:
+    def note(left: float) -> None:
+        e.info(f"  {order_id}: early cancel refused; retrying for up to {left:.0f} s")
+
+    return note
+
+
+def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
+    from otpcli.core.journal import CANCEL_PENDING
+    from otpcli.core.session import open_journal
+    from otpcli.core.waiting import settle_unused
+
+    journal = open_journal()
+    try:
+        rows = [r for r in journal.orders(state=CANCEL_PENDING) if r.order_id]
+    finally:
+        journal.close()
+    results: list[dict[str, Any]] = []
+    failures: list[OtpError] = []
+    for row in rows:
+        assert row.order_id is not None
+        try:
+            with provider_for(ctx, row.order_id) as (provider, _settings):
+                result = settle_unused(
+                    provider,
+                    row.order_id,
+                    wait_out_window=wait,
+                    on_retry=_retry_note(e, row.order_id),
+                )
+            results.append(result.to_json())
+            e.info(result.message)
+        except OtpError as err:
+            failures.append(err)
+            results.append({"id": row.order_id, "error": err.code, "message": err.message})
+            e.info(f"{row.order_id}: {err.message}")
+    if e.json:
+        e.json_doc({"settled": results})
+    elif not rows:
+        e.info("no orders are waiting to be cancelled")
+    else:
+        e.out(f"{len(rows) - len(failures)} of {len(rows)} pending orders cancelled")
+    if failures:
+        first = failures[0]
+        raise type(first)(
+            f"{len(failures)} pending order(s) could not be cancelled yet: {first.message}",
+            hint="try again later, or `otp cancel --pending --wait`",
+            provider_word=first.provider_word,
+        )
 
 
 def finish_cmd(
@@ -243,7 +329,7 @@ def finish_cmd(
 ) -> None:
     """Mark an activation as used (after its code arrived)."""
     e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
+    with provider_for(ctx, activation_id) as (provider, _settings):
         result = provider.finish(activation_id)
     e.result(result.to_json(), result.message)
 
@@ -263,7 +349,7 @@ def again_cmd(
 ) -> None:
     """Ask for another SMS on the same number, then `otp wait ID` again."""
     e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
+    with provider_for(ctx, activation_id) as (provider, _settings):
         result = provider.reget(activation_id) if reget else provider.another(activation_id)
     new = result.new_activation
     if new is not None:

@@ -13,11 +13,13 @@ from otpcli.render import env
 
 if TYPE_CHECKING:
     from otpcli.config import Settings
-    from otpcli.core.provider import Provider
+    from otpcli.core.orders import JournaledProvider
 
 
 @contextmanager
-def provider_for(ctx: typer.Context) -> Iterator[tuple[Provider, Settings]]:
+def provider_for(
+    ctx: typer.Context, order_id: str | None = None
+) -> Iterator[tuple[JournaledProvider, Settings]]:
     from otpcli.core.session import open_provider
     from otpcli.providers import SANDBOX
 
@@ -26,9 +28,11 @@ def provider_for(ctx: typer.Context) -> Iterator[tuple[Provider, Settings]]:
         profile=opts.profile,
         provider=SANDBOX if opts.sandbox else None,
         base_url=opts.base_url,
+        order_id=order_id,
         warn=env().warn,
     )
     try:
         yield provider, settings
     finally:
         provider.close()
+        provider.journal.close()

@@ -1,8 +1,10 @@
-"""Open the provider a command should talk to, from resolved settings.
+"""Open the provider a command should talk to, from resolved settings and the journal.
 
-This is where settings (flag > environment > profile > default) become a driver:
-the key and base URL are handed to the driver in `ProviderOptions`, so drivers never
-read configuration themselves.
+This is where settings (flag > environment > profile > default) become a driver,
+wrapped with the order journal. The key and base URL are handed to the driver in
+`ProviderOptions`, so drivers never read configuration themselves. Given an order id
+that the journal knows, the order's own provider, profile and base URL are used unless
+the command line names others: a script never has to repeat them.
 """
 
 from __future__ import annotations
@@ -10,10 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from otpcli import config, providers
-from otpcli.core.provider import Provider, ProviderOptions
+from otpcli.core.errors import ConfigError
+from otpcli.core.journal import Journal
+from otpcli.core.orders import JournaledProvider
+from otpcli.core.provider import ProviderOptions
 
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
+
+
+def open_journal(environ: Mapping[str, str] | None = None) -> Journal:
+    return Journal(config.state_dir(environ))
 
 
 def open_provider(
@@ -21,12 +30,30 @@ def open_provider(
     profile: str | None = None,
     provider: str | None = None,
     base_url: str | None = None,
+    order_id: str | None = None,
     environ: Mapping[str, str] | None = None,
     warn: Callable[[str], None] | None = None,
-) -> tuple[Provider, config.Settings]:
-    settings = config.resolve_settings(
-        profile=profile, provider=provider, base_url=base_url, environ=environ, warn=warn
-    )
+) -> tuple[JournaledProvider, config.Settings]:
+    journal = open_journal(environ)
+    settings = None
+    if order_id and not (profile or provider or base_url):
+        row = journal.find(order_id)
+        if row is not None:
+            try:
+                settings = config.resolve_settings(
+                    profile=row.profile,
+                    provider=row.provider,
+                    base_url=row.base_url,
+                    environ=environ,
+                    warn=warn,
+                )
+            except ConfigError:
+                # The profile it was bought with is gone: fall back to the usual choice.
+                settings = None
+    if settings is None:
+        settings = config.resolve_settings(
+            profile=profile, provider=provider, base_url=base_url, environ=environ, warn=warn
+        )
     name = settings.provider.value
     assert name is not None  # resolve_settings raises ConfigError otherwise
     options = ProviderOptions(
@@ -35,4 +62,8 @@ def open_provider(
         state_dir=str(config.state_dir(environ)),
         backoff=READ_BACKOFF,
     )
-    return providers.create(name, options), settings
+    driver = providers.create(name, options)
+    wrapped = JournaledProvider(
+        driver, journal, profile=settings.profile.value, base_url=settings.base_url.value
+    )
+    return wrapped, settings

@@ -1,0 +1,155 @@
+"""A provider wrapped with the order journal: what every command talks to.
+
+`JournaledProvider` implements the `Provider` protocol by delegation and writes the
+journal around each call: a purchase row *before* the request, completed or marked
+failed/unknown after; state changes (code, finish, cancel, refund) as they are seen.
+A purchase whose outcome is unknown is never re-sent; where the provider can list its
+orders, `reconcile()` settles such rows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from otpcli.core import journal as jr
+from otpcli.core.errors import Interrupted, OtpError, PurchaseUnknown
+from otpcli.core.models import (
+    ActionResult,
+    Activation,
+    Balance,
+    CatalogEntry,
+    Country,
+    StatusResult,
+)
+from otpcli.core.provider import Capability, Provider
+
+
+class JournaledProvider:
+    def __init__(
+        self,
+        inner: Provider,
+        journal: jr.Journal,
+        *,
+        profile: str | None,
+        base_url: str | None,
+    ) -> None:
+        self.inner = inner
+        self.journal = journal
+        self.profile = profile
+        self.base_url = base_url
+        self.name = inner.name
+        self.title = inner.title
+        self.capabilities = inner.capabilities
+        self.currency = inner.currency
+        self.poll_interval = inner.poll_interval
+
+    def supports(self, capability: Capability) -> bool:
+        return self.inner.supports(capability)
+
+    def balance(self) -> Balance:
+        return self.inner.balance()
+
+    def buy(
+        self,
+        service: str,
+        *,
+        country: str | None = None,
+        operator: str | None = None,
+        server: str | None = None,
+        max_price: Decimal | None = None,
+    ) -> Activation:
+        row = self.journal.begin(
+            provider=self.name,
+            profile=self.profile,
+            base_url=self.base_url,
+            service=service,
+            country=country,
+        )
+        try:
+            act = self.inner.buy(
+                service, country=country, operator=operator, server=server, max_price=max_price
+            )
+        except (PurchaseUnknown, Interrupted) as exc:
+            self.journal.unknown(row, exc.message)
+            raise
+        except OtpError as exc:
+            self.journal.failed(row, exc.message)
+            raise
+        except BaseException:
+            # Interrupted while the request was in flight: it may have been bought.
+            self.journal.unknown(row, "interrupted while buying")
+            raise
+        self.journal.complete(row, act)
+        return act
+
+    def _record_status(self, st: StatusResult) -> StatusResult:
+        self.journal.record(st.id, st.state.value, provider=self.name, code=st.code, text=st.text)
+        return st
+
+    def status(self, activation_id: str) -> StatusResult:
+        return self._record_status(self.inner.status(activation_id))
+
+    def _record_action(self, result: ActionResult) -> ActionResult:
+        note = "refunded" if result.refunded else None
+        self.journal.record(result.id, result.state.value, provider=self.name, note=note)
+        return result
+
+    def cancel(self, activation_id: str) -> ActionResult:
+        return self._record_action(self.inner.cancel(activation_id))
+
+    def finish(self, activation_id: str) -> ActionResult:
+        return self._record_action(self.inner.finish(activation_id))
+
+    def another(self, activation_id: str) -> ActionResult:
+        result = self.inner.another(activation_id)
+        self.journal.record(activation_id, "waiting", provider=self.name, note="another SMS")
+        return result
+
+    def reget(self, activation_id: str) -> ActionResult:
+        old = self.journal.find(activation_id, provider=self.name)
+        row = self.journal.begin(
+            provider=self.name,
+            profile=self.profile,
+            base_url=self.base_url,
+            service=old.service if old and old.service else "reget",
+            country=old.country if old else None,
+        )
+        try:
+            result = self.inner.reget(activation_id)
+        except (PurchaseUnknown, Interrupted) as exc:
+            self.journal.unknown(row, exc.message)
+            raise
+        except OtpError as exc:
+            self.journal.failed(row, exc.message)
+            raise
+        except BaseException:
+            self.journal.unknown(row, "interrupted while buying")
+            raise
+        if result.new_activation is not None:
+            self.journal.complete(row, result.new_activation)
+        else:
+            self.journal.failed(row, "no new activation in the reply")
+        return result
+
+    def services(
+        self,
+        *,
+        country: str | None = None,
+        server: str | None = None,
+        service: str | None = None,
+    ) -> list[CatalogEntry]:
+        return self.inner.services(country=country, server=server, service=service)
+
+    def countries(self, *, server: str | None = None) -> list[Country]:
+        return self.inner.countries(server=server)
+
+    def mark_cancel_pending(self, activation_id: str, why: str) -> None:
+        self.journal.record(activation_id, jr.CANCEL_PENDING, provider=self.name, note=why)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Provider-specific extras (e.g. a driver's `orders()`) pass straight through.
+        return getattr(self.inner, name)
