@@ -125,11 +125,12 @@ class _RedactFilter(logging.Filter):
 
 
 def _register() -> None:
-    from otpcli.cli import activation, catalog, profile, sandbox
+    from otpcli.cli import activation, catalog, orders, profile, sandbox
 
     app.add_typer(profile.app, name="profile", help="Manage profiles (provider, key, defaults).")
     catalog.register(app)
     activation.register(app)
+    orders.register(app)
     app.add_typer(sandbox.app, name="sandbox", help="Run and steer the built-in simulator.")
 
 
