@@ -20,7 +20,7 @@ this table for the CLI and the README):
 |------------|---------------------------------------------------------------------------|
 | `nonum`    | getNumber answers `NO_NUMBERS` (stock 0)                                  |
 | `nobal`    | getNumber answers `NO_BALANCE` (price 1000000.00, above any wallet)       |
-| `never`    | the SMS never arrives; the order expires after 20 min and is refunded     |
+| `never`    | the SMS never arrives (expires after 20 min, refunded)                    |
 | `slow`     | the SMS arrives after 60 s of sandbox time (not 3 s)                      |
 | `multi`    | after setStatus=3 a second SMS with a new code arrives (any service can)  |
 | key `bad*` | an API key starting with `bad` gets `BAD_KEY` for every action            |

@@ -22,8 +22,9 @@ ID_BASE = 5_000_000_000
 
 @dataclass(frozen=True)
 class Scenario:
-    service: str
+    service: str  # the service code to buy (for kind "api key": the key pattern)
     behaviour: str
+    kind: str = "service"
 
 
 # The special service codes a script author can buy to meet each situation; available
@@ -31,10 +32,10 @@ class Scenario:
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("nonum", "getNumber answers NO_NUMBERS (stock 0)"),
     Scenario("nobal", "getNumber answers NO_BALANCE (price 1000000.00, above any wallet)"),
-    Scenario("never", "the SMS never arrives; the order expires after 20 min and is refunded"),
+    Scenario("never", "the SMS never arrives (expires after 20 min, refunded)"),
     Scenario("slow", "the SMS arrives after 60 s of sandbox time (not 3 s)"),
-    Scenario("multi", "multi-SMS: after setStatus=3 a second SMS with a new code arrives"),
-    Scenario("bad*", "an API key starting with 'bad' gets BAD_KEY for every action"),
+    Scenario("multi", "after setStatus=3 a second SMS with a new code arrives"),
+    Scenario("bad*", "an API key starting with 'bad' gets BAD_KEY for every action", "api key"),
 )
 
 

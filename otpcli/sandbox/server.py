@@ -221,8 +221,9 @@ class _Server(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopping = False
-        super().__init__((host, port), _Handler)
+        # Before super().__init__, whose failure path calls server_close().
         self._wake_r, self._wake_w = socket.socketpair()
+        super().__init__((host, port), _Handler)
 
     def run(self) -> None:
         """Like serve_forever(), but `request_stop()` ends it at once, not after a poll

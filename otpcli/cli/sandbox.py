@@ -1,0 +1,134 @@
+"""`otp sandbox serve/reset/deliver/scenarios`: run and steer the built-in simulator.
+
+Contract:
+
+- `serve [--port N] [--host H]` listens on 127.0.0.1 (port 0: any free port) unless `--host`
+  is given; a host that is not loopback gets a warning, because anyone who reaches it can
+  use the simulator. Once listening it prints the base URL alone on stdout (with `--json`:
+  `{"base_url": URL}`) and a hint line on stderr, then serves until Ctrl-C (exit 0) or
+  SIGTERM (exit 143). A port in use is bad input (exit 2).
+- `reset` forgets every order and refills the wallet: one line on stderr; stdout is empty,
+  or `{"reset": true}` with `--json`.
+- `deliver ID [CODE]` makes an SMS arrive now (a random code when CODE is left out) and
+  prints the code on stdout (`{"id", "code"}` with `--json`). Unknown id: exit 5; an
+  order that is finished, cancelled or expired: exit 8.
+- `scenarios` prints the special service codes (`otpcli.sandbox.SCENARIOS`) as a table
+  on stdout, or a JSON list of `{"service", "kind", "behaviour"}`.
+
+Every command works on the state dir of `otpcli.config.state_dir()` (`OTPCLI_STATE_DIR`),
+the same one `otp --sandbox ...` uses. The simulator (sqlite3, http.server) is imported
+inside the commands so that `otp --help` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from otpcli import config
+from otpcli.cli.common import JsonOpt, setup
+
+app = typer.Typer(no_args_is_help=True, help="Run and steer the built-in simulator.")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free).")
+    ] = 0,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Address to listen on [default: 127.0.0.1]. Anything but loopback exposes "
+            "the simulator to the network.",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Run the simulator standalone; print its base URL; stop with Ctrl-C."""
+    e = setup(ctx, json_=json_)
+    from otpcli.sandbox.server import serve as run
+
+    if host is not None and not _is_loopback(host):
+        e.warn(f"listening on {host}: anyone who can reach it can use the sandbox")
+
+    def ready(base_url: str) -> None:
+        e.result({"base_url": base_url}, base_url)
+        e.info(
+            f"export OTPCLI_PROVIDER=smsactivate OTPCLI_BASE_URL={base_url} "
+            "OTPCLI_API_KEY=play ; Ctrl-C to stop"
+        )
+
+    run(config.state_dir(), host=host or "127.0.0.1", port=port, ready=ready)
+    e.info("sandbox stopped")
+
+
+@app.command()
+def reset(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Forget every sandbox order and refill the play-money wallet."""
+    e = setup(ctx, json_=json_)
+    from otpcli.sandbox import CURRENCY, START_BALANCE
+    from otpcli.sandbox.state import SandboxState
+
+    state = SandboxState(config.state_dir())
+    try:
+        state.reset()
+    finally:
+        state.close()
+    if e.json:
+        e.json_doc({"reset": True})
+    e.info(f"sandbox reset: no orders, balance {START_BALANCE} {CURRENCY}")
+
+
+@app.command()
+def deliver(
+    ctx: typer.Context,
+    activation_id: Annotated[str, typer.Argument(metavar="ID", help="Sandbox activation id.")],
+    code: Annotated[
+        str | None,
+        typer.Argument(help="The code to send [default: a random one].", show_default=False),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Make the SMS of a sandbox activation arrive now; print its code."""
+    e = setup(ctx, json_=json_)
+    from otpcli.sandbox.state import SandboxState
+
+    state = SandboxState(config.state_dir())
+    try:
+        sent = state.deliver(activation_id, code)
+    finally:
+        state.close()
+    e.result({"id": activation_id, "code": sent}, sent)
+
+
+@app.command()
+def scenarios(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """List the special service codes that make the simulator misbehave on purpose."""
+    e = setup(ctx, json_=json_)
+    from otpcli.sandbox import SCENARIOS
+
+    if e.json:
+        e.json_doc(
+            [{"service": s.service, "kind": s.kind, "behaviour": s.behaviour} for s in SCENARIOS]
+        )
+        return
+    rows = [
+        (s.service if s.kind == "service" else f"{s.service} ({s.kind})", s.behaviour)
+        for s in SCENARIOS
+    ]
+    e.table(["service", "what happens"], rows)
