@@ -211,8 +211,9 @@ def test_cancel_after_a_code_is_refused(api: Api, clock: FakeClock) -> None:
     order_id, _ = api.buy("tg")
     clock.advance(200)
     assert api("getStatus", id=order_id).startswith("STATUS_OK:")
-    assert api("setStatus", id=order_id, status="8") == "BAD_STATUS"
+    assert api("setStatus", id=order_id, status="8") == "STATUS_ALREADY_CHANGED"
     assert api.balance() == START - TG_INDIA
+    assert api("setStatus", id=order_id, status="6") == "ACCESS_ACTIVATION"  # still open
 
 
 def test_finish_needs_a_code(api: Api, clock: FakeClock) -> None:
@@ -325,6 +326,9 @@ def test_prices_for_one_cell(api: Api) -> None:
         api.url, params={"action": "getPrices", "service": "tg", "country": "22"}, timeout=5
     )
     assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.text == f'{{"22": {{"tg": {{"cost": {TG_INDIA}, "count": ' + (
+        f"{json.loads(reply.text)['22']['tg']['count']}}}}}}}"
+    )
     doc = json.loads(reply.text, parse_float=Decimal)
     assert list(doc) == ["22"]
     assert list(doc["22"]) == ["tg"]

@@ -15,16 +15,16 @@ HTTP/1.1 keep-alive is supported; any other path answers 404.
 - `setStatus&id=&status=` -> 1 `ACCESS_READY`, 3 `ACCESS_RETRY_GET`, 6 `ACCESS_ACTIVATION`,
   8 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
   `NO_SMS_RECEIVED`, `STATUS_ALREADY_CHANGED`.
-- `getPrices[&service=S][&country=C]` -> `{"22": {"tg": {"cost": 12.5, "count": 140}}}`;
+- `getPrices[&service=S][&country=C]` -> `{"22": {"tg": {"cost": 12.50, "count": 140}}}`;
   errors `BAD_SERVICE`, `BAD_COUNTRY`.
 - `getCountries` -> `{"22": {"id": 22, "eng": "India"}, ...}`.
 
 - Country defaults to 22 (India); `operator` is accepted and ignored. A finished order
   still reports `STATUS_OK:<code>` (the protocol has no "finished" word).
-- Status 8 on an order that has received a code answers `BAD_STATUS` (the code has been
-  delivered, so the number is used: finish it instead); `EARLY_CANCEL_DENIED` is kept for
-  the 2-minute rule alone. Status 3 or 6 before any code: `NO_SMS_RECEIVED`. See
-  `otpcli.sandbox.state` for every rule.
+- Status 8 on an order that has received a code answers `STATUS_ALREADY_CHANGED` (the
+  number is used: finish it instead); `EARLY_CANCEL_DENIED` is kept for the 2-minute
+  rule alone, `BAD_STATUS` for a status value that is not 1, 3, 6 or 8. Status 3 or 6
+  before any code: `NO_SMS_RECEIVED`. See `otpcli.sandbox.state` for every rule.
 - A key starting with `bad` gets `BAD_KEY` for every action; missing `action`, an unknown
   one, or a missing `id` gets `BAD_ACTION`; a missing `service` `BAD_SERVICE`; a missing
   `status` `BAD_STATUS`. A database failure answers `ERROR_SQL`.
@@ -77,20 +77,21 @@ def _catalog_filter(params: dict[str, str]) -> tuple[list[str], list[str]]:
     )
 
 
-def _prices(params: dict[str, str]) -> dict[str, Any]:
+def _prices(params: dict[str, str]) -> str:
+    """getPrices JSON. Built by hand so that a cost is written as its exact decimal text
+    (`12.50`, a valid JSON number) rather than through a float."""
     services, countries = _catalog_filter(params)
-    doc: dict[str, Any] = {}
+    cells = []
     for cid in countries:
         cinfo = catalog.COUNTRIES[cid]
-        doc[cid] = {
-            code: {
-                # Two-decimal amounts survive a float exactly as far as JSON shows them.
-                "cost": float(catalog.price(catalog.SERVICES[code], cinfo)),
-                "count": catalog.stock(catalog.SERVICES[code], cinfo),
-            }
+        row = ", ".join(
+            f"{json.dumps(code)}: "
+            f'{{"cost": {catalog.price(catalog.SERVICES[code], cinfo)}, '
+            f'"count": {catalog.stock(catalog.SERVICES[code], cinfo)}}}'
             for code in services
-        }
-    return doc
+        )
+        cells.append(f"{json.dumps(cid)}: {{{row}}}")
+    return "{" + ", ".join(cells) + "}"
 
 
 def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
@@ -131,7 +132,7 @@ def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
                 raise Refusal("BAD_ACTION")
             return _TEXT, state.set_status(order_id, params.get("status", "").strip())
         if action == "getPrices":
-            return _JSON, json.dumps(_prices(params))
+            return _JSON, _prices(params)
         if action == "getCountries":
             countries = {c.id: {"id": int(c.id), "eng": c.name} for c in catalog.COUNTRIES.values()}
             return _JSON, json.dumps(countries)

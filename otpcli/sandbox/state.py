@@ -17,9 +17,11 @@ Contract:
 Rules (the reply words are the sms-activate protocol's, see `otpcli.sandbox.server`):
 - buy: the first SMS arrives `SMS_DELAY` (3 s, `OTPCLI_SANDBOX_SMS_DELAY`) after purchase;
   `slow` after 60 s; `never` not at all.
-- cancel (8): refused with `STATUS_ALREADY_CHANGED` on a finished/cancelled/expired order,
-  with `BAD_STATUS` once a code has arrived (a code is money spent: finish instead), and
-  with `EARLY_CANCEL_DENIED` during the first 120 s; otherwise `ACCESS_CANCEL` + refund.
+- cancel (8): refused with `STATUS_ALREADY_CHANGED` on a finished/cancelled/expired order
+  and also once a code has arrived (the order has moved on to "code received": the
+  number is used, finish it instead; this keeps the refusal in the exit-8 family, where
+  `BAD_STATUS` would read as "this provider does not offer cancel"), and with
+  `EARLY_CANCEL_DENIED` during the first 120 s; otherwise `ACCESS_CANCEL` + refund.
 - finish (6): `ACCESS_ACTIVATION` after a code, else `NO_SMS_RECEIVED`.
 - another SMS (3): `ACCESS_RETRY_GET` after a code (every service, not only `multi`), else
   `NO_SMS_RECEIVED`; the next SMS, with a new code, arrives after the service's delay and
@@ -377,8 +379,8 @@ class SandboxState:
             if status == "1":
                 return "ACCESS_READY"
             if status == "8":
-                if last is not None:
-                    raise Refusal("BAD_STATUS")
+                if last is not None:  # see the module docstring for the choice of word
+                    raise Refusal("STATUS_ALREADY_CHANGED")
                 if now < cancel_after:
                     raise Refusal("EARLY_CANCEL_DENIED")
                 self._drop_pending(db, order_id, now)
