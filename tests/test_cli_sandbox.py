@@ -215,3 +215,13 @@ def test_serve_stops_on_sigterm_with_143() -> None:
             proc.wait()
     assert proc.returncode == 143
     assert "Traceback" not in err
+
+
+def test_buy_deliver_wait_through_the_sandbox_driver() -> None:
+    bought = run("--sandbox", "buy", "tg", "--json")
+    assert bought.exit_code == 0, bought.stderr
+    order_id = json.loads(bought.stdout)["id"]
+    assert run("sandbox", "deliver", order_id, "424242").stdout == "424242\n"
+    waited = run("--sandbox", "wait", order_id)
+    assert waited.exit_code == 0, waited.stderr
+    assert waited.stdout == "424242\n"

@@ -522,3 +522,20 @@ def test_bad_time_scale_is_a_config_error(
     monkeypatch.setenv("OTPCLI_SANDBOX_TIME_SCALE", value)
     with pytest.raises(ConfigError, match="OTPCLI_SANDBOX_TIME_SCALE"):
         SandboxState(tmp_path / "x")
+
+
+def test_time_scale_with_the_real_clock_over_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTPCLI_SANDBOX_TIME_SCALE", "1000")  # 3 s SMS delay: 3 ms
+    with start_background(tmp_path / "fast") as srv:
+        api = Api(srv)
+        order_id, _ = api.buy("tg")
+        deadline = time.monotonic() + 2
+        while (reply := api("getStatus", id=order_id)) == "STATUS_WAIT_CODE":
+            assert time.monotonic() < deadline, "the SMS never came"
+            time.sleep(0.005)
+        assert reply.startswith("STATUS_OK:")
+        never_id, _ = api.buy("never")
+        time.sleep(0.13)  # the 120 s early-cancel window, scaled (denial: fake-clock tests)
+        assert api("setStatus", id=never_id, status="8") == "ACCESS_CANCEL"
