@@ -539,3 +539,11 @@ def test_time_scale_with_the_real_clock_over_http(
         never_id, _ = api.buy("never")
         time.sleep(0.13)  # the 120 s early-cancel window, scaled (denial: fake-clock tests)
         assert api("setStatus", id=never_id, status="8") == "ACCESS_CANCEL"
+
+
+def test_an_unreadable_state_file_is_a_config_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "sandbox.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError, match=r"sandbox\.sqlite3"):
+        SandboxState(broken)

@@ -165,16 +165,24 @@ class SandboxState:
         # which sleeps in steps of up to 100 ms. Other processes still meet busy_timeout.
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._tx() as db:
-            # Not executescript(): it would COMMIT the transaction first.
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('balance', ?), ('next_seq', '1')",
-                (str(catalog.START_BALANCE),),
-            )
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with self._tx() as db:
+                # Not executescript(): it would COMMIT the transaction first.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value)"
+                    " VALUES ('balance', ?), ('next_seq', '1')",
+                    (str(catalog.START_BALANCE),),
+                )
+        except (OSError, sqlite3.DatabaseError) as exc:
+            self.close()
+            raise ConfigError(
+                f"the sandbox state {self.path} cannot be used: {exc}",
+                hint=f"check the state dir (OTPCLI_STATE_DIR), or delete {self.path}",
+            ) from None
 
     # --- connections and transactions -------------------------------------------------
 
@@ -196,15 +204,17 @@ class SandboxState:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                yield db
-            except Refusal:
+                try:
+                    yield db
+                except Refusal:
+                    db.execute("COMMIT")
+                    raise
                 db.execute("COMMIT")
-                raise
-            except BaseException:
+            finally:
+                # Any other failure, including a failed COMMIT, must not leave the shared
+                # connection inside a transaction.
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
