@@ -56,6 +56,17 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+# Words in a requests ConnectionError that mean the request never left this machine.
+_NEVER_SENT = (
+    "Connection refused",
+    "NewConnectionError",
+    "Name or service not known",
+    "nodename nor servname",
+    "Failed to resolve",
+    "No route to host",
+)
+
+
 class Redactor:
     """Masks secrets, in raw and URL-encoded forms, in any text."""
 
@@ -153,41 +164,42 @@ class Transport:
 
         url = f"{self.base_url}/{script}"
         log.debug("GET %s action=%s", self.redact(url), params.get("action", ""))
+        failure: NetworkError | None = None
         try:
             resp = self._session(idempotent).get(
                 url, params=dict(params), timeout=self._timeout, allow_redirects=False
             )
-        except requests.exceptions.ConnectTimeout as exc:
-            raise self._network_error("timed out connecting", exc, maybe_sent=False) from None
-        except requests.exceptions.SSLError as exc:
-            raise self._network_error("TLS handshake failed", exc, maybe_sent=False) from None
-        except requests.exceptions.ProxyError as exc:
-            raise self._network_error("proxy failed", exc, maybe_sent=False) from None
-        except requests.exceptions.ReadTimeout as exc:
-            raise self._network_error("no answer in time", exc, maybe_sent=True) from None
-        except requests.exceptions.RetryError as exc:
-            raise self._network_error("gave up after retries", exc, maybe_sent=True) from None
-        except requests.exceptions.ConnectionError as exc:
-            # A refused or unresolvable connection never carried the request; anything
-            # else (reset, aborted mid-reply) may have.
-            text = str(exc)
-            refused = any(
-                w in text
-                for w in (
-                    "Connection refused",
-                    "NewConnectionError",
-                    "Name or service not known",
-                    "nodename nor servname",
-                    "Failed to resolve",
-                    "No route to host",
-                )
-            )
-            raise self._network_error("connection failed", exc, maybe_sent=not refused) from None
         except requests.exceptions.RequestException as exc:
-            raise self._network_error("request failed", exc, maybe_sent=True) from None
+            failure = self._classify(exc)
+        if failure is not None:
+            # Raised outside the `except` block so that the requests error, whose text
+            # holds the full URL with the key, is not even kept as __context__.
+            raise failure
         reply = Reply(resp.status_code, _decode(resp), resp.headers.get("Content-Type", ""))
         log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text[:200]))
         return reply
+
+    def _classify(self, exc: Exception) -> NetworkError:
+        import requests
+
+        errors = requests.exceptions
+        if isinstance(exc, errors.ConnectTimeout):
+            return self._network_error("timed out connecting", exc, maybe_sent=False)
+        if isinstance(exc, errors.SSLError):
+            return self._network_error("TLS handshake failed", exc, maybe_sent=False)
+        if isinstance(exc, errors.ProxyError):
+            return self._network_error("proxy failed", exc, maybe_sent=False)
+        if isinstance(exc, errors.ReadTimeout):
+            return self._network_error("no answer in time", exc, maybe_sent=True)
+        if isinstance(exc, errors.RetryError):
+            return self._network_error("gave up after retries", exc, maybe_sent=True)
+        if isinstance(exc, errors.ConnectionError):
+            # A refused or unresolvable connection never carried the request; anything
+            # else (reset, aborted mid-reply) may have.
+            text = str(exc)
+            refused = any(w in text for w in _NEVER_SENT)
+            return self._network_error("connection failed", exc, maybe_sent=not refused)
+        return self._network_error("request failed", exc, maybe_sent=True)
 
     def _network_error(self, what: str, exc: Exception, *, maybe_sent: bool) -> NetworkError:
         host = urlsplit(self.base_url).netloc
