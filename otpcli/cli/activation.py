@@ -165,6 +165,10 @@ def buy_cmd(
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
+    count: Annotated[
+        int,
+        typer.Option("--count", "-n", min=1, max=100, help="Buy this many (each one journaled)."),
+    ] = 1,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -174,6 +178,22 @@ def buy_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     limit = _max_price(max_price)
+    if count > 1:
+        _buy_many(
+            ctx,
+            e,
+            service,
+            count=count,
+            country=country,
+            operator=operator,
+            server=server,
+            max_price=limit,
+            wait=wait,
+            timeout=timeout,
+            interval=interval,
+            keep=keep,
+        )
+        return
     with provider_for(ctx) as (provider, settings):
         act: Activation = provider.buy(
             service,
@@ -201,20 +221,83 @@ def buy_cmd(
     e.result({**act.to_json(), **_code_doc(status)}, status.code or "")
 
 
+def _buy_many(
+    ctx: typer.Context,
+    e: Env,
+    service: str,
+    *,
+    count: int,
+    country: str | None,
+    operator: str | None,
+    server: str | None,
+    max_price: Decimal | None,
+    wait: bool,
+    timeout: float | None,
+    interval: float | None,
+    keep: bool,
+) -> None:
+    """Buy `count` activations one after the other (never in parallel, never retried);
+    with --wait, wait for all at once. A failed purchase stops further buying, but the
+    ones already bought are still printed and (with --wait) waited for and cleaned up."""
+    from otpcli.cli.many import wait_many
+
+    bought: list[Activation] = []
+    failure: OtpError | None = None
+    with provider_for(ctx) as (provider, settings):
+        for _ in range(count):
+            try:
+                act = provider.buy(
+                    service,
+                    country=country or settings.country.value,
+                    operator=operator or settings.operator.value,
+                    server=server or settings.server.value,
+                    max_price=max_price,
+                )
+            except OtpError as err:
+                failure = err
+                break
+            bought.append(act)
+            if wait:
+                e.info(f"bought {act.service} number {act.number} (id {act.id})")
+            else:
+                e.result(act.to_json(), f"{act.id} {act.number}")
+        if failure is not None:
+            e.info(f"bought {len(bought)} of {count}; stopped: {failure.message}")
+        if wait and bought:
+            wait_many(
+                e,
+                [(provider, a.id) for a in bought],
+                timeout=timeout,
+                interval=interval,
+                keep=keep,
+            )
+    if failure is not None:
+        raise failure
+
+
 def wait_cmd(
     ctx: typer.Context,
-    activation_id: IdArg,
+    activation_ids: Annotated[
+        list[str], typer.Argument(help="Activation id(s), as printed by `otp buy`.")
+    ],
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait for the code and print it alone on stdout.
+    """Wait for the code and print it alone on stdout (several ids: `ID CODE` lines).
 
     Example: CODE=$(otp wait "$ID")
     """
     e = setup(ctx, json_=json_, profile=profile)
+    if len(activation_ids) > 1:
+        from otpcli.cli.many import providers_for, wait_many
+
+        with providers_for(ctx, list(dict.fromkeys(activation_ids))) as targets:
+            wait_many(e, targets, timeout=timeout, interval=interval, keep=keep)
+        return
+    activation_id = activation_ids[0]
     with provider_for(ctx, activation_id) as (provider, _settings):
         known = provider.journal.find(activation_id, provider=provider.name)
         status = _wait(

@@ -16,6 +16,7 @@ Contract:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,6 +125,7 @@ class Journal:
         self.path = Path(state_dir) / FILE_NAME
         self._now = now
         self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -133,7 +135,10 @@ class Journal:
             import sqlite3
 
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # Shared by the threads of a multi-wait; `_lock` serialises its use.
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -149,18 +154,21 @@ class Journal:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # --- writes --------------------------------------------------------------------
 
@@ -255,7 +263,8 @@ class Journal:
         if provider:
             sql += " AND provider=?"
             args.append(provider)
-        r = self._db.execute(sql + " ORDER BY rowid DESC LIMIT 1", args).fetchone()
+        with self._lock:
+            r = self._db.execute(sql + " ORDER BY rowid DESC LIMIT 1", args).fetchone()
         return _order(r) if r else None
 
     def orders(self, *, active: bool = False, state: str | None = None) -> list[Order]:
@@ -267,10 +276,12 @@ class Journal:
         elif active:
             sql += f" WHERE state IN ({','.join('?' * len(ACTIVE_STATES))})"
             args.extend(ACTIVE_STATES)
-        return [_order(r) for r in self._db.execute(sql + " ORDER BY rowid", args)]
+        with self._lock:
+            return [_order(r) for r in self._db.execute(sql + " ORDER BY rowid", args)]
 
     def events(self, row: int) -> list[tuple[float, str, str | None]]:
-        return [
-            (r["at"], r["state"], r["detail"])
-            for r in self._db.execute("SELECT * FROM events WHERE order_row=? ORDER BY at", (row,))
-        ]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM events WHERE order_row=? ORDER BY at", (row,)
+            ).fetchall()
+        return [(r["at"], r["state"], r["detail"]) for r in rows]

@@ -15,7 +15,7 @@ provider's early-cancel window when asked to.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from otpcli.core import clock as clock_mod
@@ -116,3 +116,95 @@ def settle_unused(
             if on_retry:
                 on_retry(remaining)
             clk.sleep(min(EARLY_CANCEL_RETRY, remaining))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one activation of a multi-wait ended: a status with a code, or an error."""
+
+    provider: Provider
+    activation_id: str
+    status: StatusResult | None = None
+    error: OtpError | None = None
+
+
+def wait_for_codes(
+    targets: Sequence[tuple[Provider, str]],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    interval: float = 5.0,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_round: Callable[[int, int, float], None] | None = None,
+    workers: int = 16,
+) -> list[Outcome]:
+    """Wait for many activations at once, under one overall deadline.
+
+    Each round polls every pending activation concurrently (a small thread pool over
+    each provider's shared connection pool), then sleeps `interval`. An outcome is
+    reported through `on_outcome` the moment its poll sees it. Activations still
+    waiting at the deadline end with a `WaitTimeout` error. Total time is about that
+    of the slowest activation, not the sum.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    clk = clock_mod.current()
+    start = clk.now()
+    deadline = start + timeout
+    pending = list(targets)
+    outcomes: list[Outcome] = []
+    rounds = 0
+
+    def poll(target: tuple[Provider, str]) -> tuple[StatusResult | None, OtpError | None]:
+        try:
+            return target[0].status(target[1]), None
+        except OtpError as exc:
+            return None, exc
+
+    def finish(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+        while pending:
+            rounds += 1
+            still: list[tuple[Provider, str]] = []
+            for target, (status, error) in zip(pending, pool.map(poll, pending), strict=True):
+                provider, activation_id = target
+                if status is not None and status.state is State.CODE_RECEIVED:
+                    finish(Outcome(provider, activation_id, status=status))
+                elif status is not None and status.state.terminal:
+                    finish(
+                        Outcome(
+                            provider,
+                            activation_id,
+                            error=OrderStateError(
+                                f"activation {activation_id} is {status.state.value}; "
+                                "no code will arrive"
+                            ),
+                        )
+                    )
+                elif error is not None and not isinstance(error, ProviderError):
+                    finish(Outcome(provider, activation_id, error=error))
+                else:
+                    still.append(target)
+            pending = still
+            now = clk.now()
+            if on_round:
+                on_round(rounds, len(pending), max(0.0, deadline - now))
+            if not pending:
+                break
+            if now >= deadline:
+                for provider, activation_id in pending:
+                    finish(
+                        Outcome(
+                            provider,
+                            activation_id,
+                            error=WaitTimeout(
+                                f"no code for activation {activation_id} after {timeout:g} s"
+                            ),
+                        )
+                    )
+                break
+            clk.sleep(min(interval, deadline - now))
+    return outcomes
