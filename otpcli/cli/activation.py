@@ -118,6 +118,7 @@ def _wait(
 def _clean_up_after_signal(
     e: Env, provider: JournaledProvider, activation_id: str, code: ExitCode, *, keep: bool
 ) -> Interrupted:
+    from otpcli.cli.deadline import time_limit
     from otpcli.core.waiting import settle_unused
 
     if keep:
@@ -128,7 +129,8 @@ def _clean_up_after_signal(
         )
     e.info(f"interrupted; cancelling {activation_id} for a refund (Ctrl-C again to skip) ...")
     try:
-        result = settle_unused(provider, activation_id, wait_out_window=False)
+        with time_limit():
+            result = settle_unused(provider, activation_id, wait_out_window=False)
     except (KeyboardInterrupt, Interrupted):
         provider.mark_cancel_pending(activation_id, "interrupted twice during clean-up")
         return Interrupted(

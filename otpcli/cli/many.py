@@ -145,10 +145,16 @@ def _after_signal(
             hint="resume with `otp wait ID ...`",
         )
     e.info(f"interrupted; cancelling {len(left)} activation(s) for a refund ...")
+    from otpcli.cli.deadline import time_limit
+
     try:
-        failed = _settle(e, left, wait_out_window=False)
-    except (KeyboardInterrupt, Interrupted):
-        failed = [(i, Interrupted("interrupted twice", signal_exit=code)) for _, i in left]
+        with time_limit():
+            failed = _settle(e, left, wait_out_window=False)
+    except (KeyboardInterrupt, OtpError) as cut:
+        # Out of time or interrupted again: record every one of them for later; a
+        # cancel --pending on one that did get cancelled is answered harmlessly.
+        why = cut.message if isinstance(cut, OtpError) else "interrupted twice"
+        failed = [(i, OtpError(why)) for _, i in left]
     by_id = {i: p for p, i in left}
     for activation_id, err in failed:
         with contextlib.suppress(OtpError):
