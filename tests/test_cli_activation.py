@@ -288,3 +288,12 @@ def test_otpget_finish_and_early_cancel(monkeypatch: pytest.MonkeyPatch) -> None
         r = run(["again", "abc123"])
         assert r.exit_code == 2
         assert len([c for c in rsps.calls if "status=3" in (c.request.url or "")]) == 0
+
+
+def test_usage_error_with_json_is_one_json_document() -> None:
+    for args in (["buy", "--json"], ["--json", "buy"], ["buy", "tg", "--count", "0", "--json"]):
+        r = run(args)
+        assert r.exit_code == 2, args
+        doc = json.loads(r.stdout)
+        assert doc["error"] == "bad_input" and doc["exit_code"] == 2
+        assert "Usage" in r.stderr

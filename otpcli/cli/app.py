@@ -29,13 +29,33 @@ Exit codes: 0 ok · 1 internal error · 2 bad input or unsupported · 3 configur
 130/143 interrupted (SIGINT/SIGTERM)."""
 
 
+RAW_ARGS = "otpcli.raw_args"
+
+
 class OtpGroup(TyperGroup):
     """Runs every command inside the single error-to-exit-code mapping."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[RAW_ARGS] = tuple(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as exc:
+            # A usage error after the command name (exit 2): with --json anywhere on
+            # the line, scripts still get one JSON document on stdout.
+            wanted = "--json" in ctx.meta.get(RAW_ARGS, ()) or env().json
+            if wanted and isinstance(getattr(exc, "exit_code", None), int):
+                env().json_doc(
+                    {
+                        "error": "bad_input",
+                        "message": exc.format_message(),
+                        "exit_code": exc.exit_code,
+                    }
+                )
             raise
         except OtpError as err:
             env().error(err)
@@ -149,6 +169,16 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="otp")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except OtpError as err:  # e.g. SIGTERM before a command started
+        env().error(err)
+        return err.status
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # never a traceback for the user, even from a bug here
+        if "--debug" in sys.argv:
+            traceback.print_exc()
+        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
+        return int(ExitCode.INTERNAL)
     return 0
 
 
