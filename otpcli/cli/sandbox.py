@@ -12,6 +12,11 @@ Contract:
 - `deliver ID [CODE]` makes an SMS arrive now (a random code when CODE is left out) and
   prints the code on stdout (`{"id", "code"}` with `--json`). Unknown id: exit 5; an
   order that is finished, cancelled or expired: exit 8.
+- `fault ACTION KIND [--count N]` plans a fault for the next N requests of ACTION (all of
+  them without --count; ACTION `*` means every action; KIND `none` removes ACTION's fault);
+  `fault --clear` removes every planned fault; `fault` alone prints the plan (a table on
+  stdout, or a JSON list of `{"action", "fault", "remaining", "source"}`). Kinds and how
+  the plan is shared are in `otpcli.sandbox.faults`; a bad ACTION or KIND is exit 2.
 - `scenarios` prints the special service codes (`otpcli.sandbox.SCENARIOS`) as a table
   on stdout, or a JSON list of `{"service", "kind", "behaviour"}`.
 
@@ -114,6 +119,87 @@ def deliver(
     finally:
         state.close()
     e.result({"id": activation_id, "code": sent}, sent)
+
+
+@app.command()
+def fault(
+    ctx: typer.Context,
+    action: Annotated[
+        str | None,
+        typer.Argument(help="Protocol action, e.g. getNumber; * for all.", show_default=False),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Argument(
+            help="500, html, hang, reset, empty, garbage, reset_after_charge; none removes.",
+            show_default=False,
+        ),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", min=1, help="Only the next N matching requests [default: all]."),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every planned fault.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Make the simulator misbehave on purpose; alone: show the fault plan.
+
+    Example: otp sandbox fault getNumber reset_after_charge --count 1
+    """
+    e = setup(ctx, json_=json_)
+    from otpcli.core.errors import BadInput
+    from otpcli.sandbox import faults
+    from otpcli.sandbox.state import SandboxState
+
+    if clear and (action or kind or count):
+        raise BadInput("give either --clear or ACTION KIND, not both")
+    if action is not None and kind is None:
+        raise BadInput(
+            f"which fault for {action}? `otp sandbox fault {action} KIND`",
+            hint=f"KIND is one of: {', '.join(faults.KINDS)}, or {faults.NONE}",
+        )
+    planned = faults.check(action, kind, count) if action and kind else None
+    state = SandboxState(config.state_dir())
+    try:
+        if clear:
+            state.clear_faults()
+        elif planned is not None:
+            removing = planned.kind == faults.NONE
+            state.set_fault(planned.action, None if removing else planned.kind, planned.count)
+        plan = state.fault_plan()
+    finally:
+        state.close()
+
+    if clear:
+        if e.json:
+            e.json_doc({"cleared": True})
+        e.info("sandbox: no faults planned")
+    elif planned is not None:
+        removed = planned.kind == faults.NONE
+        if e.json:
+            e.json_doc(
+                {
+                    "action": planned.action,
+                    "fault": None if removed else planned.kind,
+                    "count": planned.count,
+                }
+            )
+        times = "every request" if planned.count is None else f"the next {planned.count}"
+        e.info(
+            f"sandbox: {planned.action}: "
+            + ("no fault" if removed else f"{planned.kind} on {times}")
+        )
+    elif e.json:
+        e.json_doc(
+            [{"action": a, "fault": k, "remaining": r, "source": src} for a, k, r, src in plan]
+        )
+    elif plan:
+        e.table(
+            ["action", "fault", "remaining", "from"],
+            [(a, k, "always" if r is None else str(r), src) for a, k, r, src in plan],
+        )
+    else:
+        e.info("no faults planned")
 
 
 @app.command()

@@ -9,6 +9,8 @@ the command line names others: a script never has to repeat them.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Mapping
 
 from otpcli import config, providers
@@ -19,6 +21,26 @@ from otpcli.core.provider import ProviderOptions
 
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
+HTTP_TIMEOUT_VAR = "OTPCLI_HTTP_TIMEOUT"
+
+
+def http_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_HTTP_TIMEOUT`: seconds to wait for a provider's reply (the read timeout),
+    default `ProviderOptions.timeout` (30). Lets CI, and the fault tests, fail fast."""
+    env = os.environ if environ is None else environ
+    raw = env.get(HTTP_TIMEOUT_VAR, "").strip()
+    if not raw:
+        return ProviderOptions.timeout
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"{HTTP_TIMEOUT_VAR} must be a number of seconds > 0, not {raw!r}",
+            hint=f"unset {HTTP_TIMEOUT_VAR} or fix it, e.g. {HTTP_TIMEOUT_VAR}=30",
+        )
+    return value
 
 
 def open_journal(environ: Mapping[str, str] | None = None) -> Journal:
@@ -61,6 +83,7 @@ def open_provider(
         base_url=settings.base_url.value or "",
         state_dir=str(config.state_dir(environ)),
         backoff=READ_BACKOFF,
+        timeout=http_timeout(environ),
     )
     driver = providers.create(name, options)
     wrapped = JournaledProvider(

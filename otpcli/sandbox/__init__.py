@@ -11,7 +11,9 @@ the two last ones):
 - `catalog`: countries, services, prices, stock, SMS texts and the scenario table;
 - `state`:   `SandboxState`, the wallet/orders/SMS in `<state_dir>/sandbox.sqlite3` and the
              rules (early-cancel window, expiry, refunds, another SMS);
-- `server`:  `start_background()` / `serve()`, the HTTP front end and the reply formats.
+- `server`:  `start_background()` / `serve()`, the HTTP front end and the reply formats;
+- `faults`:  faults on request (HTTP 500, HTML error page, hang, reset, empty, garbage,
+             "charged, then the connection dropped"), planned per state dir.
 
 Special service codes (buy them in any country to meet a situation; `SCENARIOS` holds
 this table for the CLI and the README):
@@ -36,6 +38,11 @@ configuration error, exit 3):
   setStatus=3), so processes sharing a state dir should use the same scale.
 - `OTPCLI_SANDBOX_SMS_DELAY` (default `3`): sandbox seconds from purchase (or from
   setStatus=3) to the SMS for ordinary services; `slow` and `never` ignore it.
+
+- `OTPCLI_SANDBOX_FAULTS` (default none): faults to inject, e.g.
+  `getNumber=reset_after_charge,getStatus=500x2` (`ACTION=KIND[xN]`; see
+  `otpcli.sandbox.faults`). Read when a server starts; the plan and its counts are kept
+  in the state dir and shared by every server on it.
 
 State lives in `OTPCLI_STATE_DIR` (see `otpcli.config.state_dir`).
 """

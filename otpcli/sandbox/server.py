@@ -29,7 +29,9 @@ HTTP/1.1 keep-alive is supported; any other path answers 404.
   one, or a missing `id` gets `BAD_ACTION`; a missing `service` `BAD_SERVICE`; a missing
   `status` `BAD_STATUS`. A database failure answers `ERROR_SQL`.
 - The server never writes to stderr (the CLI's stderr belongs to the user) and never
-  repeats the API key.
+  repeats the API key, except on purpose in the `html` fault.
+- Planned faults (`OTPCLI_SANDBOX_FAULTS`, `otp sandbox fault`, the `sandboxFault` control
+  action; see `otpcli.sandbox.faults`) are applied by one hook before any dispatch.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from otpcli.core.errors import BadInput
-from otpcli.sandbox import catalog
+from otpcli.sandbox import catalog, faults
 from otpcli.sandbox.state import Refusal, SandboxState, parse_price
 
 HANDLER_PATH = "/stubs/handler_api.php"
@@ -180,13 +182,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: bytes) -> None:
         url = urlsplit(self.path)
-        if url.path.rstrip("/") != HANDLER_PATH:
-            self._send(404, _TEXT, "NOT_FOUND")
-            return
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         if body:
             form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
             params.update({k: v[-1] for k, v in form.items()})
+        # Planned faults (otpcli.sandbox.faults) come before any handler script's dispatch.
+        if faults.intercept(self, self.server.state, params):
+            return
+        if url.path.rstrip("/") != HANDLER_PATH:
+            self._send(404, _TEXT, "NOT_FOUND")
+            return
         try:
             ctype, text = respond(self.server.state, params)
         except sqlite3.Error:
@@ -283,6 +288,11 @@ class _Server(ThreadingHTTPServer):
 
 
 def _listen(host: str, port: int, state: SandboxState) -> _Server:
+    try:
+        faults.load_env(state)  # OTPCLI_SANDBOX_FAULTS; a bad value is a ConfigError
+    except BaseException:
+        state.close()
+        raise
     try:
         return _Server(host, port, state)
     except (OSError, OverflowError) as exc:

@@ -4,6 +4,8 @@ Contract:
 - State lives in `<state_dir>/sandbox.sqlite3` (WAL, busy_timeout, every mutation inside
   `BEGIN IMMEDIATE`), so several processes, each with its own in-process server, can share
   one state dir and see the same orders without corrupting it.
+- The `faults` table holds the fault plan of `otpcli.sandbox.faults` (meta key
+  `faults_env`: the `OTPCLI_SANDBOX_FAULTS` value applied last).
 - Money is `Decimal`, stored as text. Ids are numeric strings above 2**32; phones are
   strings. The wallet starts at 1000.00 PLAY.
 - Time comes from `clock()` (default `time.time`). Every duration below is in *sandbox
@@ -80,6 +82,12 @@ CREATE TABLE IF NOT EXISTS sms (
     arrives REAL                  -- NULL: never
 );
 CREATE INDEX IF NOT EXISTS sms_order ON sms (order_id, arrives);
+CREATE TABLE IF NOT EXISTS faults (  -- the fault plan, see otpcli.sandbox.faults
+    action TEXT PRIMARY KEY,      -- a protocol action, or * for every action
+    kind TEXT NOT NULL,
+    remaining INTEGER,            -- NULL: every request, else how many more requests
+    source TEXT NOT NULL          -- env (OTPCLI_SANDBOX_FAULTS) | control
+);
 """
 
 
@@ -457,6 +465,71 @@ class SandboxState:
             db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'balance'", (str(catalog.START_BALANCE),)
             )
+
+    # --- the fault plan (its rules and kinds live in otpcli.sandbox.faults) -----------
+
+    def fault_plan(self) -> list[tuple[str, str, int | None, str]]:
+        """Every planned fault as (action, kind, remaining or None for always, source)."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT action, kind, remaining, source FROM faults ORDER BY action"
+            ).fetchall()
+        return [(a, k, r, s) for a, k, r, s in rows]
+
+    def set_fault(
+        self, action: str, kind: str | None, count: int | None, *, source: str = "control"
+    ) -> None:
+        """Plan `kind` for the next `count` requests of `action` (None: all); kind None
+        removes the action's fault."""
+        with self._tx() as db:
+            db.execute("DELETE FROM faults WHERE action = ?", (action,))
+            if kind is not None:
+                db.execute(
+                    "INSERT INTO faults (action, kind, remaining, source) VALUES (?, ?, ?, ?)",
+                    (action, kind, count, source),
+                )
+
+    def clear_faults(self) -> None:
+        """Forget every planned fault (an unchanged OTPCLI_SANDBOX_FAULTS is not re-applied)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM faults")
+
+    def sync_env_faults(self, spec: str, plan: list[tuple[str, str, int | None]]) -> None:
+        """Replace the env-sourced faults by `plan` unless `spec` is the text applied last:
+        processes started with the same value share one plan and its counts."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'faults_env'").fetchone()
+            if (row[0] if row else "") == spec:
+                return
+            db.execute("DELETE FROM faults WHERE source = 'env'")
+            db.executemany(
+                "INSERT OR REPLACE INTO faults (action, kind, remaining, source)"
+                " VALUES (?, ?, ?, 'env')",
+                plan,
+            )
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('faults_env', ?)", (spec,))
+
+    def take_fault(self, action: str) -> str | None:
+        """The fault kind this request of `action` meets (using up one of a count), or None."""
+        query = (
+            "SELECT action, kind, remaining FROM faults WHERE action IN (?, '*')"
+            " AND (remaining IS NULL OR remaining > 0) ORDER BY action = '*' LIMIT 1"
+        )
+        # Every request asks: look without the write lock first, the plan is usually empty.
+        with self._lock:
+            if self._db is None:
+                self._db = self._connect()
+            if self._db.execute(query, (action,)).fetchone() is None:
+                return None
+        with self._tx() as db:
+            hit = db.execute(query, (action,)).fetchone()
+            if hit is None:
+                return None
+            if hit[2] is not None:
+                db.execute(
+                    "UPDATE faults SET remaining = remaining - 1 WHERE action = ?", (hit[0],)
+                )
+            return str(hit[1])
 
 
 def parse_price(raw: str) -> Decimal:
