@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,6 +66,9 @@ _NEVER_SENT = (
     "Failed to resolve",
     "No route to host",
 )
+
+
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
 
 class Redactor:
@@ -203,7 +207,10 @@ class Transport:
 
     def _network_error(self, what: str, exc: Exception, *, maybe_sent: bool) -> NetworkError:
         host = urlsplit(self.base_url).netloc
-        detail = self.redact(str(exc))[:300]
+        text = self.redact(str(exc))
+        # requests nests the cause deep in a long repr; the OS's own words say it best.
+        reason = _ERRNO_TEXT.search(text)
+        detail = reason.group(1).strip() if reason else text[:300]
         return NetworkError(
             f"{what} to {host}: {detail}",
             maybe_sent=maybe_sent,

@@ -32,6 +32,7 @@ from otpcli.core.errors import (
     OtpError,
     WaitTimeout,
 )
+from otpcli.core.names import resolve_country, resolve_service
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
@@ -197,11 +198,15 @@ def buy_cmd(
         )
         return
     with provider_for(ctx) as (provider, settings):
+        chosen_server = server or settings.server.value
+        chosen_country = resolve_country(
+            provider, country or settings.country.value, server=chosen_server
+        )
         act: Activation = provider.buy(
-            service,
-            country=country or settings.country.value,
+            resolve_service(provider, service, country=chosen_country, server=chosen_server),
+            country=chosen_country,
             operator=operator or settings.operator.value,
-            server=server or settings.server.value,
+            server=chosen_server,
             max_price=limit,
         )
         cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
@@ -246,13 +251,18 @@ def _buy_many(
     bought: list[Activation] = []
     failure: OtpError | None = None
     with provider_for(ctx) as (provider, settings):
+        chosen_server = server or settings.server.value
+        chosen_country = resolve_country(
+            provider, country or settings.country.value, server=chosen_server
+        )
+        code = resolve_service(provider, service, country=chosen_country, server=chosen_server)
         for _ in range(count):
             try:
                 act = provider.buy(
-                    service,
-                    country=country or settings.country.value,
+                    code,
+                    country=chosen_country,
                     operator=operator or settings.operator.value,
-                    server=server or settings.server.value,
+                    server=chosen_server,
                     max_price=max_price,
                 )
             except OtpError as err:

@@ -37,6 +37,8 @@ class OtpGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[RAW_ARGS] = tuple(args)
+        # A fresh Env per invocation: the streams (and their TTY flags) are this run's.
+        set_env(Env.from_system())
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
@@ -122,15 +124,29 @@ def root(
     )
     e = set_env(Env.from_system())
     e.json, e.quiet, e.debug = json_, quiet, debug
-    if debug:
-        from otpcli.http import Redactor
+    _debug_logging(e, debug)
 
-        secrets = [os.environ.get("OTPCLI_API_KEY")]
-        handler = logging.StreamHandler(e.stderr)
-        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-        handler.addFilter(_RedactFilter(Redactor(secrets)))
-        logging.getLogger("otpcli").addHandler(handler)
-        logging.getLogger("otpcli").setLevel(logging.DEBUG)
+
+_debug_handler: logging.Handler | None = None
+
+
+def _debug_logging(e: Env, on: bool) -> None:
+    """--debug: HTTP calls on stderr, with the key masked (one handler per invocation)."""
+    global _debug_handler
+    log = logging.getLogger("otpcli")
+    if _debug_handler is not None:
+        log.removeHandler(_debug_handler)
+        _debug_handler = None
+    if not on:
+        return
+    from otpcli.http import Redactor
+
+    handler = logging.StreamHandler(e.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    handler.addFilter(_RedactFilter(Redactor([os.environ.get("OTPCLI_API_KEY")])))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    _debug_handler = handler
 
 
 class _RedactFilter(logging.Filter):

@@ -82,13 +82,21 @@ def _catalog(
     service: str | None,
     country: str | None,
     server: str | None,
-) -> list[CatalogEntry]:
+) -> tuple[list[CatalogEntry], str | None]:
+    """The catalog rows, and the service code the user's service name resolved to."""
+    from otpcli.core.names import resolve_country, resolve_service
+
     with provider_for(ctx) as (provider, settings):
-        return provider.services(
-            country=country or settings.country.value,
-            server=server or settings.server.value,
-            service=service,
+        chosen_server = server or settings.server.value
+        chosen_country = resolve_country(
+            provider, country or settings.country.value, server=chosen_server
         )
+        if service is not None:
+            service = resolve_service(
+                provider, service, country=chosen_country, server=chosen_server
+            )
+        rows = provider.services(country=chosen_country, server=chosen_server, service=service)
+    return rows, service
 
 
 def services_cmd(
@@ -101,11 +109,8 @@ def services_cmd(
 ) -> None:
     """List the services the provider sells (where it publishes a catalog)."""
     e = setup(ctx, json_=json_, profile=profile)
-    rows = [
-        r
-        for r in _catalog(ctx, service=None, country=country, server=server)
-        if _matches(search, r.service, r.name)
-    ]
+    rows, _ = _catalog(ctx, service=None, country=country, server=server)
+    rows = [r for r in rows if _matches(search, r.service, r.name)]
     if e.json:
         e.json_doc([r.to_json() for r in rows])
         return
@@ -148,10 +153,11 @@ def prices_cmd(
 ) -> None:
     """Show prices and stock, cheapest first."""
     e = setup(ctx, json_=json_, profile=profile)
+    rows, code = _catalog(ctx, service=service, country=country, server=server)
     rows = [
         r
-        for r in _catalog(ctx, service=service, country=country, server=server)
-        if (service is None or r.service == service) and _matches(search, r.service, r.name)
+        for r in rows
+        if (code is None or r.service == code) and _matches(search, r.service, r.name)
     ]
     rows.sort(key=lambda r: (r.price is None, r.price or 0, r.service))
     if e.json:

@@ -160,6 +160,8 @@ class SastaOtpDriver(SmsActivateDriver):
     name = "sastaotp"
     title = "SastaOTP"
     currency = CURRENCY
+    # Its getCountries ids are dialling codes (91 = India); services use family codes.
+    country_scheme = "dial"
     # "Poll every 5 seconds."
     poll_interval = 5.0
     capabilities = frozenset(

@@ -88,6 +88,12 @@ class SmsActivateDriver:
     title: str = "sms-activate compatible host"
     currency: str | None = None
     poll_interval: float = 5.0
+    # How this provider numbers countries and names services, for resolving
+    # `-c india` / `telegram` without its catalog (see core/names.py): the family's
+    # own country ids and service codes ("smsactivate"), dialling codes ("dial"), or
+    # None where only the provider's catalog can tell.
+    country_scheme: str | None = "smsactivate"
+    service_scheme: str | None = "smsactivate"
     capabilities: frozenset[Capability] = frozenset(
         {
             Capability.SMS,

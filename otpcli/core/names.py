@@ -1,0 +1,172 @@
+"""Names, not ids: `-c india`, `-c IN` and `-c 22` all work, and so do service names.
+
+Resolution, for a country or a service the user typed:
+- something that already looks like an id (digits; for services, a code the provider
+  uses) is passed through unchanged and costs no request;
+- otherwise the provider's own catalog is asked where it publishes one (cached in the
+  state dir for a day), matching names case-insensitively, exactly first, then by prefix;
+- otherwise the bundled tables (ISO codes and names → the sms-activate family's ids or
+  dialling codes; well-known service names → codes) answer, per the provider's scheme;
+- an ambiguous name lists the candidates and is bad input (exit 2), as is an unknown one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from otpcli.core.cache import cached
+from otpcli.core.errors import BadInput, OtpError
+from otpcli.core.provider import Capability, Provider
+from otpcli.data.countries import COUNTRIES, CountryInfo
+from otpcli.data.services import SERVICES
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+
+
+def _bundled_country(query: str) -> CountryInfo | None:
+    q = _norm(query)
+    for c in COUNTRIES:
+        if q == c.iso.casefold() or q == _norm(c.name) or q in (_norm(a) for a in c.aliases):
+            return c
+    return None
+
+
+def _pick(query: str, candidates: list[tuple[str, str]], what: str) -> str | None:
+    """Choose the id whose name matches `query`: exact, then unique prefix."""
+    q = _norm(query)
+    exact = sorted({cid for cid, name in candidates if _norm(name) == q})
+    if len(exact) == 1:
+        return exact[0]
+    pool = exact or sorted({cid for cid, name in candidates if _norm(name).startswith(q)})
+    if len(pool) == 1:
+        return pool[0]
+    if len(pool) > 1:
+        names = {cid: name for cid, name in candidates if cid in pool}
+        shown = ", ".join(f"{cid} ({names[cid]})" for cid in pool[:10])
+        raise BadInput(
+            f"{what} {query!r} is ambiguous: {shown}", hint=f"give the id of the {what} instead"
+        )
+    return None
+
+
+def _scheme(provider: Provider, attr: str) -> str | None:
+    value: Any = getattr(provider, attr, None)
+    return value if isinstance(value, str) else None
+
+
+def _state_dir(provider: Provider) -> str | None:
+    options = getattr(provider, "options", None)
+    return getattr(options, "state_dir", None)
+
+
+def _catalog_key(provider: Provider, *parts: str | None) -> str:
+    options = getattr(provider, "options", None)
+    base = getattr(options, "base_url", "") or ""
+    return "|".join([provider.name, base, *(p or "" for p in parts)])
+
+
+def resolve_country(
+    provider: Provider, value: str | None, *, server: str | None = None
+) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return value
+    bundled = _bundled_country(value)
+    if provider.supports(Capability.COUNTRIES):
+        rows = _countries(provider, server)
+        names = [bundled.name, *bundled.aliases] if bundled else [value]
+        for name in names:
+            found = _pick(name, rows, "country")
+            if found is not None:
+                return found
+    scheme = _scheme(provider, "country_scheme")
+    if bundled is not None and scheme == "smsactivate" and bundled.smsactivate is not None:
+        return bundled.smsactivate
+    if bundled is not None and scheme == "dial":
+        return bundled.dial
+    raise BadInput(
+        f"unknown country {value!r} for {provider.title}",
+        hint="give the provider's country id (see `otp countries`) or an ISO code like IN",
+    )
+
+
+def _countries(provider: Provider, server: str | None) -> list[tuple[str, str]]:
+    def fetch() -> list[list[str]]:
+        return [[c.id, c.name] for c in provider.countries(server=server)]
+
+    state = _state_dir(provider)
+    try:
+        rows = (
+            cached(state, _catalog_key(provider, "countries", server), fetch) if state else fetch()
+        )
+    except OtpError:
+        return []
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def _known_service_code(value: str) -> str | None:
+    q = _norm(value)
+    if value in SERVICES:
+        return value
+    for code, names in SERVICES.items():
+        if q in (_norm(n) for n in names):
+            return code
+    return None
+
+
+def resolve_service(
+    provider: Provider,
+    value: str,
+    *,
+    country: str | None = None,
+    server: str | None = None,
+) -> str:
+    value = value.strip()
+    if not value:
+        raise BadInput("the service is empty", hint="e.g. `otp buy tg` (see `otp services`)")
+    scheme = _scheme(provider, "service_scheme")
+    if value.isdigit():
+        return value
+    code = _known_service_code(value)
+    if scheme == "smsactivate" and code is not None:
+        return code
+    if provider.supports(Capability.CATALOG):
+        rows = _services(provider, country, server)
+        if any(cid == value for cid, _ in rows):
+            return value
+        names = [value, *SERVICES.get(code or "", ())]
+        for name in names:
+            found = _pick(name, rows, "service")
+            if found is not None:
+                return found
+        if rows:
+            raise BadInput(
+                f"unknown service {value!r} for {provider.title}",
+                hint="see `otp services` for the codes it sells",
+            )
+    # No catalog to check against: trust the user's code as typed.
+    return value
+
+
+def _services(provider: Provider, country: str | None, server: str | None) -> list[tuple[str, str]]:
+    def fetch() -> list[list[str]]:
+        rows = provider.services(country=country, server=server)
+        return [[r.service, r.name or r.service] for r in rows]
+
+    state = _state_dir(provider)
+    try:
+        rows = (
+            cached(state, _catalog_key(provider, "services", country, server), fetch)
+            if state
+            else fetch()
+        )
+    except OtpError:
+        return []
+    return [(str(a), str(b)) for a, b in rows]
