@@ -172,6 +172,10 @@ def buy_cmd(
         int,
         typer.Option("--count", "-n", min=1, max=100, help="Buy this many (each one journaled)."),
     ] = 1,
+    cheapest: Annotated[
+        bool,
+        typer.Option("--cheapest", help="Buy from the configured profile with the lowest price."),
+    ] = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -181,6 +185,20 @@ def buy_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     limit = _max_price(max_price)
+    if cheapest:
+        from otpcli.cli.common import global_options
+        from otpcli.core.compare import cheapest as pick_cheapest
+        from otpcli.core.compare import compare
+
+        offer = pick_cheapest(compare(service, country=country, server=server))
+        e.info(
+            f"cheapest: profile {offer.profile} ({offer.provider}) at "
+            f"{offer.entry.price} {offer.entry.currency or ''}".rstrip()
+        )
+        global_options(ctx).profile = offer.profile
+        service = offer.entry.service
+        country = offer.entry.country or country
+        server = offer.entry.server or server
     if count > 1:
         _buy_many(
             ctx,

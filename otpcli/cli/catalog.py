@@ -13,7 +13,9 @@ import typer
 
 from otpcli.cli.common import CountryOpt, JsonOpt, ProfileOpt, ServerOpt, setup
 from otpcli.cli.context import provider_for
+from otpcli.core.errors import BadInput
 from otpcli.core.models import CatalogEntry
+from otpcli.render import Env
 
 SearchOpt = Annotated[
     str | None,
@@ -148,11 +150,25 @@ def prices_cmd(
     country: CountryOpt = None,
     server: ServerOpt = None,
     search: SearchOpt = None,
+    all_profiles: Annotated[
+        bool,
+        typer.Option("--all-profiles", help="Ask every configured profile and compare."),
+    ] = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show prices and stock, cheapest first."""
+    """Show prices and stock, cheapest first.
+
+    Example: otp prices tg -c india --all-profiles
+    """
     e = setup(ctx, json_=json_, profile=profile)
+    if all_profiles:
+        if service is None:
+            raise BadInput(
+                "--all-profiles compares one service: `otp prices SERVICE --all-profiles`"
+            )
+        _compare(e, service, country=country, server=server)
+        return
     rows, code = _catalog(ctx, service=service, country=country, server=server)
     rows = [
         r
@@ -172,6 +188,42 @@ def prices_cmd(
     )
     if not rows:
         e.info("no prices match")
+
+
+def _compare(e: Env, service: str, *, country: str | None, server: str | None) -> None:
+    from otpcli.core.compare import compare
+
+    result = compare(service, country=country, server=server)
+    for name, err in result.errors.items():
+        e.warn(f"profile {name}: {err.message}")
+    if e.json:
+        e.json_doc(
+            {
+                "offers": [
+                    {"profile": o.profile, "provider": o.provider, **o.entry.to_json()}
+                    for o in result.offers
+                ],
+                "errors": {name: err.to_json() for name, err in result.errors.items()},
+            }
+        )
+        return
+    e.table(
+        ["profile", "provider", "service", "country", "server", "price", "stock"],
+        [
+            [
+                o.profile,
+                o.provider,
+                o.entry.service,
+                o.entry.country_name or o.entry.country,
+                o.entry.server,
+                _price(o.entry),
+                o.entry.stock,
+            ]
+            for o in result.offers
+        ],
+    )
+    if not result.offers:
+        e.info("no profile offers this service")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,108 @@
+"""Price comparison across every configured profile whose provider publishes prices.
+
+Profiles are asked in parallel; a profile that fails (no key, network, no such service)
+is reported next to the rows instead of failing the whole comparison. Prices in
+different currencies are never compared with each other: `cheapest()` refuses rather
+than pick a "cheaper" number in another currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from otpcli import config
+from otpcli.core.errors import BadInput, OtpError, Unavailable
+from otpcli.core.models import CatalogEntry
+from otpcli.core.names import resolve_country, resolve_service
+from otpcli.core.provider import Capability
+
+
+@dataclass(frozen=True)
+class Offer:
+    profile: str
+    provider: str
+    entry: CatalogEntry
+
+
+@dataclass(frozen=True)
+class Comparison:
+    offers: list[Offer]
+    errors: dict[str, OtpError]
+
+
+def compare(
+    service: str,
+    *,
+    country: str | None = None,
+    server: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Comparison:
+    from otpcli import providers
+    from otpcli.core.session import open_provider
+
+    data = config.ConfigStore(config.config_path(environ)).load()
+    names = [
+        name
+        for name, prof in sorted(data.profiles.items())
+        if Capability.CATALOG in providers.driver_class(prof.provider).capabilities
+    ]
+    if not names:
+        raise BadInput(
+            "no configured profile has a provider that publishes prices",
+            hint="add one: `otp profile add NAME --provider sastaotp` (see `otp providers`)",
+        )
+
+    def ask(name: str) -> tuple[str, list[Offer] | OtpError]:
+        try:
+            provider, settings = open_provider(profile=name, environ=environ)
+        except OtpError as err:
+            return name, err
+        try:
+            chosen_server = server or settings.server.value
+            chosen_country = resolve_country(
+                provider, country or settings.country.value, server=chosen_server
+            )
+            code = resolve_service(provider, service, country=chosen_country, server=chosen_server)
+            rows = provider.services(country=chosen_country, server=chosen_server, service=code)
+            return name, [Offer(name, provider.name, r) for r in rows if r.service == code]
+        except OtpError as err:
+            return name, err
+        finally:
+            provider.close()
+            provider.journal.close()
+
+    offers: list[Offer] = []
+    errors: dict[str, OtpError] = {}
+    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+        for name, result in pool.map(ask, names):
+            if isinstance(result, OtpError):
+                errors[name] = result
+            else:
+                offers.extend(result)
+    offers.sort(key=lambda o: (o.entry.price is None, o.entry.price or 0, o.profile))
+    return Comparison(offers, errors)
+
+
+def cheapest(comparison: Comparison) -> Offer:
+    """The cheapest offer with stock; refuses to compare across currencies."""
+    usable = [
+        o
+        for o in comparison.offers
+        if o.entry.price is not None and (o.entry.stock is None or o.entry.stock > 0)
+    ]
+    if not usable:
+        raise Unavailable(
+            "no profile offers this service with stock",
+            hint="see `otp prices SERVICE --all-profiles`",
+        )
+    currencies = {o.entry.currency for o in usable}
+    if len(currencies) > 1:
+        shown = ", ".join(sorted(c or "unknown" for c in currencies))
+        raise BadInput(
+            f"the offers are in different currencies ({shown}); otp will not guess a rate",
+            hint="compare with `otp prices SERVICE --all-profiles`, "
+            "then `otp buy SERVICE -p PROFILE`",
+        )
+    return usable[0]
