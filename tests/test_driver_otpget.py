@@ -73,6 +73,9 @@ def test_identity(otpget: OtpGetDriver) -> None:
         Capability.FINISH,
         Capability.CATALOG,
         Capability.COUNTRIES,
+        Capability.CHEAP,
+        Capability.RENT,
+        Capability.EMAIL,
     }
     assert not otpget.supports(Capability.ANOTHER_SMS)
 

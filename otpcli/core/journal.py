@@ -10,6 +10,11 @@ Contract:
   expired, cancel_pending) with a timestamp, to the row and to its event history.
 - Rows hold the provider, profile and base URL (to route `otp wait ID` back to where
   the order lives) and never the API key.
+- Kinds: `activation` (SMS), `cheap` (a cheap number: an activation on another
+  handler), `rental`, `renewal` (money paid to extend a rental; its order id is the
+  rental's), `email`. `find(..., kinds=)` keeps routing to the orders that can be
+  waited on. `complete_order()` completes a non-activation purchase; `seen_keys()` /
+  `add_seen()` remember which rental messages the user has been shown.
 - SQLite in WAL mode with a busy timeout; each change is one short `BEGIN IMMEDIATE`
   transaction, so several `otp` processes (parallel CI jobs) can write at once.
 """
@@ -37,7 +42,19 @@ PENDING = "pending"  # purchase request about to be / being sent
 UNKNOWN = "unknown"  # purchase may or may not have happened
 FAILED = "failed"  # the provider refused the purchase; nothing was bought
 CANCEL_PENDING = "cancel_pending"  # must be cancelled for a refund; `otp cancel --pending`
-ACTIVE_STATES = ("pending", "unknown", "waiting", "code_received", CANCEL_PENDING)
+ACTIVE_STATES = (
+    "pending",
+    "unknown",
+    "waiting",
+    "code_received",
+    CANCEL_PENDING,
+    "active",  # a rental still running
+)
+
+# Row kinds. A renewal row shares its rental's order id but is only a payment, so
+# routing and state changes look at the other kinds.
+ACTIVATION, CHEAP, RENTAL, RENEWAL, EMAIL = "activation", "cheap", "rental", "renewal", "email"
+ORDER_KINDS = (ACTIVATION, CHEAP, RENTAL, EMAIL)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -61,6 +78,11 @@ CREATE TABLE IF NOT EXISTS orders (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_order_id ON orders(order_id);
+CREATE TABLE IF NOT EXISTS seen (
+    order_row INTEGER NOT NULL REFERENCES orders(rowid),
+    key       TEXT NOT NULL,
+    PRIMARY KEY (order_row, key)
+);
 CREATE TABLE IF NOT EXISTS events (
     order_row INTEGER NOT NULL REFERENCES orders(rowid),
     at        REAL NOT NULL,
@@ -214,6 +236,76 @@ class Journal:
             )
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, "bought"))
 
+    def complete_order(
+        self,
+        row: int,
+        *,
+        order_id: str,
+        number: str | None,
+        price: Decimal | None,
+        currency: str | None,
+        state: str,
+        expires_at: float | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Complete a purchase that is not an activation (rental, renewal, e-mail)."""
+        now = self._now()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET order_id=?, number=?, price=?, currency=?, state=?,"
+                " expires_at=?, note=COALESCE(?, note), updated_at=? WHERE rowid=?",
+                (
+                    order_id,
+                    number,
+                    None if price is None else str(price),
+                    currency,
+                    state,
+                    expires_at,
+                    note,
+                    now,
+                    row,
+                ),
+            )
+            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, note or "bought"))
+
+    def set_expiry(self, row: int, expires_at: float | None, note: str) -> None:
+        now = self._now()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET expires_at=?, updated_at=? WHERE rowid=?",
+                (expires_at, now, row),
+            )
+            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, "renewed", note))
+
+    def note(self, row: int, note: str) -> None:
+        """Add a note to a row's history without changing its state."""
+        now = self._now()
+        with self._tx() as db:
+            db.execute("UPDATE orders SET note=?, updated_at=? WHERE rowid=?", (note, now, row))
+            old = db.execute("SELECT state FROM orders WHERE rowid=?", (row,)).fetchone()
+            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, old["state"], note))
+
+    def seen_keys(self, row: int) -> set[str]:
+        return {
+            r["key"] for r in self._db.execute("SELECT key FROM seen WHERE order_row=?", (row,))
+        }
+
+    def add_seen(self, row: int, keys: list[str]) -> None:
+        if not keys:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO seen (order_row, key) VALUES (?, ?)",
+                [(row, k) for k in keys],
+            )
+
+    def known_ids(self, provider: str, kind: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT order_id FROM orders WHERE provider=? AND kind=? AND order_id IS NOT NULL",
+            (provider, kind),
+        )
+        return {r["order_id"] for r in rows}
+
     def failed(self, row: int, detail: str) -> None:
         self._set(row, FAILED, note=detail)
 
@@ -231,7 +323,7 @@ class Journal:
         note: str | None = None,
     ) -> None:
         """Record a change of a known order; orders not in the journal are ignored."""
-        found = self.find(order_id, provider=provider)
+        found = self.find(order_id, provider=provider, kinds=ORDER_KINDS)
         if found is not None:
             self._set(found.row, state, code=code, text=text, note=note)
 
@@ -257,12 +349,21 @@ class Journal:
 
     # --- reads ---------------------------------------------------------------------
 
-    def find(self, order_id: str, *, provider: str | None = None) -> Order | None:
+    def find(
+        self,
+        order_id: str,
+        *,
+        provider: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Order | None:
         sql = "SELECT * FROM orders WHERE order_id=?"
         args: list[Any] = [order_id]
         if provider:
             sql += " AND provider=?"
             args.append(provider)
+        if kinds:
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            args.extend(kinds)
         with self._lock:
             r = self._db.execute(sql + " ORDER BY rowid DESC LIMIT 1", args).fetchone()
         return _order(r) if r else None

@@ -33,8 +33,12 @@ class JournaledProvider:
         *,
         profile: str | None,
         base_url: str | None,
+        kind: str = jr.ACTIVATION,
     ) -> None:
         self.inner = inner
+        # The journal row kind of this product's purchases ("cheap" for cheap numbers),
+        # so `otp wait ID` later finds the right handler.
+        self.kind = kind
         self.journal = journal
         self.profile = profile
         self.base_url = base_url
@@ -65,6 +69,7 @@ class JournaledProvider:
             base_url=self.base_url,
             service=service,
             country=country,
+            kind=self.kind,
         )
         try:
             act = self.inner.buy(
@@ -114,6 +119,7 @@ class JournaledProvider:
             base_url=self.base_url,
             service=old.service if old and old.service else "reget",
             country=old.country if old else None,
+            kind=self.kind,
         )
         try:
             result = self.inner.reget(activation_id)

@@ -18,7 +18,19 @@ from otpcli.core.models import (
     Activation,
     Balance,
     CatalogEntry,
+    CheapServer,
     Country,
+    EmailCancel,
+    EmailHistory,
+    EmailOrder,
+    EmailService,
+    EmailStatus,
+    Rental,
+    RentalCountry,
+    RentalInbox,
+    RentalPrice,
+    RentalRenewal,
+    RentalStock,
     StatusResult,
 )
 
@@ -92,5 +104,73 @@ class Provider(Protocol):
     ) -> list[CatalogEntry]: ...
 
     def countries(self, *, server: str | None = None) -> list[Country]: ...
+
+    def close(self) -> None: ...
+
+
+# --- products beyond SMS activations ---------------------------------------------------
+#
+# A provider may sell more than one product, each behind its own handler with its own
+# reply format (OTPGet: cheap numbers, rentals, temporary e-mail). Each product is a
+# driver of its own; `otpcli.providers.create(name, options, product=...)` picks it.
+# Cheap numbers are activations (the `Provider` protocol above, plus `servers()`).
+
+
+class CheapProvider(Provider, Protocol):
+    def servers(self, *, server_type: str | None = None) -> list[CheapServer]: ...
+
+
+class RentalProvider(Protocol):
+    """Long-term numbers. Purchases (`rent`, `renew`) are sent exactly once and raise
+    `PurchaseUnknown` when their outcome cannot be known; `check_duration` raises
+    `BadInput` for a duration the provider does not sell, before anything is sent."""
+
+    name: str
+    title: str
+    capabilities: frozenset[Capability]
+    currency: str | None
+    poll_interval: float
+
+    def supports(self, capability: Capability) -> bool: ...
+
+    def check_duration(self, hours: int, *, server: str | None) -> None: ...
+
+    def countries(self, *, server: str | None = None) -> list[RentalCountry]: ...
+
+    def prices(self, country: str, *, server: str | None = None) -> list[RentalPrice]: ...
+
+    def stock(self, country: str, *, server: str | None = None) -> list[RentalStock]: ...
+
+    def rent(self, country: str, *, hours: int, server: str | None = None) -> Rental: ...
+
+    def rentals(self) -> list[Rental]: ...
+
+    def messages(self, order_id: str) -> RentalInbox: ...
+
+    def renew(self, rental_id: str, *, hours: int) -> RentalRenewal: ...
+
+    def close(self) -> None: ...
+
+
+class EmailProvider(Protocol):
+    """Temporary e-mail. `buy` is sent exactly once (`PurchaseUnknown` when unknown)."""
+
+    name: str
+    title: str
+    capabilities: frozenset[Capability]
+    currency: str | None
+    poll_interval: float
+
+    def supports(self, capability: Capability) -> bool: ...
+
+    def services(self, *, domain: str | None = None) -> list[EmailService]: ...
+
+    def buy(self, service: str, *, domain: str | None = None) -> EmailOrder: ...
+
+    def status(self, email_id: str) -> EmailStatus: ...
+
+    def cancel(self, email_id: str) -> EmailCancel: ...
+
+    def history(self, *, page: int = 1) -> EmailHistory: ...
 
     def close(self) -> None: ...

@@ -5,6 +5,13 @@ wrapped with the order journal. The key and base URL are handed to the driver in
 `ProviderOptions`, so drivers never read configuration themselves. Given an order id
 that the journal knows, the order's own provider, profile and base URL are used unless
 the command line names others: a script never has to repeat them.
+
+Products: `open_provider(product="sms"|"cheap")` gives an activation driver (a cheap
+number is an activation on another handler), `open_rental()` and `open_email()` the
+rental and e-mail drivers. Given an order id, the journal row's kind picks the product,
+so `otp wait ID` on a cheap number goes to the cheap handler; an id that names a rental
+or an e-mail order is refused with the command to use instead. A provider without the
+product raises `Unsupported` (exit 2) before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,14 +21,32 @@ import os
 from collections.abc import Callable, Mapping
 
 from otpcli import config, providers
-from otpcli.core.errors import ConfigError
+from otpcli.core import journal as jr
+from otpcli.core.errors import BadInput, ConfigError
 from otpcli.core.journal import Journal
 from otpcli.core.orders import JournaledProvider
+from otpcli.core.products import JournaledEmail, JournaledRental
 from otpcli.core.provider import ProviderOptions
 
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
 HTTP_TIMEOUT_VAR = "OTPCLI_HTTP_TIMEOUT"
+
+PRODUCT_OF_KIND = {
+    jr.ACTIVATION: providers.SMS,
+    jr.CHEAP: providers.CHEAP,
+    jr.RENTAL: providers.RENT,
+    jr.EMAIL: providers.EMAIL,
+}
+KIND_OF_PRODUCT = {product: kind for kind, product in PRODUCT_OF_KIND.items()}
+_COMMAND_FOR = {
+    providers.RENT: "otp rent sms {id}",
+    providers.EMAIL: "otp email wait {id}",
+    providers.SMS: "otp wait {id}",
+    providers.CHEAP: "otp wait {id}",
+}
+
+Warn = Callable[[str], None]
 
 
 def http_timeout(environ: Mapping[str, str] | None = None) -> float:
@@ -47,6 +72,67 @@ def open_journal(environ: Mapping[str, str] | None = None) -> Journal:
     return Journal(config.state_dir(environ))
 
 
+def _resolve(
+    journal: Journal,
+    *,
+    profile: str | None,
+    provider: str | None,
+    base_url: str | None,
+    order_id: str | None,
+    environ: Mapping[str, str] | None,
+    warn: Warn | None,
+) -> tuple[config.Settings, jr.Order | None]:
+    settings = None
+    row = journal.find(order_id, kinds=jr.ORDER_KINDS) if order_id else None
+    if row is not None and not (profile or provider or base_url):
+        try:
+            settings = config.resolve_settings(
+                profile=row.profile,
+                provider=row.provider,
+                base_url=row.base_url,
+                environ=environ,
+                warn=warn,
+            )
+        except ConfigError:
+            # The profile it was bought with is gone: fall back to the usual choice.
+            settings = None
+    if settings is None:
+        settings = config.resolve_settings(
+            profile=profile, provider=provider, base_url=base_url, environ=environ, warn=warn
+        )
+    if row is not None and row.provider != settings.provider.value:
+        row = None  # the same id at another provider: not this order
+    return settings, row
+
+
+def _options(settings: config.Settings, environ: Mapping[str, str] | None) -> ProviderOptions:
+    return ProviderOptions(
+        api_key=settings.api_key.value,
+        base_url=settings.base_url.value or "",
+        state_dir=str(config.state_dir(environ)),
+        backoff=READ_BACKOFF,
+        timeout=http_timeout(environ),
+    )
+
+
+def _product_for(row: jr.Order | None, wanted: str, order_id: str | None) -> str:
+    if row is None:
+        return wanted
+    product = PRODUCT_OF_KIND.get(row.kind, providers.SMS)
+    activations = (providers.SMS, providers.CHEAP)
+    if wanted in activations and product in activations:
+        return product
+    if product != wanted:
+        what = {providers.RENT: "a rental", providers.EMAIL: "an e-mail order"}.get(
+            product, "an activation"
+        )
+        raise BadInput(
+            f"{order_id} is {what}; nothing was sent",
+            hint=f"use `{_COMMAND_FOR[product].format(id=order_id)}`",
+        )
+    return product
+
+
 def open_provider(
     *,
     profile: str | None = None,
@@ -54,39 +140,117 @@ def open_provider(
     base_url: str | None = None,
     order_id: str | None = None,
     environ: Mapping[str, str] | None = None,
-    warn: Callable[[str], None] | None = None,
+    warn: Warn | None = None,
+    product: str = providers.SMS,
 ) -> tuple[JournaledProvider, config.Settings]:
     journal = open_journal(environ)
-    settings = None
-    if order_id and not (profile or provider or base_url):
-        row = journal.find(order_id)
-        if row is not None:
-            try:
-                settings = config.resolve_settings(
-                    profile=row.profile,
-                    provider=row.provider,
-                    base_url=row.base_url,
-                    environ=environ,
-                    warn=warn,
-                )
-            except ConfigError:
-                # The profile it was bought with is gone: fall back to the usual choice.
-                settings = None
-    if settings is None:
-        settings = config.resolve_settings(
-            profile=profile, provider=provider, base_url=base_url, environ=environ, warn=warn
+    try:
+        settings, row = _resolve(
+            journal,
+            profile=profile,
+            provider=provider,
+            base_url=base_url,
+            order_id=order_id,
+            environ=environ,
+            warn=warn,
         )
-    name = settings.provider.value
-    assert name is not None  # resolve_settings raises ConfigError otherwise
-    options = ProviderOptions(
-        api_key=settings.api_key.value,
-        base_url=settings.base_url.value or "",
-        state_dir=str(config.state_dir(environ)),
-        backoff=READ_BACKOFF,
-        timeout=http_timeout(environ),
-    )
-    driver = providers.create(name, options)
+        product = _product_for(row, product, order_id)
+        name = settings.provider.value
+        assert name is not None  # resolve_settings raises ConfigError otherwise
+        driver = providers.create(name, _options(settings, environ), product=product)
+    except BaseException:
+        journal.close()
+        raise
     wrapped = JournaledProvider(
-        driver, journal, profile=settings.profile.value, base_url=settings.base_url.value
+        driver,
+        journal,
+        profile=settings.profile.value,
+        base_url=settings.base_url.value,
+        kind=KIND_OF_PRODUCT.get(product, jr.ACTIVATION),
+    )
+    return wrapped, settings
+
+
+def _open_product(
+    product: str,
+    *,
+    profile: str | None,
+    provider: str | None,
+    base_url: str | None,
+    order_id: str | None,
+    environ: Mapping[str, str] | None,
+    warn: Warn | None,
+) -> tuple[object, Journal, config.Settings]:
+    journal = open_journal(environ)
+    try:
+        settings, row = _resolve(
+            journal,
+            profile=profile,
+            provider=provider,
+            base_url=base_url,
+            order_id=order_id,
+            environ=environ,
+            warn=warn,
+        )
+        _product_for(row, product, order_id)
+        name = settings.provider.value
+        assert name is not None
+        driver = providers.create(name, _options(settings, environ), product=product)
+    except BaseException:
+        journal.close()
+        raise
+    return driver, journal, settings
+
+
+def open_rental(
+    *,
+    profile: str | None = None,
+    provider: str | None = None,
+    base_url: str | None = None,
+    order_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
+) -> tuple[JournaledRental, config.Settings]:
+    driver, journal, settings = _open_product(
+        providers.RENT,
+        profile=profile,
+        provider=provider,
+        base_url=base_url,
+        order_id=order_id,
+        environ=environ,
+        warn=warn,
+    )
+    wrapped = JournaledRental(
+        driver,  # type: ignore[arg-type]
+        journal,
+        profile=settings.profile.value,
+        base_url=settings.base_url.value,
+    )
+    return wrapped, settings
+
+
+def open_email(
+    *,
+    profile: str | None = None,
+    provider: str | None = None,
+    base_url: str | None = None,
+    order_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
+) -> tuple[JournaledEmail, config.Settings]:
+    driver, journal, settings = _open_product(
+        providers.EMAIL,
+        profile=profile,
+        provider=provider,
+        base_url=base_url,
+        order_id=order_id,
+        environ=environ,
+        warn=warn,
+    )
+    wrapped = JournaledEmail(
+        driver,  # type: ignore[arg-type]
+        journal,
+        profile=settings.profile.value,
+        base_url=settings.base_url.value,
     )
     return wrapped, settings

@@ -8,13 +8,36 @@ that `otp --help` stays fast.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from otpcli.core.errors import ConfigError
+from otpcli.core.errors import ConfigError, Unsupported
 from otpcli.core.provider import Provider, ProviderOptions
 
 # The provider that `otp --sandbox` selects.
 SANDBOX = "sandbox"
+
+# Products beyond SMS activations: each is a driver module of its own (another handler,
+# another reply format). "sms" is `ProviderInfo.module`.
+SMS, CHEAP, RENT, EMAIL = "sms", "cheap", "rent", "email"
+PRODUCT_TITLES = {
+    SMS: "SMS activations",
+    CHEAP: "cheap numbers (`otp cheap`)",
+    RENT: "rentals (`otp rent`)",
+    EMAIL: "temporary e-mail (`otp email`)",
+}
+
+_OTPGET_PRODUCTS = {
+    CHEAP: "otpcli.providers.otpget_cheap",
+    RENT: "otpcli.providers.otpget_rental",
+    EMAIL: "otpcli.providers.otpget_email",
+}
+_SANDBOX_PRODUCTS = {
+    CHEAP: "otpcli.providers.sandbox:CheapDriver",
+    RENT: "otpcli.providers.sandbox:RentalDriver",
+    EMAIL: "otpcli.providers.sandbox:EmailDriver",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +48,8 @@ class ProviderInfo:
     default_base_url: str | None
     products: str
     needs_key: bool = True
+    # product -> "module[:attribute]" of its driver (attribute defaults to `Driver`).
+    product_modules: Mapping[str, str] = field(default_factory=dict)
 
 
 PROVIDERS: dict[str, ProviderInfo] = {
@@ -36,7 +61,8 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "OTPGet",
             "otpcli.providers.otpget",
             "https://www.otpget.com/stubs",
-            "SMS",
+            "SMS, cheap numbers, rentals, temporary e-mail",
+            product_modules=_OTPGET_PRODUCTS,
         ),
         ProviderInfo(
             "instaotp", "InstaOTP", "otpcli.providers.instaotp", "https://instaotp.in/api/v1", "SMS"
@@ -60,8 +86,9 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "built-in simulator (play money)",
             "otpcli.providers.sandbox",
             None,
-            "SMS, with play money",
+            "SMS, cheap numbers, rentals, temporary e-mail, with play money",
             needs_key=False,
+            product_modules=_SANDBOX_PRODUCTS,
         ),
     )
 }
@@ -83,5 +110,29 @@ def driver_class(name: str) -> type[Provider]:
     return cls
 
 
-def create(name: str, options: ProviderOptions) -> Provider:
-    return driver_class(name)(options)  # type: ignore[call-arg]
+def has_product(name: str, product: str) -> bool:
+    return product == SMS or product in get_info(name).product_modules
+
+
+def product_class(name: str, product: str) -> Any:
+    """The driver class of one product; `Unsupported` (nothing sent) when not offered."""
+    info = get_info(name)
+    if product == SMS:
+        return driver_class(name)
+    target = info.product_modules.get(product)
+    if target is None:
+        offered = ", ".join(PRODUCT_TITLES[p] for p in (SMS, *info.product_modules))
+        raise Unsupported(
+            f"{info.title} does not offer {PRODUCT_TITLES.get(product, product)}; nothing was sent",
+            hint=f"{info.title} offers: {offered} (see `otp providers`)",
+        )
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr or "Driver")
+
+
+def create(name: str, options: ProviderOptions, product: str = SMS) -> Any:
+    """The driver for `product` at provider `name`: a `Provider` for "sms" and "cheap",
+    a `RentalProvider` for "rent", an `EmailProvider` for "email"."""
+    if product == SMS:
+        return driver_class(name)(options)  # type: ignore[call-arg]
+    return product_class(name, product)(options)

@@ -104,6 +104,9 @@ class OtpGetDriver(SmsActivateDriver):
     name = "otpget"
     title = "OTPGet"
     currency = "PKR"
+    # OTPGet numbers countries and services with its own database ids.
+    country_scheme = None
+    service_scheme = None
     poll_interval = 5.0
     capabilities = frozenset(
         {
@@ -112,6 +115,11 @@ class OtpGetDriver(SmsActivateDriver):
             Capability.FINISH,
             Capability.CATALOG,
             Capability.COUNTRIES,
+            # Other products, other drivers (`providers.create(..., product=...)`);
+            # listed here so `otp providers` and capability questions see them.
+            Capability.CHEAP,
+            Capability.RENT,
+            Capability.EMAIL,
         }
     )
     # 6 rather than 3 for finish: both finish at OTPGet, but 3 means "another SMS"

@@ -1,0 +1,181 @@
+"""The shared plumbing of JSON product handlers (OTPGet's rentals and temporary e-mail).
+
+Contract: `JsonApi` sends GETs to one handler script through one `Transport` (the key as
+the `api_key` query parameter, masked in every text) and turns a reply into a dict or a
+typed error. A reply is `{"status": "200", ...}`; any other status is an error that the
+driver's `Rule` table maps to an exit code (the first rule whose status matches and whose
+lower-cased message starts with the rule's prefix); a status no rule knows falls back to
+`_protocol.json_error` (401/403 → 4, 402 → 6, 404 → 5, others → 9). Plain error words
+(`BAD_KEY`) are accepted too. Purchases go through `purchase()`: sent once, a request
+that may have arrived raises `PurchaseUnknown`; a reply we cannot read, or an error no
+rule documents as "nothing was charged", is `PurchaseUnknown` as well (`settle()`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from otpcli.core.errors import (
+    NetworkError,
+    OtpError,
+    ProtocolError,
+    ProviderError,
+    PurchaseUnknown,
+)
+from otpcli.core.provider import ProviderOptions
+from otpcli.http import Reply, Transport
+from otpcli.providers import _protocol as proto
+from otpcli.providers.smsactivate import PURCHASE_HINT, _purchase_unknown
+
+_WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+# The document's getRentalSMS example lacks a comma between two members (`"code":""`
+# newline `"timestamp":...`). A strict parse is tried first; only when it fails is that
+# one slip repaired, so a provider that really sends it is still understood.
+_MISSING_COMMA = re.compile(r'("|\d|true|false|null)\s*\n(\s*")')
+
+
+@dataclass(frozen=True)
+class Rule:
+    status: str
+    prefix: str  # lower-case start of the message; "" matches any message
+    cls: type[OtpError]
+    message: str
+    hint: str
+    # For a purchase: the document says nothing was charged (a definite refusal). A
+    # provider failure without this flag leaves the purchase's outcome unknown.
+    settled: bool = True
+
+
+class DocumentedFailure(ProviderError):
+    """An exit-9 error the document describes as a failure with nothing charged."""
+
+
+def loads(text: str) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        repaired = _MISSING_COMMA.sub(r"\1,\n\2", text)
+        if repaired == text:
+            raise
+        return json.loads(repaired, parse_float=Decimal)
+
+
+class JsonApi:
+    def __init__(
+        self,
+        options: ProviderOptions,
+        script: str,
+        *,
+        provider: str,
+        rules: Sequence[Rule],
+    ) -> None:
+        self.script = script
+        self.provider = provider
+        self.rules = tuple(rules)
+        self._key = options.api_key or None
+        self.transport = Transport(
+            options.base_url,
+            secrets=(options.api_key, *options.extra_secrets),
+            timeout=options.timeout,
+            connect_timeout=options.connect_timeout,
+            read_retries=options.read_retries,
+            backoff=options.backoff,
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, str | None] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> Reply:
+        query: dict[str, str] = {"action": action}
+        if self._key:
+            query["api_key"] = self._key
+        query.update({k: v for k, v in (params or {}).items() if v is not None})
+        reply = self.transport.get(self.script, query, idempotent=idempotent)
+        return Reply(reply.status, self.transport.redact(reply.text), reply.content_type)
+
+    def purchase(self, action: str, params: Mapping[str, str | None]) -> Reply:
+        """Send a purchase exactly once; a maybe-delivered request is PurchaseUnknown."""
+        try:
+            return self.call(action, params, idempotent=False)
+        except NetworkError as exc:
+            if exc.maybe_sent:
+                raise _purchase_unknown(exc) from None
+            raise NetworkError(
+                f"{exc.message}; the request never reached the provider, nothing was bought",
+                maybe_sent=False,
+                hint=exc.hint,
+            ) from None
+
+    def doc(self, reply: Reply, *, what: str, ok: Sequence[str] = ("200",)) -> dict[str, Any]:
+        """The reply as a dict whose status is one of `ok`, else the typed error."""
+        text = proto.clean(reply.text)
+        if not text.startswith(("{", "[")):
+            err = proto.error_for_word(text, provider=self.provider)
+            if err is not None:
+                raise err
+            raise proto.unexpected(text, reply.status, what=what)
+        try:
+            doc = loads(text)
+        except ValueError:
+            raise proto.unexpected(text, reply.status, what=what) from None
+        if not isinstance(doc, dict):
+            raise proto.unexpected(text, reply.status, what=what)
+        status = proto.to_text(doc.get("status"))
+        if status in ok:
+            return doc
+        raise self.error(doc, status, reply, what=what)
+
+    def error(self, doc: dict[str, Any], status: str, reply: Reply, *, what: str) -> OtpError:
+        message = proto.to_text(doc.get("message") or doc.get("error"))
+        low = message.lower()
+        for rule in self.rules:
+            if rule.status == status and low.startswith(rule.prefix):
+                word = message if _WORD.match(message) else status
+                shown = f"{rule.message} ({message!r})" if message else rule.message
+                cls = rule.cls
+                if cls is ProviderError and rule.settled:
+                    cls = DocumentedFailure
+                return cls(shown, hint=rule.hint, provider_word=word)
+        err = proto.json_error(doc, provider=self.provider)
+        if err is not None:
+            return err
+        return proto.unexpected(json.dumps(doc, default=str), reply.status, what=what)
+
+    @staticmethod
+    def settle(exc: OtpError) -> OtpError:
+        """What a failed purchase means: a provider failure the document does not call
+        harmless (5xx without a rule, a reply we cannot read) may hide a purchase."""
+        if isinstance(exc, PurchaseUnknown | DocumentedFailure):
+            return exc
+        if isinstance(exc, ProviderError | ProtocolError):
+            return PurchaseUnknown(
+                "the purchase may have gone through, but its outcome is unknown "
+                f"({exc.message}); {PURCHASE_HINT}",
+                hint=PURCHASE_HINT,
+                provider_word=exc.provider_word,
+            )
+        return exc
+
+
+def items(doc: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """The list of objects under `key` (missing or null: empty; other shapes skipped)."""
+    value = doc.get(key)
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, dict)]
+
+
+def text_or_none(value: Any) -> str | None:
+    t = proto.to_text(value)
+    return t or None
