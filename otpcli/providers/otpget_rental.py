@@ -298,8 +298,10 @@ class OtpGetRentalDriver:
         except OtpError as exc:
             raise self._api.settle(exc) from None
         # The reply names the server as text ("Server 2"); keep the one we asked for.
+        # Its "status" is the reply's ("200"), not the rental's.
         return replace(
             rental,
+            status="active",
             server=srv,
             country=rental.country or params["country_code"],
             duration_hours=rental.duration_hours or hours,

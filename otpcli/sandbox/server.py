@@ -3,7 +3,9 @@
 Served at `/stubs/handler_api.php`, so the base URL is `http://HOST:PORT/stubs`. Parameters
 come in the query string (GET) or a form body (POST); `api_key` and `action` always.
 Plain-text replies are `text/plain; charset=utf-8`, the two catalog actions answer JSON.
-HTTP/1.1 keep-alive is supported; any other path answers 404.
+HTTP/1.1 keep-alive is supported; OTPGet's cheap_handler.php, rental-handler.php and
+email_handler.php are served beside it (`otpcli.sandbox.otpget_api`); any other path
+answers 404.
 
 - `getBalance` -> `ACCESS_BALANCE:1000.00` (two decimals, play money).
 - `getNumber&service=S[&country=C][&operator=O][&maxPrice=P]` -> `ACCESS_NUMBER:<id>:<phone>`;
@@ -52,7 +54,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from otpcli.core.errors import BadInput
-from otpcli.sandbox import catalog, faults
+from otpcli.sandbox import catalog, faults, otpget_api
 from otpcli.sandbox.state import Refusal, SandboxState, parse_price
 
 HANDLER_PATH = "/stubs/handler_api.php"
@@ -189,11 +191,12 @@ class _Handler(BaseHTTPRequestHandler):
         # Planned faults (otpcli.sandbox.faults) come before any handler script's dispatch.
         if faults.intercept(self, self.server.state, params):
             return
-        if url.path.rstrip("/") != HANDLER_PATH:
+        answer = otpget_api.HANDLERS.get(url.path.rstrip("/"), respond)
+        if url.path.rstrip("/") != HANDLER_PATH and answer is respond:
             self._send(404, _TEXT, "NOT_FOUND")
             return
         try:
-            ctype, text = respond(self.server.state, params)
+            ctype, text = answer(self.server.state, params)
         except sqlite3.Error:
             ctype, text = _TEXT, "ERROR_SQL"
         except Exception:  # a bug must not kill the server, nor print to stderr
