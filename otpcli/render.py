@@ -152,8 +152,14 @@ class WaitView:
         number: str | None = None,
         service: str | None = None,
         timeout: float,
+        life_left: float | None = None,
+        label: str = "activation",
     ) -> None:
         self.e = e
+        # Seconds the number itself still lives when the wait starts (a cheap number's
+        # 15 minutes); shown counting down beside the wait's own deadline.
+        self.life_left = life_left
+        self.label = label
         self.id = activation_id
         self.number = number
         self.service = service
@@ -186,8 +192,11 @@ class WaitView:
         else:
             who = f" on {self.number}" if self.number else ""
             what = f" ({self.service})" if self.service else ""
+            life = ""
+            if self.life_left is not None:
+                life = f"; the number lives {max(self.life_left, 0) / 60:.0f} more min"
             self.e.info(
-                f"waiting for the code of {self.id}{who}{what}, up to {self.timeout:g} s ..."
+                f"waiting for the code of {self.id}{who}{what}, up to {self.timeout:g} s{life} ..."
             )
         return self
 
@@ -228,10 +237,15 @@ class WaitView:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
-        grid.add_row("activation", Text(self.id))
+        grid.add_row(self.label, Text(self.id))
         grid.add_row("number", Text(self.number or "-"))
         grid.add_row("service", Text(self.service or "-"))
         grid.add_row("time", Text(f"{self.elapsed:.0f} s elapsed, {self.remaining:.0f} s left"))
+        if self.life_left is not None:
+            left = max(self.life_left - self.elapsed, 0)
+            grid.add_row(
+                "life", Text(f"{left // 60:.0f}:{left % 60:02.0f} left of the number's life")
+            )
         grid.add_row("status", Text(f"{self.state}  {self.note}".rstrip()))
         grid.add_row("polls", Text(str(self.polls)))
         return grid

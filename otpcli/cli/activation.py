@@ -68,8 +68,12 @@ def _wait(
     keep: bool,
     number: str | None = None,
     service: str | None = None,
+    life_left: float | None = None,
 ) -> StatusResult:
-    """Wait for the code; on timeout or signal, cancel for a refund unless `keep`."""
+    """Wait for the code; on timeout or signal, cancel for a refund unless `keep`.
+
+    `life_left`: seconds the number still lives (cheap numbers); without --timeout the
+    wait ends with it, since no code can arrive on an expired number."""
     from otpcli.core.waiting import (
         DEFAULT_TIMEOUT,
         effective_interval,
@@ -78,7 +82,11 @@ def _wait(
     )
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    view = WaitView(e, activation_id, number=number, service=service, timeout=limit)
+    if timeout is None and life_left is not None:
+        limit = max(1.0, min(limit, life_left))
+    view = WaitView(
+        e, activation_id, number=number, service=service, timeout=limit, life_left=life_left
+    )
     try:
         with view:
             return wait_for_code(
@@ -339,8 +347,18 @@ def wait_cmd(
             keep=keep,
             number=known.number if known else None,
             service=known.service if known else None,
+            life_left=_life_left(known),
         )
     e.result(_code_doc(status), status.code or "")
+
+
+def _life_left(known: Any) -> float | None:
+    """Seconds a journaled order's number still lives (cheap numbers know their expiry)."""
+    if known is None or known.expires_at is None or known.kind != "cheap":
+        return None
+    import time
+
+    return known.expires_at - time.time()
 
 
 def status_cmd(

@@ -161,13 +161,16 @@ class _RedactFilter(logging.Filter):
 
 
 def _register() -> None:
-    from otpcli.cli import activation, catalog, orders, profile, sandbox
+    from otpcli.cli import activation, catalog, cheap, email, orders, profile, rent, sandbox
 
     app.add_typer(profile.app, name="profile", help="Manage profiles (provider, key, defaults).")
     catalog.register(app)
     activation.register(app)
     orders.register(app)
     app.add_typer(sandbox.app, name="sandbox", help="Run and steer the built-in simulator.")
+    app.add_typer(cheap.app, name="cheap", help="Cheap numbers (15-minute life).")
+    app.add_typer(rent.app, name="rent", help="Rental numbers (hours to a year).")
+    app.add_typer(email.app, name="email", help="Temporary e-mail addresses.")
 
 
 _register()

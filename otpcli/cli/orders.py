@@ -30,6 +30,10 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.0f}d"
 
 
+def _left(seconds: float) -> str:
+    return "expired" if seconds <= 0 else _age(seconds)
+
+
 def orders_cmd(
     ctx: typer.Context,
     active: Annotated[
@@ -72,7 +76,7 @@ def orders_cmd(
         return
     now = time.time()
     e.table(
-        ["id", "provider", "service", "number", "state", "code", "price", "age"],
+        ["id", "provider", "service", "number", "state", "code", "price", "age", "left"],
         [
             [
                 r.order_id or f"(row {r.row})",
@@ -83,6 +87,8 @@ def orders_cmd(
                 r.code,
                 "" if r.price is None else f"{r.price} {r.currency or ''}".strip(),
                 _age(now - r.created_at),
+                # Rentals and cheap numbers expire: show how long they still live.
+                _left(r.expires_at - now) if r.expires_at and r.kind != "activation" else "",
             ]
             for r in rows
         ],

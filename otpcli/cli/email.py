@@ -1,0 +1,264 @@
+"""`otp email services|buy|wait|cancel|history`: temporary e-mail addresses.
+
+`buy` prints `EMAIL_ID ADDRESS` (with --wait: the code); `wait` prints the code alone
+(the message text when it carries no code) on stdout; listing tables go to stdout, the
+rest to stderr. When `wait` reaches its deadline or is interrupted, the order is
+cancelled for a refund unless --keep, as for SMS activations; if the code arrived in the
+meantime, the cancel returns it and it is printed (exit 0). A cancelled order: exit 8.
+A provider without e-mail: exit 2, nothing sent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.context import email_for
+from otpcli.core.errors import ExitCode, Interrupted, OtpError, Unsupported, WaitTimeout
+from otpcli.core.provider import Capability
+from otpcli.render import Env, WaitView
+
+if TYPE_CHECKING:
+    from otpcli.core.models import EmailStatus
+    from otpcli.core.products import JournaledEmail
+
+app = typer.Typer(no_args_is_help=True, help="Temporary e-mail addresses.")
+
+DomainOpt = Annotated[
+    str | None,
+    typer.Option("--domain", help="E-mail domain, e.g. gmail.com [default: the provider's]."),
+]
+IdArg = Annotated[str, typer.Argument(help="E-mail order id, as printed by `otp email buy`.")]
+KeepOpt = Annotated[
+    bool, typer.Option("--keep", help="Do not cancel when the wait ends without a code.")
+]
+
+
+def _require(provider: JournaledEmail) -> None:
+    if not provider.supports(Capability.EMAIL):
+        raise Unsupported(f"{provider.title} has no temporary e-mail; nothing was sent")
+
+
+def _code_doc(st: EmailStatus) -> dict[str, Any]:
+    return {"id": st.id, "code": st.code, "text": st.text, "state": st.state.value}
+
+
+def _human(st: EmailStatus, e: Env) -> str:
+    if st.code:
+        return st.code
+    e.warn("the e-mail carries no code otp could find; printing its text")
+    return st.text or ""
+
+
+def _wait(
+    e: Env,
+    provider: JournaledEmail,
+    email_id: str,
+    *,
+    timeout: float | None,
+    interval: float | None,
+    keep: bool,
+    address: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    from otpcli.core.products import wait_email
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, MIN_INTERVAL
+
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    step = max(MIN_INTERVAL, interval if interval is not None else provider.poll_interval)
+    view = WaitView(e, email_id, number=address, timeout=limit, label="e-mail")
+    try:
+        with view:
+            st = wait_email(provider, email_id, timeout=limit, interval=step, on_poll=view.update)
+        return _code_doc(st), _human(st, e)
+    except WaitTimeout as exc:
+        if keep:
+            exc.hint = f"the address is kept (--keep); wait again: `otp email wait {email_id}`"
+            raise
+        e.info(f"no e-mail in time; cancelling {email_id} for a refund ...")
+        return _settle(e, provider, email_id, exc)
+    except (KeyboardInterrupt, Interrupted) as intr:
+        code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+        if keep:
+            raise Interrupted(
+                f"interrupted; e-mail order {email_id} is kept (--keep)",
+                signal_exit=code,
+                hint=f"resume with `otp email wait {email_id}`",
+            ) from None
+        e.info(f"interrupted; cancelling {email_id} for a refund ...")
+        err = Interrupted("interrupted", signal_exit=code)
+        try:
+            return _settle(e, provider, email_id, err)
+        except (KeyboardInterrupt, Interrupted):
+            raise Interrupted(
+                f"interrupted twice; e-mail order {email_id} was left as it is",
+                signal_exit=code,
+                hint=f"cancel it for a refund: `otp email cancel {email_id}`",
+            ) from None
+
+
+def _settle(
+    e: Env, provider: JournaledEmail, email_id: str, exc: OtpError
+) -> tuple[dict[str, Any], str]:
+    try:
+        result = provider.cancel(email_id)
+    except OtpError as cerr:
+        exc.hint = (
+            f"could not cancel ({cerr.message}); cancel it yourself: `otp email cancel {email_id}`"
+        )
+        raise exc from None
+    if result.code:
+        # The code arrived between the last poll and the cancel: the job is done.
+        e.info(f"the code arrived just in time ({result.message})")
+        return {"id": email_id, "code": result.code, "text": None, "state": "finished"}, result.code
+    exc.message += f"; {result.message}"
+    exc.hint = "buy a new address: `otp email buy SERVICE`"
+    raise exc
+
+
+@app.command("services")
+def services_cmd(
+    ctx: typer.Context,
+    domain: DomainOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List e-mail services with price and stock."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with email_for(ctx) as (provider, _settings):
+        _require(provider)
+        services = provider.services(domain=domain)
+    if e.json:
+        e.json_doc({"services": [s.to_json() for s in services]})
+        return
+    e.table(
+        ["service", "name", "price", "stock"],
+        [
+            [s.code, s.name, f"{s.price} {s.currency or ''}".strip() if s.price else "", s.stock]
+            for s in services
+        ],
+    )
+    if not services:
+        e.info("no e-mail services listed for that domain")
+
+
+@app.command("buy")
+def buy_cmd(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service code, e.g. ig, tg, fb.")],
+    domain: DomainOpt = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Then wait for the code and print it.")
+    ] = False,
+    timeout: TimeoutOpt = None,
+    interval: IntervalOpt = None,
+    keep: KeepOpt = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Buy a temporary address; prints `EMAIL_ID ADDRESS` (with --wait: the code).
+
+    Example: read -r EID ADDR < <(otp email buy ig) && CODE=$(otp email wait "$EID")
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    with email_for(ctx) as (provider, _settings):
+        _require(provider)
+        order = provider.buy(service, domain=domain)
+        cost = f" for {order.price} {order.currency or ''}".rstrip() if order.price else ""
+        e.info(f"bought {order.email} (id {order.id}){cost}")
+        if not wait:
+            e.info(f"next: otp email wait {order.id}")
+            e.result(order.to_json(), f"{order.id} {order.email}")
+            return
+        doc, human = _wait(
+            e,
+            provider,
+            order.id,
+            timeout=timeout,
+            interval=interval,
+            keep=keep,
+            address=order.email,
+        )
+    e.result({**order.to_json(), **doc}, human)
+
+
+@app.command("wait")
+def wait_cmd(
+    ctx: typer.Context,
+    email_id: IdArg,
+    timeout: TimeoutOpt = None,
+    interval: IntervalOpt = None,
+    keep: KeepOpt = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Wait for the e-mail's code and print it alone on stdout.
+
+    Example: CODE=$(otp email wait "$EID")
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    with email_for(ctx, email_id) as (provider, _settings):
+        _require(provider)
+        known = provider.find(email_id)
+        doc, human = _wait(
+            e,
+            provider,
+            email_id,
+            timeout=timeout,
+            interval=interval,
+            keep=keep,
+            address=known.number if known else None,
+        )
+    e.result(doc, human)
+
+
+@app.command("cancel")
+def cancel_cmd(
+    ctx: typer.Context, email_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Cancel an address for a refund (if its code already arrived: show the code)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with email_for(ctx, email_id) as (provider, _settings):
+        _require(provider)
+        result = provider.cancel(email_id)
+    if result.code:
+        e.info(f"{result.message}; no refund")
+        e.result(result.to_json(), result.code)
+        return
+    refund = f" ({result.refunded} refunded)" if result.refunded is not None else ""
+    e.result(result.to_json(), f"{result.message}{refund}")
+
+
+@app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page (20 rows a page).")] = 1,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Your past e-mail purchases, as the provider lists them."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with email_for(ctx) as (provider, _settings):
+        _require(provider)
+        history = provider.history(page=page)
+    if e.json:
+        e.json_doc(history.to_json())
+        return
+    e.table(
+        ["id", "email", "service", "status", "code", "price", "created"],
+        [
+            [
+                h.id,
+                h.email,
+                h.service,
+                h.status,
+                h.code,
+                f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
+                h.created_at,
+            ]
+            for h in history.entries
+        ],
+    )
+    total = f" of {history.total}" if history.total is not None else ""
+    e.info(f"page {history.page}: {len(history.entries)} order(s){total}")

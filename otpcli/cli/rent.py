@@ -1,0 +1,247 @@
+"""`otp rent countries|prices|stock|buy|list|sms|renew`: long-term rental numbers.
+
+`--server 1|2` is the provider's server where the document asks for one (default 1).
+Durations (`--hours`) are checked before any money moves: 12, 24, 168, 720, 4320 or
+8640, and Server 2 only 720, 4320, 8640 (exit 2, nothing sent). `buy` prints
+`ORDER_ID PHONE`; `list` and `sms` print tables on stdout (`list` with time left);
+`sms --wait` waits for a message newer than the last one shown for that rental and
+prints its code alone (its text when it has none); `renew` prints the new expiry.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.context import rental_for
+from otpcli.core.errors import Unsupported
+from otpcli.core.provider import Capability
+from otpcli.render import WaitView
+
+if TYPE_CHECKING:
+    from otpcli.core.products import JournaledRental
+
+app = typer.Typer(no_args_is_help=True, help="Rental numbers (hours to a year).")
+
+ServerOpt = Annotated[
+    str | None, typer.Option("--server", help="Rental server: 1 or 2 [default: 1].")
+]
+CountryArg = Annotated[str, typer.Argument(help="Country code, e.g. ca, us, gb.")]
+HoursOpt = Annotated[
+    int,
+    typer.Option(
+        "--hours",
+        help="Duration: 12, 24, 168 (week), 720 (month), 4320 (6 months), 8640 (year).",
+    ),
+]
+
+
+def _require(provider: JournaledRental) -> None:
+    if not provider.supports(Capability.RENT):
+        raise Unsupported(f"{provider.title} has no rentals; nothing was sent")
+
+
+def _money(value: object, currency: str | None) -> str:
+    return "" if value is None else f"{value} {currency or ''}".strip()
+
+
+@app.command("countries")
+def countries_cmd(
+    ctx: typer.Context, server: ServerOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
+    """Countries with rentals (without --server: both servers)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        rows = provider.countries(server=server)
+    if e.json:
+        e.json_doc({"countries": [c.to_json() for c in rows]})
+        return
+    e.table(["code", "name", "server"], [[c.code, c.name, c.server] for c in rows])
+
+
+@app.command("prices")
+def prices_cmd(
+    ctx: typer.Context,
+    country: CountryArg,
+    server: ServerOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Price per duration for a country."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        rows = provider.prices(country, server=server)
+    if e.json:
+        e.json_doc({"pricing": [p.to_json() for p in rows]})
+        return
+    e.table(
+        ["hours", "duration", "price"],
+        [[p.duration_hours, p.preset, _money(p.price, p.currency)] for p in rows],
+    )
+    if not rows:
+        e.info("no rental prices for that country on this server")
+
+
+@app.command("stock")
+def stock_cmd(
+    ctx: typer.Context,
+    country: CountryArg,
+    server: ServerOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Numbers in stock for a country (Server 2 also tells the minimum months)."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        rows = provider.stock(country, server=server)
+    if e.json:
+        e.json_doc({"available": [s.to_json() for s in rows]})
+        return
+    e.table(
+        ["area", "name", "available", "unit price", "min months"],
+        [[s.area_code, s.area_title, s.available, s.unit_price, s.min_months] for s in rows],
+    )
+
+
+@app.command("buy")
+def buy_cmd(
+    ctx: typer.Context,
+    country: CountryArg,
+    hours: HoursOpt,
+    server: ServerOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Rent a number; prints `ORDER_ID PHONE`.
+
+    Example: otp rent buy ca --hours 720 --server 2
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        # Checked here too so that nothing (not even the journal) is touched for it.
+        provider.check_duration(hours, server=server or "1")
+        rental = provider.rent(country, hours=hours, server=server or "1")
+    cost = f" for {_money(rental.price, rental.currency)}" if rental.price is not None else ""
+    until = f", until {rental.expires}" if rental.expires else ""
+    e.info(f"rented {rental.phone} (order {rental.order_id}){cost}{until}")
+    e.info(f"next: otp rent sms {rental.order_id} --wait")
+    e.result(rental.to_json(), f"{rental.order_id} {rental.phone}")
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Your rentals with their time left (`id` renews, `order` reads SMS)."""
+    from otpcli.core.products import provider_time, time_left
+
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        rows = provider.rentals()
+    now = time.time()
+    lefts = []
+    for r in rows:
+        expiry = provider_time(r.expires)
+        lefts.append(None if expiry is None else expiry - now)
+    if e.json:
+        e.json_doc(
+            {
+                "rentals": [
+                    {**r.to_json(), "seconds_left": None if s is None else int(s)}
+                    for r, s in zip(rows, lefts, strict=True)
+                ]
+            }
+        )
+        return
+    e.table(
+        ["id", "order", "phone", "server", "country", "status", "expires", "left"],
+        [
+            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status, r.expires,
+             time_left(s)]
+            for r, s in zip(rows, lefts, strict=True)
+        ],
+    )  # fmt: skip
+    if not rows:
+        e.info("no rentals yet: `otp rent buy COUNTRY --hours H`")
+
+
+@app.command("sms")
+def sms_cmd(
+    ctx: typer.Context,
+    order_id: Annotated[str, typer.Argument(help="Rental order id (from `otp rent buy`).")],
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Wait for a new message; print its code.")
+    ] = False,
+    timeout: TimeoutOpt = None,
+    interval: IntervalOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """The SMS on a rented number (with --wait: the next one's code).
+
+    Example: CODE=$(otp rent sms "$ORDER" --wait)
+    """
+    from otpcli.core.products import wait_rental_message
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, MIN_INTERVAL
+
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx, order_id) as (provider, _settings):
+        _require(provider)
+        if not wait:
+            inbox = provider.messages(order_id)
+            provider.mark_seen(order_id, inbox.messages)
+            if e.json:
+                e.json_doc(inbox.to_json())
+                return
+            e.table(
+                ["time", "from", "code", "text"],
+                [[m.timestamp, m.sender, m.code, m.text] for m in inbox.messages],
+            )
+            if not inbox.messages:
+                e.info(f"no SMS yet on {inbox.phone or order_id}")
+            return
+        seen = provider.seen(order_id)
+        if seen is None:
+            # Not bought through otp: "new" means newer than what is there now.
+            seen = {m.key for m in provider.messages(order_id).messages}
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout
+        step = max(MIN_INTERVAL, interval if interval is not None else provider.poll_interval)
+        known = provider.rental_row(order_id)
+        view = WaitView(
+            e, order_id, number=known.number if known else None, timeout=limit, label="rental"
+        )
+        with view:
+            message = wait_rental_message(
+                provider, order_id, seen=seen, timeout=limit, interval=step, on_poll=view.update
+            )
+        provider.mark_seen(order_id, [message])
+    if not message.code:
+        e.warn("the message carries no code otp could find; printing its text")
+    e.result(
+        {"id": order_id, "code": message.code, "text": message.text, **message.to_json()},
+        message.code or message.text,
+    )
+
+
+@app.command("renew")
+def renew_cmd(
+    ctx: typer.Context,
+    rental: Annotated[str, typer.Argument(help="Rental id (`otp rent list`) or order id.")],
+    hours: HoursOpt,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Extend a rental from its current expiry; prints the new expiry."""
+    e = setup(ctx, json_=json_, profile=profile)
+    with rental_for(ctx) as (provider, _settings):
+        _require(provider)
+        renewal = provider.renew(rental, hours=hours)
+    cost = f" for {_money(renewal.price, renewal.currency)}" if renewal.price is not None else ""
+    e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}")
+    e.result(renewal.to_json(), renewal.expires or renewal.message)
