@@ -491,10 +491,11 @@ def again_cmd(
     e.result(result.to_json(), result.message)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("buy")(buy_cmd)
-    app.command("wait")(wait_cmd)
-    app.command("status")(status_cmd)
-    app.command("cancel")(cancel_cmd)
-    app.command("finish")(finish_cmd)
-    app.command("again")(again_cmd)
+# Registered lazily by name in otpcli.cli.app (only the command run is imported).
+app = typer.Typer()
+app.command("buy")(buy_cmd)
+app.command("wait")(wait_cmd)
+app.command("status")(status_cmd)
+app.command("cancel")(cancel_cmd)
+app.command("finish")(finish_cmd)
+app.command("again")(again_cmd)

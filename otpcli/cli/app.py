@@ -7,6 +7,8 @@ rich.live at their top level.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 import os
 import signal
@@ -32,8 +34,28 @@ Exit codes: 0 ok · 1 internal error · 2 bad input or unsupported · 3 configur
 RAW_ARGS = "otpcli.raw_args"
 
 
+@functools.cache
+def _converted(module_name: str) -> Any:
+    module = importlib.import_module(module_name)
+    return typer.main.get_command(module.app)
+
+
 class OtpGroup(TyperGroup):
     """Runs every command inside the single error-to-exit-code mapping."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        module_name, sub = COMMANDS[cmd_name]
+        group = _converted(module_name)
+        if sub is None:
+            group.name = cmd_name
+            return group
+        return group.commands.get(sub) if hasattr(group, "commands") else group
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[RAW_ARGS] = tuple(args)
@@ -160,20 +182,28 @@ class _RedactFilter(logging.Filter):
         return True
 
 
-def _register() -> None:
-    from otpcli.cli import activation, catalog, cheap, email, orders, profile, rent, sandbox
-
-    app.add_typer(profile.app, name="profile", help="Manage profiles (provider, key, defaults).")
-    catalog.register(app)
-    activation.register(app)
-    orders.register(app)
-    app.add_typer(sandbox.app, name="sandbox", help="Run and steer the built-in simulator.")
-    app.add_typer(cheap.app, name="cheap", help="Cheap numbers (15-minute life).")
-    app.add_typer(rent.app, name="rent", help="Rental numbers (hours to a year).")
-    app.add_typer(email.app, name="email", help="Temporary e-mail addresses.")
-
-
-_register()
+# Commands by name -> (module, its Typer app, the command in it or None for a whole
+# sub-app). Only the module of the command being run is imported, so `otp balance`
+# pays for neither the other commands' imports nor their conversion to Click.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "buy": ("otpcli.cli.activation", "buy"),
+    "wait": ("otpcli.cli.activation", "wait"),
+    "status": ("otpcli.cli.activation", "status"),
+    "cancel": ("otpcli.cli.activation", "cancel"),
+    "finish": ("otpcli.cli.activation", "finish"),
+    "again": ("otpcli.cli.activation", "again"),
+    "orders": ("otpcli.cli.orders", "orders"),
+    "balance": ("otpcli.cli.catalog", "balance"),
+    "services": ("otpcli.cli.catalog", "services"),
+    "countries": ("otpcli.cli.catalog", "countries"),
+    "prices": ("otpcli.cli.catalog", "prices"),
+    "providers": ("otpcli.cli.catalog", "providers"),
+    "profile": ("otpcli.cli.profile", None),
+    "sandbox": ("otpcli.cli.sandbox", None),
+    "cheap": ("otpcli.cli.cheap", None),
+    "rent": ("otpcli.cli.rent", None),
+    "email": ("otpcli.cli.email", None),
+}
 
 
 def _raise_on_signal(signum: int, _frame: Any) -> None:

@@ -226,9 +226,10 @@ def _compare(e: Env, service: str, *, country: str | None, server: str | None) -
         e.info("no profile offers this service")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("providers")(providers_cmd)
-    app.command("balance")(balance_cmd)
-    app.command("services")(services_cmd)
-    app.command("countries")(countries_cmd)
-    app.command("prices")(prices_cmd)
+# Registered lazily by name in otpcli.cli.app (only the command run is imported).
+app = typer.Typer()
+app.command("providers")(providers_cmd)
+app.command("balance")(balance_cmd)
+app.command("services")(services_cmd)
+app.command("countries")(countries_cmd)
+app.command("prices")(prices_cmd)

@@ -131,5 +131,6 @@ def _remote(ctx: typer.Context, e: Any, *, limit: int, page: int) -> None:
         e.info("the provider lists no orders on this page")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("orders")(orders_cmd)
+# Registered lazily by name in otpcli.cli.app (only the command run is imported).
+app = typer.Typer()
+app.command("orders")(orders_cmd)
