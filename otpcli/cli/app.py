@@ -203,6 +203,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "cheap": ("otpcli.cli.cheap", None),
     "rent": ("otpcli.cli.rent", None),
     "email": ("otpcli.cli.email", None),
+    "completion": ("otpcli.cli.completion", "completion"),
 }
 
 

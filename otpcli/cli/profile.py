@@ -179,10 +179,22 @@ def _default_url(provider: str) -> str | None:
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+def list_(
+    ctx: typer.Context,
+    names_only: Annotated[
+        bool,
+        typer.Option("--names", help="Only the names, one per line (for shell completion)."),
+    ] = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
     """List profiles (keys masked); * marks the default."""
     e = setup(ctx, json_=json_, profile=profile)
     store = _store()
+    if names_only:
+        for name in sorted(store.load().profiles):
+            e.out(name)
+        return
     config.warn_if_exposed(store.path, e.warn)
     data = store.load()
     names = sorted(data.profiles)
