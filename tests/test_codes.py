@@ -13,8 +13,11 @@ TABLE: list[tuple[str, str | None]] = [
     ("G-123456 is your Google verification code.", "123456"),
     ("FB-12345 is your Facebook confirmation code", "12345"),
     ("Your code is 123 456", "123456"),
-    ("Your Telegram code is 12345. Do not give this code to anyone, even if they say "
-     "they are from Telegram!", "12345"),
+    (
+        "Your Telegram code is 12345. Do not give this code to anyone, even if they say "
+        "they are from Telegram!",
+        "12345",
+    ),
     ("<#> Your WhatsApp code: 123-456 Don't share this code with others 4sgLq1p5sV6", "123456"),
     ("Your Uber code: 4821. Never share this code. Reply STOP ENDUBER to unsubscribe.", "4821"),
     ("Your Apple ID code is: 123456. Don't share it.", "123456"),

@@ -75,24 +75,27 @@ def orders_cmd(
         )
         return
     now = time.time()
-    e.table(
-        ["id", "provider", "service", "number", "state", "code", "price", "age", "left"],
-        [
-            [
-                r.order_id or f"(row {r.row})",
-                r.provider,
-                r.service,
-                r.number,
-                r.state,
-                r.code,
-                "" if r.price is None else f"{r.price} {r.currency or ''}".strip(),
-                _age(now - r.created_at),
-                # Rentals and cheap numbers expire: show how long they still live.
-                _left(r.expires_at - now) if r.expires_at and r.kind != "activation" else "",
-            ]
-            for r in rows
-        ],
-    )
+    # Rentals and cheap numbers expire: a "left" column shows how long they still live
+    # (only when some row has one, so a journal of plain activations keeps its width).
+    expiring = any(r.expires_at and r.kind != "activation" for r in rows)
+    columns = ["id", "provider", "service", "number", "state", "code", "price", "age"]
+    table: list[list[Any]] = []
+    for r in rows:
+        line: list[Any] = [
+            r.order_id or f"(row {r.row})",
+            r.provider,
+            r.service,
+            r.number,
+            r.state,
+            r.code,
+            "" if r.price is None else f"{r.price} {r.currency or ''}".strip(),
+            _age(now - r.created_at),
+        ]
+        if expiring:
+            exp = r.expires_at if r.kind != "activation" else None
+            line.append(_left(exp - now) if exp else "")
+        table.append(line)
+    e.table([*columns, "left"] if expiring else columns, table)
     if not rows:
         e.info("no orders yet" if not active else "no active orders")
     if spent:
