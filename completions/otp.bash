@@ -3,7 +3,7 @@
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local path="" i w skip=0
-    local valopts=' --api-key-file --base-url --count --country --domain --host --hours --interval --limit --max-price --operator --page --port --profile --provider --search --server --server-type --timeout -c -n -p -s '
+    local valopts=' --api-key-file --base-url --count --country --domain --host --hours --interval --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
@@ -14,31 +14,22 @@ _otp() {
         "/buy") path="$path/buy" ;;
         "/wait") path="$path/wait" ;;
         "/status") path="$path/status" ;;
-        "/cancel") path="$path/cancel" ;;
         "/finish") path="$path/finish" ;;
+        "/cancel") path="$path/cancel" ;;
         "/again") path="$path/again" ;;
         "/orders") path="$path/orders" ;;
         "/balance") path="$path/balance" ;;
+        "/prices") path="$path/prices" ;;
         "/services") path="$path/services" ;;
         "/countries") path="$path/countries" ;;
-        "/prices") path="$path/prices" ;;
         "/providers") path="$path/providers" ;;
-        "/profile") path="$path/profile" ;;
-        "/sandbox") path="$path/sandbox" ;;
         "/cheap") path="$path/cheap" ;;
         "/rent") path="$path/rent" ;;
         "/email") path="$path/email" ;;
+        "/profile") path="$path/profile" ;;
+        "/config") path="$path/config" ;;
+        "/sandbox") path="$path/sandbox" ;;
         "/completion") path="$path/completion" ;;
-        "/profile/add") path="$path/add" ;;
-        "/profile/list") path="$path/list" ;;
-        "/profile/use") path="$path/use" ;;
-        "/profile/remove") path="$path/remove" ;;
-        "/profile/show") path="$path/show" ;;
-        "/sandbox/serve") path="$path/serve" ;;
-        "/sandbox/reset") path="$path/reset" ;;
-        "/sandbox/deliver") path="$path/deliver" ;;
-        "/sandbox/fault") path="$path/fault" ;;
-        "/sandbox/scenarios") path="$path/scenarios" ;;
         "/cheap/servers") path="$path/servers" ;;
         "/cheap/buy") path="$path/buy" ;;
         "/rent/countries") path="$path/countries" ;;
@@ -53,6 +44,17 @@ _otp() {
         "/email/wait") path="$path/wait" ;;
         "/email/cancel") path="$path/cancel" ;;
         "/email/history") path="$path/history" ;;
+        "/profile/add") path="$path/add" ;;
+        "/profile/list") path="$path/list" ;;
+        "/profile/use") path="$path/use" ;;
+        "/profile/remove") path="$path/remove" ;;
+        "/profile/show") path="$path/show" ;;
+        "/config/path") path="$path/path" ;;
+        "/sandbox/serve") path="$path/serve" ;;
+        "/sandbox/reset") path="$path/reset" ;;
+        "/sandbox/deliver") path="$path/deliver" ;;
+        "/sandbox/fault") path="$path/fault" ;;
+        "/sandbox/scenarios") path="$path/scenarios" ;;
         *) break ;;
         esac
     done
@@ -66,54 +68,30 @@ _otp() {
     local words
     case "$path" in
     "")
-        if [[ "$cur" == -* ]]; then words="--profile -p --sandbox --base-url --json --quiet -q --debug --version --help -h"; else words="buy wait status cancel finish again orders balance services countries prices providers profile sandbox cheap rent email completion"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else words="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
     "/buy")
         if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --count -n --cheapest --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
         if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
     "/status")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
-    "/cancel")
-        if [[ "$cur" == -* ]]; then words="--pending --wait --json --profile -p --help -h"; else words=""; fi ;;
     "/finish")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+    "/cancel")
+        if [[ "$cur" == -* ]]; then words="--pending --wait --json --profile -p --help -h"; else words=""; fi ;;
     "/again")
         if [[ "$cur" == -* ]]; then words="--reget --json --profile -p --help -h"; else words=""; fi ;;
     "/orders")
         if [[ "$cur" == -* ]]; then words="--active --remote --limit --page --json --profile -p --install-completion --show-completion --help -h"; else words=""; fi ;;
     "/balance")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+    "/prices")
+        if [[ "$cur" == -* ]]; then words="--country -c --server --search -s --all-profiles --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/services")
         if [[ "$cur" == -* ]]; then words="--country -c --server --search -s --json --profile -p --help -h"; else words=""; fi ;;
     "/countries")
         if [[ "$cur" == -* ]]; then words="--server --search -s --json --profile -p --help -h"; else words=""; fi ;;
-    "/prices")
-        if [[ "$cur" == -* ]]; then words="--country -c --server --search -s --all-profiles --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/providers")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
-    "/profile")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="add list use remove show"; fi ;;
-    "/profile/add")
-        if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
-    "/profile/list")
-        if [[ "$cur" == -* ]]; then words="--names --json --profile -p --help -h"; else words=""; fi ;;
-    "/profile/use")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
-    "/profile/remove")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
-    "/profile/show")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
-    "/sandbox")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="serve reset deliver fault scenarios"; fi ;;
-    "/sandbox/serve")
-        if [[ "$cur" == -* ]]; then words="--port --host --json --help -h"; else words=""; fi ;;
-    "/sandbox/reset")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
-    "/sandbox/deliver")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
-    "/sandbox/fault")
-        if [[ "$cur" == -* ]]; then words="--count --clear --json --help -h"; else words=""; fi ;;
-    "/sandbox/scenarios")
         if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/cheap")
         if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="servers buy"; fi ;;
@@ -149,6 +127,34 @@ _otp() {
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/email/history")
         if [[ "$cur" == -* ]]; then words="--page --json --profile -p --help -h"; else words=""; fi ;;
+    "/profile")
+        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="add list use remove show"; fi ;;
+    "/profile/add")
+        if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
+    "/profile/list")
+        if [[ "$cur" == -* ]]; then words="--names --json --profile -p --help -h"; else words=""; fi ;;
+    "/profile/use")
+        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+    "/profile/remove")
+        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+    "/profile/show")
+        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+    "/config")
+        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="path"; fi ;;
+    "/config/path")
+        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+    "/sandbox")
+        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="serve reset deliver fault scenarios"; fi ;;
+    "/sandbox/serve")
+        if [[ "$cur" == -* ]]; then words="--port --host --json --help -h"; else words=""; fi ;;
+    "/sandbox/reset")
+        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+    "/sandbox/deliver")
+        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+    "/sandbox/fault")
+        if [[ "$cur" == -* ]]; then words="--count --clear --json --help -h"; else words=""; fi ;;
+    "/sandbox/scenarios")
+        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/completion")
         if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words=""; fi ;;
     esac

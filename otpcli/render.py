@@ -32,6 +32,7 @@ class Env:
     quiet: bool = False
     debug: bool = False
     no_color: bool = False
+    secrets: list[str] = field(default_factory=list)
 
     @classmethod
     def from_system(cls) -> Env:
@@ -64,7 +65,7 @@ class Env:
             self.stderr.flush()
 
     def warn(self, line: str) -> None:
-        self.stderr.write(f"warning: {line}\n")
+        self.stderr.write(self.redact(f"warning: {line}\n"))
         self.stderr.flush()
 
     def json_doc(self, doc: Any) -> None:
@@ -78,13 +79,23 @@ class Env:
         else:
             self.out(human)
 
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret and len(secret) >= 3:
+                text = text.replace(secret, "***")
+        return text
+
     def error(self, err: OtpError) -> None:
+        # Errors are built from text we did not write (replies, library messages): mask
+        # every secret this run knows once more, whatever the layers below did.
         if self.json:
-            self.json_doc(err.to_json())
+            self.json_doc(
+                {k: self.redact(v) if isinstance(v, str) else v for k, v in err.to_json().items()}
+            )
         word = f" [{err.provider_word}]" if err.provider_word else ""
-        self.stderr.write(f"error: {err.message}{word}\n")
+        self.stderr.write(self.redact(f"error: {err.message}{word}\n"))
         if err.hint:
-            self.stderr.write(f"hint: {err.hint}\n")
+            self.stderr.write(self.redact(f"hint: {err.hint}\n"))
         self.stderr.flush()
 
     # --- rich ----------------------------------------------------------------------

@@ -448,10 +448,9 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
         e.out(f"{len(rows) - len(failures)} of {len(rows)} pending orders cancelled")
     if failures:
         first = failures[0]
-        raise type(first)(
+        raise first.with_message(
             f"{len(failures)} pending order(s) could not be cancelled yet: {first.message}",
             hint="try again later, or `otp cancel --pending --wait`",
-            provider_word=first.provider_word,
         )
 
 

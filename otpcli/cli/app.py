@@ -24,11 +24,16 @@ from otpcli.cli.common import GlobalOptions
 from otpcli.core.errors import ExitCode, Interrupted, OtpError
 from otpcli.render import Env, env, set_env
 
-EXIT_CODE_HELP = """\
-Exit codes: 0 ok · 1 internal error · 2 bad input or unsupported · 3 configuration ·
-4 key rejected · 5 no such order · 6 not enough money · 7 nothing available ·
-8 order cannot do that now · 9 provider/network failure · 124 timed out ·
-130/143 interrupted (SIGINT/SIGTERM)."""
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
+    "4 key rejected, 5 no such order, 6 not enough money, 7 nothing available, "
+    "8 the order cannot do that now, 9 provider or network failure, 124 timed out, "
+    "130/143 interrupted."
+)
+EXAMPLES_HELP = (
+    "Try it with play money: otp --sandbox buy tg --wait. "
+    'In a script: read -r ID NUMBER < <(otp buy wa -c 22); CODE=$(otp wait "$ID").'
+)
 
 
 RAW_ARGS = "otpcli.raw_args"
@@ -50,12 +55,14 @@ class OtpGroup(TyperGroup):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in COMMANDS:
             return found
-        module_name, sub = COMMANDS[cmd_name]
+        module_name, sub, panel = COMMANDS[cmd_name]
         group = _converted(module_name)
-        if sub is None:
-            group.name = cmd_name
-            return group
-        return group.commands.get(sub) if hasattr(group, "commands") else group
+        # A module with a single command converts to that command, not to a group.
+        cmd = group if sub is None or not hasattr(group, "commands") else group.commands.get(sub)
+        if cmd is not None:
+            cmd.name = cmd_name
+            cmd.rich_help_panel = panel
+        return cmd
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[RAW_ARGS] = tuple(args)
@@ -102,7 +109,10 @@ class OtpGroup(TyperGroup):
 app = typer.Typer(
     cls=OtpGroup,
     name="otp",
-    help="Buy virtual numbers and get the one-time code.\n\n" + EXIT_CODE_HELP,
+    help="Buy virtual numbers and get the one-time code.\n\n"
+    + EXAMPLES_HELP
+    + "\n\n"
+    + EXIT_CODE_HELP,
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
@@ -110,10 +120,21 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"otp {__version__}")
-        raise typer.Exit()
+def _version(ctx: typer.Context, value: bool) -> None:
+    if not value:
+        return
+    typer.echo(f"otp {__version__}")
+    if "--debug" in ctx.meta.get(RAW_ARGS, ()):
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        typer.echo(f"Python {platform.python_version()} ({platform.platform()})")
+        for dist in ("typer", "rich", "requests", "urllib3", "platformdirs", "tomli-w"):
+            try:
+                typer.echo(f"{dist} {version(dist)}")
+            except PackageNotFoundError:
+                typer.echo(f"{dist} (not installed)")
+    raise typer.Exit()
 
 
 @app.callback()
@@ -136,9 +157,22 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Log HTTP calls; show tracebacks.")
     ] = False,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--proxy",
+            help="Route provider requests through this proxy URL (HTTPS_PROXY works too).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version (with --debug: Python and libraries too).",
+        ),
     ] = False,
 ) -> None:
     ctx.obj = GlobalOptions(
@@ -146,7 +180,28 @@ def root(
     )
     e = set_env(Env.from_system())
     e.json, e.quiet, e.debug = json_, quiet, debug
+    e.secrets.append(os.environ.get("OTPCLI_API_KEY", ""))
+    if proxy:
+        _use_proxy(e, proxy)
     _debug_logging(e, debug)
+
+
+def _use_proxy(e: Env, proxy: str) -> None:
+    """--proxy: requests honours the standard variables; set them for this process only.
+    Loopback (the sandbox) never goes through the proxy; the proxy's password is a secret."""
+    from urllib.parse import urlsplit
+
+    from otpcli.core.errors import BadInput
+
+    parts = urlsplit(proxy)
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {proxy!r}")
+    if parts.password:
+        e.secrets.extend([parts.password, proxy])
+    os.environ["HTTPS_PROXY"] = os.environ["HTTP_PROXY"] = proxy
+    loopback = "127.0.0.1,localhost,::1"
+    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
+    os.environ["NO_PROXY"] = f"{current},{loopback}" if current else loopback
 
 
 _debug_handler: logging.Handler | None = None
@@ -182,28 +237,34 @@ class _RedactFilter(logging.Filter):
         return True
 
 
-# Commands by name -> (module, its Typer app, the command in it or None for a whole
-# sub-app). Only the module of the command being run is imported, so `otp balance`
+ACTIVATIONS = "Numbers and codes"
+ACCOUNT = "Account and catalog"
+PRODUCTS = "Other products (OTPGet)"
+SETUP = "Setup"
+
+# Commands by name -> (module, the command in its Typer app or None for the whole
+# sub-app, help panel). Only the module of the command being run is imported, so `otp balance`
 # pays for neither the other commands' imports nor their conversion to Click.
-COMMANDS: dict[str, tuple[str, str | None]] = {
-    "buy": ("otpcli.cli.activation", "buy"),
-    "wait": ("otpcli.cli.activation", "wait"),
-    "status": ("otpcli.cli.activation", "status"),
-    "cancel": ("otpcli.cli.activation", "cancel"),
-    "finish": ("otpcli.cli.activation", "finish"),
-    "again": ("otpcli.cli.activation", "again"),
-    "orders": ("otpcli.cli.orders", "orders"),
-    "balance": ("otpcli.cli.catalog", "balance"),
-    "services": ("otpcli.cli.catalog", "services"),
-    "countries": ("otpcli.cli.catalog", "countries"),
-    "prices": ("otpcli.cli.catalog", "prices"),
-    "providers": ("otpcli.cli.catalog", "providers"),
-    "profile": ("otpcli.cli.profile", None),
-    "sandbox": ("otpcli.cli.sandbox", None),
-    "cheap": ("otpcli.cli.cheap", None),
-    "rent": ("otpcli.cli.rent", None),
-    "email": ("otpcli.cli.email", None),
-    "completion": ("otpcli.cli.completion", "completion"),
+COMMANDS: dict[str, tuple[str, str | None, str]] = {
+    "buy": ("otpcli.cli.activation", "buy", ACTIVATIONS),
+    "wait": ("otpcli.cli.activation", "wait", ACTIVATIONS),
+    "status": ("otpcli.cli.activation", "status", ACTIVATIONS),
+    "finish": ("otpcli.cli.activation", "finish", ACTIVATIONS),
+    "cancel": ("otpcli.cli.activation", "cancel", ACTIVATIONS),
+    "again": ("otpcli.cli.activation", "again", ACTIVATIONS),
+    "orders": ("otpcli.cli.orders", "orders", ACTIVATIONS),
+    "balance": ("otpcli.cli.catalog", "balance", ACCOUNT),
+    "prices": ("otpcli.cli.catalog", "prices", ACCOUNT),
+    "services": ("otpcli.cli.catalog", "services", ACCOUNT),
+    "countries": ("otpcli.cli.catalog", "countries", ACCOUNT),
+    "providers": ("otpcli.cli.catalog", "providers", ACCOUNT),
+    "cheap": ("otpcli.cli.cheap", None, PRODUCTS),
+    "rent": ("otpcli.cli.rent", None, PRODUCTS),
+    "email": ("otpcli.cli.email", None, PRODUCTS),
+    "profile": ("otpcli.cli.profile", None, SETUP),
+    "config": ("otpcli.cli.configcmd", None, SETUP),
+    "sandbox": ("otpcli.cli.sandbox", None, SETUP),
+    "completion": ("otpcli.cli.completion", "completion", SETUP),
 }
 
 
@@ -215,6 +276,8 @@ def _raise_on_signal(signum: int, _frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     # SIGTERM becomes an exception so `finally` blocks and clean-up run (DESIGN §4).
     signal.signal(signal.SIGTERM, _raise_on_signal)
+    # `otp ... | head`: end quietly like any Unix tool when the reader goes away.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app(args=argv, prog_name="otp")
     except SystemExit as exc:

@@ -30,13 +30,13 @@ ServerOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", help="Give up after this many seconds [default: 600].", min=0),
+    typer.Option("--timeout", help="Give up after this many seconds (default 600).", min=0),
 ]
 IntervalOpt = Annotated[
     float | None,
     typer.Option(
         "--interval",
-        help="Seconds between status checks [default: the provider's advice; at least 1].",
+        help="Seconds between status checks (default: the provider's advice; at least 1).",
         min=0,
     ),
 ]

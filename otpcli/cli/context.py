@@ -38,6 +38,8 @@ def provider_for(
         warn=env().warn,
         product=product,
     )
+    if settings.api_key.value:
+        env().secrets.append(settings.api_key.value)
     try:
         yield provider, settings
     finally:

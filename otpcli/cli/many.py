@@ -10,7 +10,6 @@ for now after a signal.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -99,10 +98,10 @@ def wait_many(
         first = timed_out[0].error if timed_out else failures[0].error
         assert first is not None
         # The summary keeps the class (hence exit code) of the most telling failure.
-        err = copy.copy(first)
-        err.message = f"{len(failures)} of {len(targets)} activations got no code ({first.message})"
-        err.hint = "see the lines above; `otp orders --active` lists what is left"
-        raise err
+        raise first.with_message(
+            f"{len(failures)} of {len(targets)} activations got no code ({first.message})",
+            hint="see the lines above; `otp orders --active` lists what is left",
+        )
 
 
 def _target(outcome: Outcome) -> tuple[JournaledProvider, str]:

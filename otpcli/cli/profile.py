@@ -263,7 +263,7 @@ def show(
     ctx: typer.Context,
     name: Annotated[
         str | None,
-        typer.Argument(help="Profile to show [default: the one in effect].", show_default=False),
+        typer.Argument(help="Profile to show (default: the one in effect).", show_default=False),
     ] = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,

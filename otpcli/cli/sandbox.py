@@ -57,7 +57,7 @@ def serve(
         str | None,
         typer.Option(
             "--host",
-            help="Address to listen on [default: 127.0.0.1]. Anything but loopback exposes "
+            help="Address to listen on (default: 127.0.0.1). Anything but loopback exposes "
             "the simulator to the network.",
             show_default=False,
         ),
@@ -105,7 +105,7 @@ def deliver(
     activation_id: Annotated[str, typer.Argument(metavar="ID", help="Sandbox activation id.")],
     code: Annotated[
         str | None,
-        typer.Argument(help="The code to send [default: a random one].", show_default=False),
+        typer.Argument(help="The code to send (default: a random one).", show_default=False),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -137,7 +137,7 @@ def fault(
     ] = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", min=1, help="Only the next N matching requests [default: all]."),
+        typer.Option("--count", min=1, help="Only the next N matching requests (default: all)."),
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Remove every planned fault.")] = False,
     json_: JsonOpt = False,

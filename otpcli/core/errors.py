@@ -8,6 +8,7 @@ Messages must never contain an API key: `otpcli.http` redacts before raising.
 
 from __future__ import annotations
 
+import copy
 from enum import IntEnum
 from typing import ClassVar
 
@@ -49,6 +50,16 @@ class OtpError(Exception):
     @property
     def status(self) -> int:
         return int(self.exit_code)
+
+    def with_message(self, message: str, *, hint: str | None = None) -> OtpError:
+        """The same error (class, exit code, provider word) with a new message: for
+        summaries of several failures, whatever the subclass's constructor takes."""
+        clone = copy.copy(self)
+        clone.message = message
+        clone.args = (message,)
+        if hint is not None:
+            clone.hint = hint
+        return clone
 
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {
