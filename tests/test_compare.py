@@ -39,7 +39,7 @@ def test_buy_cheapest_buys_from_the_cheapest_profile(profiles: None) -> None:
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["service"] == "tg"
-    assert "profile cheap" in r.stderr
+    assert "profile cheap" in r.stderr, r.stderr
     r = run(["orders", "--json"])
     (order,) = json.loads(r.stdout)["orders"]
     assert order["profile"] == "cheap"

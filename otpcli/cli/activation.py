@@ -198,7 +198,10 @@ def buy_cmd(
         from otpcli.core.compare import cheapest as pick_cheapest
         from otpcli.core.compare import compare
 
-        offer = pick_cheapest(compare(service, country=country, server=server))
+        comparison = compare(service, country=country, server=server)
+        for name, err in comparison.errors.items():
+            e.warn(f"profile {name} not compared: {err.message}")
+        offer = pick_cheapest(comparison)
         e.info(
             f"cheapest: profile {offer.profile} ({offer.provider}) at "
             f"{offer.entry.price} {offer.entry.currency or ''}".rstrip()
