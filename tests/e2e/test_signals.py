@@ -1,0 +1,91 @@
+"""End-to-end: `otp wait` interrupted by SIGINT / SIGTERM cleans up (DESIGN §4).
+
+A `never` order is awaited by a real `otp --sandbox wait` process; once its stderr shows
+it is polling, it gets SIGINT (exit 130) or SIGTERM (exit 143). After the early-cancel
+window the order is cancelled for a refund at once; inside the window it is left as
+`cancel_pending` in the journal, stderr names `otp cancel --pending`, and a later
+`otp cancel --pending --wait` settles it. Every child is killed at teardown if alive.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from tests.e2e.conftest import Child, Otp
+
+SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def start_waits(otp: Otp, ids: list[str]) -> list[Child]:
+    children = [otp.popen("--sandbox", "wait", oid, "--interval", "1") for oid in ids]
+    for oid, child in zip(ids, children, strict=True):
+        # Non-TTY progress: "waiting for the code of ID ..." then "  waiting (poll 1, 0 s)".
+        text = child.err.until("(poll 1", 20)
+        assert f"waiting for the code of {oid}" in text
+    return children
+
+
+def test_interrupt_after_the_window_cancels_for_a_refund(otp: Otp) -> None:
+    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "100"  # window 1.2 s, life 12 s
+    ids = [otp.buy("never"), otp.buy("never")]
+    bought = time.monotonic()
+    assert otp.balance() == "990.00 PLAY\n"
+    time.sleep(max(0.0, 1.4 - (time.monotonic() - bought)))
+
+    children = start_waits(otp, ids)
+    for child, sig in zip(children, SIGNALS, strict=True):
+        child.proc.send_signal(sig)
+    for oid, child, (sig, code) in zip(ids, children, SIGNALS.items(), strict=True):
+        res = child.finish(20)
+        assert res.returncode == code, f"{sig.name}: expected exit {code}\n{res}"
+        assert res.stdout == "", res
+        assert f"cancelling {oid}" in res.stderr, res
+        assert "refunded" in res.stderr, res
+        assert "Traceback" not in res.stderr, res
+        assert otp.state(oid) == "cancelled"
+    assert otp.balance() == "1000.00 PLAY\n"
+
+
+def test_interrupt_inside_the_window_leaves_cancel_pending(otp: Otp) -> None:
+    window = 5.0
+    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "24"  # the 2-minute window lasts 5 s
+    # Both purchases happen after `start` and before `bought`, so their windows end
+    # between start + 5 s and bought + 5 s.
+    start = time.monotonic()
+    ids = [otp.buy("never"), otp.buy("never")]
+    bought = time.monotonic()
+
+    children = start_waits(otp, ids)
+    for child, sig in zip(children, SIGNALS, strict=True):
+        child.proc.send_signal(sig)
+    for oid, child, (sig, code) in zip(ids, children, SIGNALS.items(), strict=True):
+        res = child.finish(20)
+        assert res.returncode == code, f"{sig.name}: expected exit {code}\n{res}"
+        assert res.stdout == "", res
+        assert "otp cancel --pending" in res.stderr, res
+        assert "Traceback" not in res.stderr, res
+        row = otp.journal()[oid]
+        assert row["state"] == "cancel_pending", row
+    assert time.monotonic() - start < window, "too slow for the early-cancel window"
+    assert otp.balance() == "990.00 PLAY\n"
+
+    res = otp("orders").expect(0)
+    assert "otp cancel --pending" in res.stderr
+
+    # Still inside the window: a plain `--pending` cannot settle them yet (exit 8).
+    res = otp("cancel", "--pending").expect(8)
+    assert "EARLY_CANCEL_DENIED" in res.stderr or "too early" in res.stderr, res
+    assert time.monotonic() - start < window, "too slow for the early-cancel window"
+    assert {otp.state(oid) for oid in ids} == {"cancel_pending"}
+
+    # The window's end was fixed at purchase: wait it out, then settle both.
+    time.sleep(max(0.0, bought + window + 0.3 - time.monotonic()))
+    res = otp("cancel", "--pending", "--wait", env={"OTPCLI_SANDBOX_TIME_SCALE": "600"})
+    res.expect(0)
+    assert res.stdout == "2 of 2 pending orders cancelled\n"
+    assert {otp.state(oid) for oid in ids} == {"cancelled"}
+    assert otp.balance() == "1000.00 PLAY\n"
+    res = otp("cancel", "--pending").expect(0)
+    assert res.stdout == ""
+    assert "no orders" in res.stderr
