@@ -111,6 +111,8 @@ class Env:
             no_color=self.no_color or not isatty,
             highlight=False,
             soft_wrap=not isatty,
+            # Piped output is read by programs: never cut a row to fit 80 columns.
+            width=None if isatty else 10_000,
         )
 
     def table(
@@ -129,7 +131,8 @@ class Env:
         isatty = self.stderr_isatty if stderr else self.stdout_isatty
         table = Table(title=title, box=box.SIMPLE_HEAD if isatty else box.ASCII2, show_edge=False)
         for col in columns:
-            table.add_column(col)
+            # Ids and numbers are copied from here: wrap them, never cut them with "…".
+            table.add_column(col, overflow="fold")
         for row in rows:
             table.add_row(*(Text("" if v is None else str(v)) for v in row))
         self.console(stderr=stderr).print(table)

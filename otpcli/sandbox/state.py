@@ -462,6 +462,11 @@ class SandboxState:
         with self._tx() as db:
             db.execute("DELETE FROM sms")
             db.execute("DELETE FROM orders")
+            # The OTPGet-format products (otpget_state) keep their orders in og_* tables.
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            for (table,) in tables:
+                if table.startswith("og_"):
+                    db.execute(f'DELETE FROM "{table}"')
             db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'balance'", (str(catalog.START_BALANCE),)
             )
