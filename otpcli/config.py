@@ -498,11 +498,11 @@ def resolve_settings(
             base = Sourced(check_base_url(base.value), base.source)
         except ConfigError as exc:
             raise ConfigError(f"{exc.message} (from {_describe(base)})", hint=exc.hint) from None
-    elif info is not None and info.name == "smsactivate" and require_key:
+    elif info is not None and info.needs_base_url and require_key:
         name = prof.name if prof else "NAME"
         raise ConfigError(
-            "the smsactivate provider needs a base URL",
-            hint=f"`otp profile add {name} --provider smsactivate --base-url "
+            f"the {info.name} provider needs a base URL",
+            hint=f"`otp profile add {name} --provider {info.name} --base-url "
             f"https://HOST/stubs`, or set {ENV_BASE_URL} or pass --base-url",
         )
 

@@ -239,7 +239,7 @@ class _RedactFilter(logging.Filter):
 
 ACTIVATIONS = "Numbers and codes"
 ACCOUNT = "Account and catalog"
-PRODUCTS = "Other products (OTPGet)"
+PRODUCTS = "Cheap numbers, rentals and e-mail"
 SETUP = "Setup"
 
 # Commands by name -> (module, the command in its Typer app or None for the whole

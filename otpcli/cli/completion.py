@@ -69,6 +69,12 @@ def _value_options(root: Node) -> list[str]:
     )
 
 
+def _provider_names() -> list[str]:
+    from otpcli.providers import PROVIDERS
+
+    return list(PROVIDERS)
+
+
 def _static_values() -> tuple[list[str], list[str]]:
     from otpcli.data.countries import COUNTRIES
     from otpcli.data.services import SERVICES
@@ -105,8 +111,8 @@ def bash(root: Node) -> str:
         '    -p|--profile) COMPREPLY=($(compgen -W "$(otp profile list --names 2>/dev/null)"'
         ' -- "$cur")); return ;;',
         f'    -c|--country) COMPREPLY=($(compgen -W "{" ".join(countries)}" -- "$cur")); return ;;',
-        '    --provider) COMPREPLY=($(compgen -W "otpx otpget instaotp sastaotp smsactivate'
-        ' sandbox" -- "$cur")); return ;;',
+        f'    --provider) COMPREPLY=($(compgen -W "{" ".join(_provider_names())}" -- "$cur"));'
+        " return ;;",
         '    --api-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;',
         "    esac",
         '    [[ "$valopts" == *" $prev "* ]] && return',

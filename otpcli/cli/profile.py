@@ -137,10 +137,10 @@ def add(
         )
     if base_url is not None:
         base_url = check_base_url(base_url)
-    elif info.name == "smsactivate":
+    elif info.needs_base_url:
         raise ConfigError(
-            "the smsactivate provider needs a base URL",
-            hint=f"`otp profile add {name} --provider smsactivate --base-url https://HOST/stubs`",
+            f"the {info.name} provider needs a base URL",
+            hint=f"`otp profile add {name} --provider {info.name} --base-url https://HOST/stubs`",
         )
     key = _read_key(
         provider=info.name,

@@ -48,6 +48,8 @@ class ProviderInfo:
     default_base_url: str | None
     products: str
     needs_key: bool = True
+    # No default host: the user must name one (`--base-url`, OTPCLI_BASE_URL, profile).
+    needs_base_url: bool = False
     # product -> "module[:attribute]" of its driver (attribute defaults to `Driver`).
     product_modules: Mapping[str, str] = field(default_factory=dict)
 
@@ -80,6 +82,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "otpcli.providers.smsactivate",
             None,
             "SMS",
+            needs_base_url=True,
         ),
         ProviderInfo(
             SANDBOX,
