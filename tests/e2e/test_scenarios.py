@@ -49,8 +49,8 @@ def test_buy_refused(otp: Otp, service: str, code: int, error: str, word: str | 
     assert len(res.stderr.strip().splitlines()) <= 3  # one or two lines (+ hint)
     res = otp("--sandbox", "buy", service, "--json").expect(code)
     json_error(res, error, word)
-    # Refused: nothing bought, nothing spent.
-    assert otp.balance() == "1000.00 PLAY\n"
+    # Refused: nothing was bought (no order id in the journal).
+    assert otp.journal() == {}
 
 
 def test_bad_country_and_unknown_option_are_bad_input(otp: Otp) -> None:
@@ -84,22 +84,20 @@ def test_rejected_key_exits_4_and_is_never_shown(otp: Otp) -> None:
 
 
 def test_never_times_out_then_is_cancelled_for_a_refund(otp: Otp) -> None:
-    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "80"  # window 1.5 s, life 15 s
+    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "100"  # window 1.2 s, life 12 s
     oid = otp.buy("never")
-    assert otp.balance() == "995.00 PLAY\n"
     start = time.monotonic()
-    res = otp("--sandbox", "wait", oid, "--timeout", "2", "--interval", "1").expect(124)
-    assert time.monotonic() - start >= 2
+    res = otp("--sandbox", "wait", oid, "--timeout", "1.5", "--interval", "1").expect(124)
+    assert time.monotonic() - start >= 1.5
     assert res.stdout == ""
     assert f"cancelling {oid}" in res.stderr
     assert "refunded" in res.stderr
     assert otp.balance() == "1000.00 PLAY\n"
     assert otp.state(oid) == "cancelled"
-    assert otp("--sandbox", "status", oid).expect(0).stdout == "cancelled\n"
 
 
 def test_never_with_keep_stays_waiting(otp: Otp) -> None:
-    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "80"
+    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "100"
     oid = otp.buy("never")
     res = otp("--sandbox", "wait", oid, "--timeout", "1", "--keep", "--json").expect(124)
     doc = json_error(res, "timeout")
@@ -107,11 +105,10 @@ def test_never_with_keep_stays_waiting(otp: Otp) -> None:
     assert "--keep" in res.stderr or "kept" in res.stderr
     assert otp.state(oid) == "waiting"
     assert otp("--sandbox", "status", oid, "--json").expect(0).json()["state"] == "waiting"
-    assert otp.balance() == "995.00 PLAY\n"
 
 
 def test_slow_sms_arrives_after_several_polls(otp: Otp) -> None:
-    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "40"  # 60 s of sandbox time: 1.5 s
+    otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "30"  # 60 s of sandbox time: 2 s, 2-3 polls
     oid = otp.buy("slow")
     res = otp("--sandbox", "--debug", "wait", oid, "--interval", "1", "--timeout", "20").expect(0)
     assert re.fullmatch(r"\d{6}\n", res.stdout), res
