@@ -78,6 +78,7 @@ class Command:
     args: tuple[str, ...]  # "{id}" stands for the order bought in the set-up
     action: str  # the action the fault is put on
     setup: str | None = None  # buy this service first (without faults)
+    pending: bool = False  # and mark it cancel_pending in the journal
 
 
 COMMANDS: dict[str, Command] = {
@@ -90,6 +91,9 @@ COMMANDS: dict[str, Command] = {
     "cancel": Command(("cancel", "{id}"), "setStatus", setup="never"),
     "finish": Command(("finish", "{id}"), "setStatus", setup="tg"),
     "again": Command(("again", "{id}"), "setStatus", setup="tg"),
+    "cancel --pending": Command(
+        ("cancel", "--pending", "--wait"), "setStatus", setup="never", pending=True
+    ),
 }
 
 
@@ -126,15 +130,19 @@ def expect(fault: str, command: str) -> Expect:
             return Expect({0}, new, journal="code_received")
         # Nothing but failures: the wait runs into its deadline, then cancels for a refund.
         return Expect({124}, new, says="cancel", journal="cancelled", refunded=True)
-    if command in ("cancel", "finish", "again"):
+    if command in ("cancel", "finish", "again", "cancel --pending"):
+        cancels = command.startswith("cancel")
         if not recovers:
-            return Expect({9}, {0})
+            # The cancel failed: the order stays paid, in the journal, to be cancelled later.
+            # (reset_after_charge did cancel before the replies were lost.)
+            undone = cancels and kind != "reset_after_charge"
+            return Expect({9}, {0}, refunded=False if undone else None)
         if kind == "reset_after_charge" and command != "again":
             # The first setStatus was done, its reply lost. Saying "the order cannot do
             # that now" (exit 8) about a cancel/finish that happened is wrong: the outcome
             # is either reported (0) or unknown (9).
-            return Expect({0, 9}, {0}, refunded=True if command == "cancel" else None)
-        return Expect({0}, {0}, refunded=True if command == "cancel" else None)
+            return Expect({0, 9}, {0}, refunded=True if cancels else None)
+        return Expect({0}, {0}, refunded=True if cancels else None)
     # balance, prices, status: plain reads.
     return Expect({0} if recovers else {9}, {0})
 
@@ -300,6 +308,10 @@ def run_case(case: str, root: Path) -> Outcome:
     order_id = None
     if spec.setup:
         order_id = setup_order(state, spec.setup.format(service=service))
+    if spec.pending:
+        journal = Journal(state)
+        journal.record(order_id, "cancel_pending", note="interrupted")
+        journal.close()
     before = len(sandbox_orders(state))
     args = [a.format(id=order_id, service=service) for a in spec.args]
     faulty = {**env, "OTPCLI_SANDBOX_FAULTS": f"{spec.action}={fault}"}
@@ -393,6 +405,25 @@ def test_buy_json_error_is_one_document(tmp_path: Path) -> None:
     assert "outcome is unknown" in doc["message"]
     assert len(sandbox_orders(tmp_path / "state")) == 1
     assert [j["state"] for j in journal_rows(tmp_path / "state")] == ["unknown"]
+
+
+def test_cancel_pending_json_error_is_one_document(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    state = tmp_path / "state"
+    order_id = setup_order(state, "never")
+    journal = Journal(state)
+    journal.record(order_id, "cancel_pending", note="interrupted")
+    journal.close()
+    r = otp(
+        ["--sandbox", "cancel", "--pending", "--json"],
+        {**env, "OTPCLI_SANDBOX_FAULTS": "setStatus=500"},
+    )
+    assert r.code == 9, r.stderr
+    assert "Traceback" not in r.stderr
+    docs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert len(docs) == 1, r.stdout
+    assert docs[0]["exit_code"] == 9
+    assert [j["state"] for j in journal_rows(state)] == ["cancel_pending"]
 
 
 def test_a_definite_refusal_is_a_failed_row(tmp_path: Path) -> None:

@@ -183,11 +183,10 @@ def _reply(handler: BaseHTTPRequestHandler, code: int, ctype: str, body: bytes) 
 def _gateway_page(handler: BaseHTTPRequestHandler) -> bytes:
     host = handler.headers.get("Host", "localhost")
     url = html.escape(f"http://{host}{handler.path}")
+    # The URL comes first, so that it is inside the 200 characters an error message quotes.
     return (
-        "<html><head><title>502 Bad Gateway</title></head><body>\n"
-        "<center><h1>502 Bad Gateway</h1></center>\n"
-        f"<p>The upstream server failed to answer GET {url}</p>\n"
-        "<hr><center>nginx</center>\n</body></html>\n"
+        f"<html><body><h1>502 Bad Gateway</h1><p>GET {url}</p>\n"
+        "<p>The upstream server did not answer.</p><hr><center>nginx</center>\n</body></html>\n"
     ).encode()
 
 
