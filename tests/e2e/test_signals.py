@@ -4,7 +4,8 @@ A `never` order is awaited by a real `otp --sandbox wait` process; once its stde
 it is polling, it gets SIGINT (exit 130) or SIGTERM (exit 143). After the early-cancel
 window the order is cancelled for a refund at once; inside the window it is left as
 `cancel_pending` in the journal, stderr names `otp cancel --pending`, and a later
-`otp cancel --pending --wait` settles it. Every child is killed at teardown if alive.
+`otp cancel --pending --wait` settles it; with `--keep` the order is left waiting.
+Every child is killed at teardown if still alive.
 """
 
 from __future__ import annotations
@@ -89,3 +90,15 @@ def test_interrupt_inside_the_window_leaves_cancel_pending(otp: Otp) -> None:
     res = otp("cancel", "--pending").expect(0)
     assert res.stdout == ""
     assert "no orders" in res.stderr
+
+
+def test_interrupt_with_keep_and_json(otp: Otp) -> None:
+    oid = otp.buy("never")
+    child = otp.popen("--sandbox", "wait", oid, "--keep", "--json", "--interval", "1")
+    child.err.until("(poll 1", 20)
+    child.proc.send_signal(signal.SIGTERM)
+    res = child.finish(20).expect(143)
+    doc = res.json()  # one JSON document on stdout, even when interrupted
+    assert (doc["error"], doc["exit_code"]) == ("interrupted", 143)
+    assert f"otp wait {oid}" in res.stderr  # how to resume
+    assert otp.state(oid) == "waiting"  # kept: not cancelled, not pending
