@@ -135,6 +135,9 @@ def load_env(state: SandboxState, environ: Mapping[str, str] | None = None) -> N
 # --- applying a fault to one request --------------------------------------------------------
 
 
+_ALIASES = {"getNumberV2": "getNumber"}
+
+
 def intercept(handler: BaseHTTPRequestHandler, state: SandboxState, params: dict[str, str]) -> bool:
     """The server's one hook, called before the request is dispatched to any handler script.
 
@@ -146,6 +149,8 @@ def intercept(handler: BaseHTTPRequestHandler, state: SandboxState, params: dict
     if action == CONTROL_ACTION:
         _control(handler, state, params)
         return True
+    # getNumberV2 is the same purchase as getNumber: a fault planned for one hits both.
+    action = _ALIASES.get(action, action)
     try:
         kind = state.take_fault(action)
     except sqlite3.Error:
@@ -177,7 +182,10 @@ def _reply(handler: BaseHTTPRequestHandler, code: int, ctype: str, body: bytes) 
     handler.send_header("Content-Type", ctype)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
-    handler.wfile.write(body)
+    # No empty write: the client may already have read the whole (empty) reply and hung
+    # up, and `otp` runs with SIGPIPE at its default (fatal) disposition.
+    if body:
+        handler.wfile.write(body)
 
 
 def _gateway_page(handler: BaseHTTPRequestHandler) -> bytes:
