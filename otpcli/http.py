@@ -68,7 +68,7 @@ _NEVER_SENT = (
 )
 
 
-_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")]+)|Error\(\d+, '([^']+)'\)")
 
 
 class Redactor:
@@ -210,7 +210,7 @@ class Transport:
         text = self.redact(str(exc))
         # requests nests the cause deep in a long repr; the OS's own words say it best.
         reason = _ERRNO_TEXT.search(text)
-        detail = reason.group(1).strip() if reason else text[:300]
+        detail = next(g for g in reason.groups() if g).strip() if reason else text[:300]
         return NetworkError(
             f"{what} to {host}: {detail}",
             maybe_sent=maybe_sent,

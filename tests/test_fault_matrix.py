@@ -133,10 +133,14 @@ def expect(fault: str, command: str) -> Expect:
     if command in ("cancel", "finish", "again", "cancel --pending"):
         cancels = command.startswith("cancel")
         if not recovers:
-            # The cancel failed: the order stays paid, in the journal, to be cancelled later.
-            # (reset_after_charge did cancel before the replies were lost.)
-            undone = cancels and kind != "reset_after_charge"
-            return Expect({9}, {0}, refunded=False if undone else None)
+            if kind == "reset_after_charge" and cancels:
+                # The cancel was done and its reply lost: a status check confirms it (0).
+                return Expect({0}, {0}, refunded=True)
+            # The cancel failed: the order stays paid, in the journal, to be cancelled
+            # later; `cancel --pending` says so, and the settling run then refunds it.
+            if cancels:
+                return Expect({9}, {0}, refunded=command == "cancel --pending")
+            return Expect({9}, {0})
         if kind == "reset_after_charge" and command != "again":
             # The first setStatus was done, its reply lost. Saying "the order cannot do
             # that now" (exit 8) about a cancel/finish that happened is wrong: the outcome

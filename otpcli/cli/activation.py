@@ -443,18 +443,22 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
             failures.append(err)
             results.append({"id": row.order_id, "error": err.code, "message": err.message})
             e.info(f"{row.order_id}: {err.message}")
+    if failures:
+        # An error has one output: the error (its JSON document carries what did settle).
+        first = failures[0]
+        summary = first.with_message(
+            f"{len(failures)} of {len(rows)} pending order(s) could not be cancelled yet: "
+            f"{first.message}",
+            hint="try again later, or `otp cancel --pending --wait`",
+        )
+        summary.details = {"settled": results}
+        raise summary
     if e.json:
         e.json_doc({"settled": results})
     elif not rows:
         e.info("no orders are waiting to be cancelled")
     else:
-        e.out(f"{len(rows) - len(failures)} of {len(rows)} pending orders cancelled")
-    if failures:
-        first = failures[0]
-        raise first.with_message(
-            f"{len(failures)} pending order(s) could not be cancelled yet: {first.message}",
-            hint="try again later, or `otp cancel --pending --wait`",
-        )
+        e.out(f"{len(rows)} of {len(rows)} pending orders cancelled")
 
 
 def finish_cmd(

@@ -7,6 +7,7 @@ rich.live at their top level.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import logging
@@ -91,6 +92,8 @@ class OtpGroup(TyperGroup):
         except OtpError as err:
             env().error(err)
             raise typer.Exit(err.status) from None
+        except BrokenPipeError:
+            raise  # stdout's reader went away: main() ends quietly
         except KeyboardInterrupt:
             env().error(Interrupted("interrupted", signal_exit=ExitCode.INTERRUPTED))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -276,12 +279,16 @@ def _raise_on_signal(signum: int, _frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     # SIGTERM becomes an exception so `finally` blocks and clean-up run (DESIGN §4).
     signal.signal(signal.SIGTERM, _raise_on_signal)
-    # `otp ... | head`: end quietly like any Unix tool when the reader goes away.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app(args=argv, prog_name="otp")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BrokenPipeError:
+        # `otp ... | head`: the reader went away; end quietly like any Unix tool. (Not
+        # SIG_DFL for SIGPIPE: that would also kill otp on a dropped provider socket.)
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except OtpError as err:  # e.g. SIGTERM before a command started
         env().error(err)
         return err.status

@@ -8,7 +8,6 @@ Messages must never contain an API key: `otpcli.http` redacts before raising.
 
 from __future__ import annotations
 
-import copy
 from enum import IntEnum
 from typing import ClassVar
 
@@ -46,6 +45,8 @@ class OtpError(Exception):
         self.message = message
         self.hint = hint
         self.provider_word = provider_word
+        # Extra fields for the --json error document (e.g. what a batch did settle).
+        self.details: dict[str, object] = {}
 
     @property
     def status(self) -> int:
@@ -54,9 +55,12 @@ class OtpError(Exception):
     def with_message(self, message: str, *, hint: str | None = None) -> OtpError:
         """The same error (class, exit code, provider word) with a new message: for
         summaries of several failures, whatever the subclass's constructor takes."""
-        clone = copy.copy(self)
-        clone.message = message
+        # Not copy.copy: that rebuilds through the constructor, whose arguments differ
+        # per subclass (NetworkError needs maybe_sent, Interrupted signal_exit).
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         clone.args = (message,)
+        clone.message = message
         if hint is not None:
             clone.hint = hint
         return clone
@@ -71,6 +75,7 @@ class OtpError(Exception):
             doc["hint"] = self.hint
         if self.provider_word:
             doc["provider_word"] = self.provider_word
+        doc.update(self.details)
         return doc
 
 

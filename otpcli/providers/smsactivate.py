@@ -20,6 +20,7 @@ from otpcli.core.errors import (
     ConfigError,
     ExitCode,
     NetworkError,
+    OrderStateError,
     OtpError,
     PurchaseUnknown,
     Unsupported,
@@ -30,6 +31,7 @@ from otpcli.core.models import (
     Balance,
     CatalogEntry,
     Country,
+    State,
     StatusResult,
 )
 from otpcli.core.provider import Capability, ProviderOptions
@@ -68,6 +70,9 @@ _FLAGS = {
     "server": "--server",
     "max_price": "--max-price",
 }
+
+# Replies to a repeated finish that mean the first one was done.
+_ALREADY_DONE = frozenset({"STATUS_ALREADY_CHANGED", "ALREADY_FINISHED"})
 
 PURCHASE_HINT = "check `otp orders` or the provider's dashboard before buying again"
 
@@ -266,8 +271,63 @@ class SmsActivateDriver:
         return None
 
     def _set_status(self, activation_id: str, meaning: str) -> ActionResult:
+        """Send setStatus; after a lost or garbled reply, look before sending again.
+
+        A blind transport retry would turn a cancel that did happen into
+        STATUS_ALREADY_CHANGED. So on a provider failure the activation's status is
+        read: already in the wanted state → success; not in a final state → sent once
+        more; anything else → the failure, with a pointer to `otp status`.
+        """
+        try:
+            return self._send_status(activation_id, meaning)
+        except OtpError as exc:
+            if exc.exit_code != ExitCode.PROVIDER:
+                raise
+            expected = self._EXPECTED.get(meaning)
+            current = self._look(activation_id) if expected else None
+            if current is None or expected is None:
+                exc.hint = f"check what happened with `otp status {activation_id}`"
+                raise
+            if current.state is expected:
+                return ActionResult(
+                    activation_id,
+                    meaning,
+                    expected,
+                    f"{expected.value} (the reply was lost; a status check confirmed it)",
+                    refunded=expected is State.CANCELLED,
+                )
+            if current.state.terminal:
+                exc.hint = f"check what happened with `otp status {activation_id}`"
+                raise
+            try:
+                return self._send_status(activation_id, meaning)
+            except OrderStateError as again:
+                # A finished order often still reads STATUS_OK, so the look above could
+                # not tell; "already changed" now means the lost first request did it.
+                word = (again.provider_word or "").upper()
+                if meaning == "finish" and word in _ALREADY_DONE:
+                    return ActionResult(
+                        activation_id,
+                        meaning,
+                        State.FINISHED,
+                        "finished (the first request went through; its reply was lost)",
+                    )
+                raise
+
+    # What a setStatus whose reply was lost should have left behind, per meaning.
+    _EXPECTED: ClassVar[dict[str, State]] = {
+        "cancel": State.CANCELLED,
+        "finish": State.FINISHED,
+    }
+
+    def _send_status(self, activation_id: str, meaning: str) -> ActionResult:
         code = self.status_codes[meaning]
-        reply = self._call("setStatus", {"id": activation_id, "status": code})
+        # "Another SMS" may be repeated harmlessly, so the transport may retry it.
+        reply = self._call(
+            "setStatus",
+            {"id": activation_id, "status": code},
+            idempotent=meaning == "another",
+        )
         return proto.parse_action(
             reply.text,
             activation_id,
@@ -276,6 +336,12 @@ class SmsActivateDriver:
             provider=self.name,
             replies=self._action_replies(meaning),
         )
+
+    def _look(self, activation_id: str) -> StatusResult | None:
+        try:
+            return self.status(activation_id)
+        except OtpError:
+            return None
 
     def cancel(self, activation_id: str) -> ActionResult:
         self._require(Capability.CANCEL, "cancelling an activation")

@@ -107,7 +107,7 @@ def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
     try:
         if action == "getBalance":
             return _TEXT, f"ACCESS_BALANCE:{state.balance():.2f}"
-        if action == "getNumber":
+        if action in ("getNumber", "getNumberV2"):
             service = params.get("service", "").strip()
             if not service:
                 raise Refusal("BAD_SERVICE")
@@ -117,6 +117,18 @@ def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
                 params.get("country", "").strip() or None,
                 max_price=parse_price(max_price) if max_price else None,
             )
+            if action == "getNumberV2":
+                # The family's V2 purchase reply: JSON that also tells the price.
+                return _JSON, json.dumps(
+                    {
+                        "activationId": order.id,
+                        "phoneNumber": order.phone,
+                        "activationCost": f"{order.price:.2f}",
+                        "currency": catalog.CURRENCY,
+                        "countryCode": order.country,
+                        "canGetAnotherSms": True,
+                    }
+                )
             return _TEXT, f"ACCESS_NUMBER:{order.id}:{order.phone}"
         if action in ("getStatus", "getFullSms"):
             if not order_id:
