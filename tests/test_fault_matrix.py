@@ -174,6 +174,7 @@ def base_env(root: Path) -> dict[str, str]:
         OTPCLI_STATE_DIR=str(root / "state"),
         OTPCLI_SANDBOX_TIME_SCALE=SCALE,
         OTPCLI_HTTP_TIMEOUT=READ_TIMEOUT,
+        OTPCLI_HTTP_BACKOFF="0",
         NO_COLOR="1",
         TERM="dumb",
     )

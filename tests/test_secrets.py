@@ -73,7 +73,12 @@ class Case:
 
 
 def run_case(command: str, fault: str, root: Path, key: str) -> Case:
-    env = {**base_env(root), "OTPCLI_API_KEY": key, "OTPCLI_HTTP_TIMEOUT": "1"}
+    env = {
+        **base_env(root),
+        "OTPCLI_API_KEY": key,
+        "OTPCLI_HTTP_TIMEOUT": "1",
+        "OTPCLI_HTTP_BACKOFF": "0",
+    }
     state = Path(env["OTPCLI_STATE_DIR"])
     order_id = ""
     if command == "cancel --pending":
@@ -180,7 +185,11 @@ def test_profile_key_stays_in_the_config_file(tmp_path: Path, key: str) -> None:
     assert bought.code == 0, bought.stderr
     order_id = json.loads(bought.stdout)["id"]
     for fault in ("html", "reset", "500", "garbage", "reset_after_charge"):
-        faulty = {"OTPCLI_SANDBOX_FAULTS": f"*={fault}", "OTPCLI_HTTP_TIMEOUT": "1"}
+        faulty = {
+            "OTPCLI_SANDBOX_FAULTS": f"*={fault}",
+            "OTPCLI_HTTP_TIMEOUT": "1",
+            "OTPCLI_HTTP_BACKOFF": "0",
+        }
         run(["--debug", "balance"], **faulty)
         run(["--debug", "--json", "buy", "tg"], **faulty)
         run(["--debug", "status", order_id], **faulty)

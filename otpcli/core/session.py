@@ -31,6 +31,7 @@ from otpcli.core.provider import ProviderOptions
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
 HTTP_TIMEOUT_VAR = "OTPCLI_HTTP_TIMEOUT"
+HTTP_BACKOFF_VAR = "OTPCLI_HTTP_BACKOFF"
 
 PRODUCT_OF_KIND = {
     jr.ACTIVATION: providers.SMS,
@@ -49,23 +50,36 @@ _COMMAND_FOR = {
 Warn = Callable[[str], None]
 
 
-def http_timeout(environ: Mapping[str, str] | None = None) -> float:
-    """`OTPCLI_HTTP_TIMEOUT`: seconds to wait for a provider's reply (the read timeout),
-    default `ProviderOptions.timeout` (30). Lets CI, and the fault tests, fail fast."""
+def _seconds(
+    var: str, default: float, environ: Mapping[str, str] | None, *, zero_ok: bool
+) -> float:
     env = os.environ if environ is None else environ
-    raw = env.get(HTTP_TIMEOUT_VAR, "").strip()
+    raw = env.get(var, "").strip()
     if not raw:
-        return ProviderOptions.timeout
+        return default
     try:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value > 0):
+    if not (math.isfinite(value) and (value >= 0 if zero_ok else value > 0)):
+        bound = ">= 0" if zero_ok else "> 0"
         raise ConfigError(
-            f"{HTTP_TIMEOUT_VAR} must be a number of seconds > 0, not {raw!r}",
-            hint=f"unset {HTTP_TIMEOUT_VAR} or fix it, e.g. {HTTP_TIMEOUT_VAR}=30",
+            f"{var} must be a number of seconds {bound}, not {raw!r}",
+            hint=f"unset {var} or fix it, e.g. {var}={default:g}",
         )
     return value
+
+
+def http_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_HTTP_TIMEOUT`: seconds to wait for a provider's reply (the read timeout),
+    default `ProviderOptions.timeout` (30). Lets CI, and the fault tests, fail fast."""
+    return _seconds(HTTP_TIMEOUT_VAR, ProviderOptions.timeout, environ, zero_ok=False)
+
+
+def http_backoff(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_HTTP_BACKOFF`: the backoff factor (seconds) between retries of reads,
+    default 0.5 (0.5, 1, 2 s ... with jitter). 0 retries at once: for fast-failing CI."""
+    return _seconds(HTTP_BACKOFF_VAR, READ_BACKOFF, environ, zero_ok=True)
 
 
 def open_journal(environ: Mapping[str, str] | None = None) -> Journal:
@@ -110,7 +124,7 @@ def _options(settings: config.Settings, environ: Mapping[str, str] | None) -> Pr
         api_key=settings.api_key.value,
         base_url=settings.base_url.value or "",
         state_dir=str(config.state_dir(environ)),
-        backoff=READ_BACKOFF,
+        backoff=http_backoff(environ),
         timeout=http_timeout(environ),
     )
 
