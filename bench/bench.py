@@ -105,8 +105,20 @@ def main() -> int:
     ap.add_argument("--many", type=int, default=100, help="activations in the concurrent wait")
     args = ap.parse_args()
 
+    # An installed package has its bytecode compiled (pip does it); an editable checkout
+    # under PYTHONDONTWRITEBYTECODE would recompile every module on every start.
+    import compileall
+
+    import otpcli
+
+    compileall.compile_dir(str(Path(otpcli.__file__).parent), quiet=1)
+
     tmp = Path(tempfile.mkdtemp(prefix="otp-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTPCLI_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("OTPCLI_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         OTPCLI_STATE_DIR=str(tmp / "state"),
         OTPCLI_CONFIG=str(tmp / "config.toml"),

@@ -82,7 +82,7 @@ _otp() {
     "/again")
         if [[ "$cur" == -* ]]; then words="--reget --json --profile -p --help -h"; else words=""; fi ;;
     "/orders")
-        if [[ "$cur" == -* ]]; then words="--active --remote --limit --page --json --profile -p --install-completion --show-completion --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--active --remote --limit --page --json --profile -p --help -h"; else words=""; fi ;;
     "/balance")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/prices")
@@ -94,13 +94,13 @@ _otp() {
     "/providers")
         if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/cheap")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="servers buy"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="servers buy"; fi ;;
     "/cheap/servers")
         if [[ "$cur" == -* ]]; then words="--server-type --json --profile -p --help -h"; else words=""; fi ;;
     "/cheap/buy")
         if [[ "$cur" == -* ]]; then words="--server-type --wait -w --timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
     "/rent")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="countries prices stock buy list sms renew"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="countries prices stock buy list sms renew"; fi ;;
     "/rent/countries")
         if [[ "$cur" == -* ]]; then words="--server --json --profile -p --help -h"; else words=""; fi ;;
     "/rent/prices")
@@ -116,7 +116,7 @@ _otp() {
     "/rent/renew")
         if [[ "$cur" == -* ]]; then words="--hours --json --profile -p --help -h"; else words=""; fi ;;
     "/email")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="services buy wait cancel history"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="services buy wait cancel history"; fi ;;
     "/email/services")
         if [[ "$cur" == -* ]]; then words="--domain --json --profile -p --help -h"; else words=""; fi ;;
     "/email/buy")
@@ -128,7 +128,7 @@ _otp() {
     "/email/history")
         if [[ "$cur" == -* ]]; then words="--page --json --profile -p --help -h"; else words=""; fi ;;
     "/profile")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="add list use remove show"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="add list use remove show"; fi ;;
     "/profile/add")
         if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
     "/profile/list")
@@ -140,11 +140,11 @@ _otp() {
     "/profile/show")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/config")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="path"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="path"; fi ;;
     "/config/path")
         if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/sandbox")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words="serve reset deliver fault scenarios"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="serve reset deliver fault scenarios"; fi ;;
     "/sandbox/serve")
         if [[ "$cur" == -* ]]; then words="--port --host --json --help -h"; else words=""; fi ;;
     "/sandbox/reset")
@@ -156,7 +156,7 @@ _otp() {
     "/sandbox/scenarios")
         if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/completion")
-        if [[ "$cur" == -* ]]; then words="--install-completion --show-completion --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words=""; fi ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

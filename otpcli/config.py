@@ -37,7 +37,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -195,6 +194,8 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
             f"cannot read config file {path}: {exc.strerror or exc}",
             hint=f"fix its permissions (chmod 600 {path}) or point OTPCLI_CONFIG elsewhere",
         ) from None
+    import tomllib  # only when there is a file: env-only runs never pay for the parser
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

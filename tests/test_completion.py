@@ -65,3 +65,10 @@ def test_bash_completes_without_python(
     words: list[str], expected: set[str], tmp_path: Path
 ) -> None:
     assert set(complete(words, tmp_path)) == expected
+
+
+def test_typer_install_completion_is_off_everywhere() -> None:
+    # It would edit ~/.bashrc; otp ships static scripts instead.
+    for shell in FILES:
+        assert "--install-completion" not in script(shell)
+        assert "--show-completion" not in script(shell)

@@ -498,7 +498,7 @@ def again_cmd(
 
 
 # Registered lazily by name in otpcli.cli.app (only the command run is imported).
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 app.command("buy")(buy_cmd)
 app.command("wait")(wait_cmd)
 app.command("status")(status_cmd)

@@ -41,9 +41,20 @@ RAW_ARGS = "otpcli.raw_args"
 
 
 @functools.cache
-def _converted(module_name: str) -> Any:
-    module = importlib.import_module(module_name)
-    return typer.main.get_command(module.app)
+def _converted(module_name: str, sub: str | None) -> Any:
+    """The Click command for one command (or a whole sub-app when `sub` is None).
+
+    Only the command being run is converted: Typer's conversion inspects every
+    parameter of every function it is given, which costs start-up time (DESIGN §5).
+    """
+    app: typer.Typer = importlib.import_module(module_name).app
+    if sub is not None:
+        for info in app.registered_commands:
+            if info.name == sub:
+                single = typer.Typer(add_completion=False)
+                single.registered_commands = [info]
+                return typer.main.get_command(single)
+    return typer.main.get_command(app)
 
 
 class OtpGroup(TyperGroup):
@@ -57,9 +68,7 @@ class OtpGroup(TyperGroup):
         if found is not None or cmd_name not in COMMANDS:
             return found
         module_name, sub, panel = COMMANDS[cmd_name]
-        group = _converted(module_name)
-        # A module with a single command converts to that command, not to a group.
-        cmd = group if sub is None or not hasattr(group, "commands") else group.commands.get(sub)
+        cmd = _converted(module_name, sub)
         if cmd is not None:
             cmd.name = cmd_name
             cmd.rich_help_panel = panel

@@ -227,7 +227,7 @@ def _compare(e: Env, service: str, *, country: str | None, server: str | None) -
 
 
 # Registered lazily by name in otpcli.cli.app (only the command run is imported).
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 app.command("providers")(providers_cmd)
 app.command("balance")(balance_cmd)
 app.command("services")(services_cmd)

@@ -16,7 +16,9 @@ import typer
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import provider_for
 
-app = typer.Typer(no_args_is_help=True, help="Cheap numbers (15-minute life).")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Cheap numbers (15-minute life)."
+)
 
 ServerTypeOpt = Annotated[
     str | None,

@@ -187,7 +187,7 @@ def script(shell: str) -> str:
     return {"bash": bash, "zsh": zsh, "fish": fish}[shell](root)
 
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 
 @app.command("completion")

@@ -6,7 +6,7 @@ import typer
 
 from otpcli.cli.common import JsonOpt, setup
 
-app = typer.Typer(no_args_is_help=True, help="Where otp keeps its files.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Where otp keeps its files.")
 
 
 @app.command("path")

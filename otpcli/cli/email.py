@@ -21,10 +21,10 @@ from otpcli.core.provider import Capability
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
-    from otpcli.core.models import EmailStatus
+    from otpcli.core.product_models import EmailStatus
     from otpcli.core.products import JournaledEmail
 
-app = typer.Typer(no_args_is_help=True, help="Temporary e-mail addresses.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Temporary e-mail addresses.")
 
 DomainOpt = Annotated[
     str | None,

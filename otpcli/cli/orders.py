@@ -135,5 +135,5 @@ def _remote(ctx: typer.Context, e: Any, *, limit: int, page: int) -> None:
 
 
 # Registered lazily by name in otpcli.cli.app (only the command run is imported).
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 app.command("orders")(orders_cmd)

@@ -29,7 +29,9 @@ from otpcli.cli.common import JsonOpt, ProfileOpt, global_options, setup
 from otpcli.core.errors import BadInput, ConfigError
 from otpcli.render import Env
 
-app = typer.Typer(no_args_is_help=True, help="Manage profiles (provider, key, defaults).")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Manage profiles (provider, key, defaults)."
+)
 
 NameArg = Annotated[str, typer.Argument(help="Profile name.", show_default=False)]
 

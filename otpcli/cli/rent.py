@@ -24,7 +24,9 @@ from otpcli.render import WaitView
 if TYPE_CHECKING:
     from otpcli.core.products import JournaledRental
 
-app = typer.Typer(no_args_is_help=True, help="Rental numbers (hours to a year).")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
+)
 
 ServerOpt = Annotated[
     str | None, typer.Option("--server", help="Rental server: 1 or 2 [default: 1].")

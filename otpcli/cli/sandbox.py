@@ -35,7 +35,9 @@ import typer
 from otpcli import config
 from otpcli.cli.common import JsonOpt, setup
 
-app = typer.Typer(no_args_is_help=True, help="Run and steer the built-in simulator.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Run and steer the built-in simulator."
+)
 
 
 def _is_loopback(host: str) -> bool:

@@ -36,7 +36,8 @@ from otpcli.core.errors import (
     PurchaseUnknown,
     WaitTimeout,
 )
-from otpcli.core.models import (
+from otpcli.core.models import State, StatusResult
+from otpcli.core.product_models import (
     EmailCancel,
     EmailHistory,
     EmailOrder,
@@ -49,8 +50,6 @@ from otpcli.core.models import (
     RentalPrice,
     RentalRenewal,
     RentalStock,
-    State,
-    StatusResult,
 )
 from otpcli.core.provider import Capability, EmailProvider, RentalProvider
 from otpcli.core.waiting import PollEvent

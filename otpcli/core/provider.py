@@ -11,28 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from otpcli.core.models import (
-    ActionResult,
-    Activation,
-    Balance,
-    CatalogEntry,
-    CheapServer,
-    Country,
-    EmailCancel,
-    EmailHistory,
-    EmailOrder,
-    EmailService,
-    EmailStatus,
-    Rental,
-    RentalCountry,
-    RentalInbox,
-    RentalPrice,
-    RentalRenewal,
-    RentalStock,
-    StatusResult,
-)
+if TYPE_CHECKING:
+    # Only for annotations: importing the models costs start-up time (DESIGN §5).
+    from otpcli.core.models import (
+        ActionResult,
+        Activation,
+        Balance,
+        CatalogEntry,
+        Country,
+        StatusResult,
+    )
+    from otpcli.core.product_models import (
+        CheapServer,
+        EmailCancel,
+        EmailHistory,
+        EmailOrder,
+        EmailService,
+        EmailStatus,
+        Rental,
+        RentalCountry,
+        RentalInbox,
+        RentalPrice,
+        RentalRenewal,
+        RentalStock,
+    )
 
 
 class Capability(StrEnum):

@@ -19,14 +19,18 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from otpcli import config, providers
 from otpcli.core import journal as jr
 from otpcli.core.errors import BadInput, ConfigError
 from otpcli.core.journal import Journal
 from otpcli.core.orders import JournaledProvider
-from otpcli.core.products import JournaledEmail, JournaledRental
 from otpcli.core.provider import ProviderOptions
+
+if TYPE_CHECKING:
+    # Rentals and e-mail are rare: their wrappers are imported only when opened.
+    from otpcli.core.products import JournaledEmail, JournaledRental
 
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
@@ -234,6 +238,8 @@ def open_rental(
         environ=environ,
         warn=warn,
     )
+    from otpcli.core.products import JournaledRental
+
     wrapped = JournaledRental(
         driver,  # type: ignore[arg-type]
         journal,
@@ -261,6 +267,8 @@ def open_email(
         environ=environ,
         warn=warn,
     )
+    from otpcli.core.products import JournaledEmail
+
     wrapped = JournaledEmail(
         driver,  # type: ignore[arg-type]
         journal,

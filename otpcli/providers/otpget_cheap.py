@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import ClassVar
 
 from otpcli.core.errors import BadInput
-from otpcli.core.models import Activation, CheapServer, State
+from otpcli.core.models import Activation, State
+from otpcli.core.product_models import CheapServer
 from otpcli.core.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto

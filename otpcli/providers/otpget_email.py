@@ -30,7 +30,8 @@ from otpcli.core.errors import (
     ProviderError,
     Unavailable,
 )
-from otpcli.core.models import (
+from otpcli.core.models import State
+from otpcli.core.product_models import (
     EmailCancel,
     EmailHistory,
     EmailHistoryEntry,
@@ -38,7 +39,6 @@ from otpcli.core.models import (
     EmailOrder,
     EmailService,
     EmailStatus,
-    State,
 )
 from otpcli.core.provider import Capability, ProviderOptions
 from otpcli.providers import _protocol as proto

@@ -32,7 +32,7 @@ from otpcli.core.errors import (
     ProviderError,
     Unavailable,
 )
-from otpcli.core.models import (
+from otpcli.core.product_models import (
     Rental,
     RentalCountry,
     RentalInbox,
