@@ -157,14 +157,11 @@ class Journal:
             import sqlite3
 
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            from otpcli.core.sqlite import connect
+
             # Shared by the threads of a multi-wait; `_lock` serialises its use.
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
+            conn = connect(self.path)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA synchronous=NORMAL")
             self._conn = conn
             # executescript() would commit on its own; run the statements in one
             # transaction so concurrent first runs do not race.

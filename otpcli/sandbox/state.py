@@ -197,11 +197,9 @@ class SandboxState:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. Server threads
         # take turns on the connection under `_lock`, hence check_same_thread=False.
-        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA busy_timeout = 10000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        return db
+        from otpcli.core.sqlite import connect
+
+        return connect(self.path, busy_seconds=10.0)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
