@@ -2,14 +2,15 @@
 
 `product` picks the provider's product driver ("sms", "cheap"); `rental_for` and
 `email_for` open the rental and e-mail products. A provider without the product raises
-`Unsupported` (exit 2) before anything is sent.
+`Unsupported` (exit 2) before anything is sent. The key in use is added to the secrets
+the output masks, whichever product is opened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -21,30 +22,40 @@ if TYPE_CHECKING:
     from otpcli.core.orders import JournaledProvider
     from otpcli.core.products import JournaledEmail, JournaledRental
 
+T = TypeVar("T")
+
+
+@contextmanager
+def _opened(
+    ctx: typer.Context, opener: Callable[..., tuple[T, Settings]], **extra: Any
+) -> Iterator[tuple[T, Settings]]:
+    from otpcli.providers import SANDBOX
+
+    opts = global_options(ctx)
+    opened, settings = opener(
+        profile=opts.profile,
+        provider=SANDBOX if opts.sandbox else None,
+        base_url=opts.base_url,
+        warn=env().warn,
+        **extra,
+    )
+    if settings.api_key.value:
+        env().secrets.append(settings.api_key.value)
+    try:
+        yield opened, settings
+    finally:
+        opened.close()  # type: ignore[attr-defined]
+        opened.journal.close()  # type: ignore[attr-defined]
+
 
 @contextmanager
 def provider_for(
     ctx: typer.Context, order_id: str | None = None, product: str = "sms"
 ) -> Iterator[tuple[JournaledProvider, Settings]]:
     from otpcli.core.session import open_provider
-    from otpcli.providers import SANDBOX
 
-    opts = global_options(ctx)
-    provider, settings = open_provider(
-        profile=opts.profile,
-        provider=SANDBOX if opts.sandbox else None,
-        base_url=opts.base_url,
-        order_id=order_id,
-        warn=env().warn,
-        product=product,
-    )
-    if settings.api_key.value:
-        env().secrets.append(settings.api_key.value)
-    try:
-        yield provider, settings
-    finally:
-        provider.close()
-        provider.journal.close()
+    with _opened(ctx, open_provider, order_id=order_id, product=product) as pair:
+        yield pair
 
 
 @contextmanager
@@ -52,21 +63,9 @@ def rental_for(
     ctx: typer.Context, order_id: str | None = None
 ) -> Iterator[tuple[JournaledRental, Settings]]:
     from otpcli.core.session import open_rental
-    from otpcli.providers import SANDBOX
 
-    opts = global_options(ctx)
-    rental, settings = open_rental(
-        profile=opts.profile,
-        provider=SANDBOX if opts.sandbox else None,
-        base_url=opts.base_url,
-        order_id=order_id,
-        warn=env().warn,
-    )
-    try:
-        yield rental, settings
-    finally:
-        rental.close()
-        rental.journal.close()
+    with _opened(ctx, open_rental, order_id=order_id) as pair:
+        yield pair
 
 
 @contextmanager
@@ -74,18 +73,6 @@ def email_for(
     ctx: typer.Context, order_id: str | None = None
 ) -> Iterator[tuple[JournaledEmail, Settings]]:
     from otpcli.core.session import open_email
-    from otpcli.providers import SANDBOX
 
-    opts = global_options(ctx)
-    email, settings = open_email(
-        profile=opts.profile,
-        provider=SANDBOX if opts.sandbox else None,
-        base_url=opts.base_url,
-        order_id=order_id,
-        warn=env().warn,
-    )
-    try:
-        yield email, settings
-    finally:
-        email.close()
-        email.journal.close()
+    with _opened(ctx, open_email, order_id=order_id) as pair:
+        yield pair

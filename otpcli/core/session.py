@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from otpcli import config, providers
 from otpcli.core import journal as jr
@@ -192,12 +192,12 @@ def open_provider(
 def _open_product(
     product: str,
     *,
-    profile: str | None,
-    provider: str | None,
-    base_url: str | None,
-    order_id: str | None,
-    environ: Mapping[str, str] | None,
-    warn: Warn | None,
+    profile: str | None = None,
+    provider: str | None = None,
+    base_url: str | None = None,
+    order_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
 ) -> tuple[object, Journal, config.Settings]:
     journal = open_journal(environ)
     try:
@@ -220,59 +220,27 @@ def _open_product(
     return driver, journal, settings
 
 
-def open_rental(
-    *,
-    profile: str | None = None,
-    provider: str | None = None,
-    base_url: str | None = None,
-    order_id: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    warn: Warn | None = None,
-) -> tuple[JournaledRental, config.Settings]:
-    driver, journal, settings = _open_product(
-        providers.RENT,
-        profile=profile,
-        provider=provider,
-        base_url=base_url,
-        order_id=order_id,
-        environ=environ,
-        warn=warn,
+def _open_wrapped(product: str, wrapper: Any, **where: Any) -> tuple[Any, config.Settings]:
+    driver, journal, settings = _open_product(product, **where)
+    wrapped = wrapper(
+        driver, journal, profile=settings.profile.value, base_url=settings.base_url.value
     )
+    return wrapped, settings
+
+
+def open_rental(**where: Any) -> tuple[JournaledRental, config.Settings]:
+    """Like `open_provider`, for the rental product (same keyword arguments)."""
     from otpcli.core.products import JournaledRental
 
-    wrapped = JournaledRental(
-        driver,  # type: ignore[arg-type]
-        journal,
-        profile=settings.profile.value,
-        base_url=settings.base_url.value,
-    )
-    return wrapped, settings
+    rental: JournaledRental
+    rental, settings = _open_wrapped(providers.RENT, JournaledRental, **where)
+    return rental, settings
 
 
-def open_email(
-    *,
-    profile: str | None = None,
-    provider: str | None = None,
-    base_url: str | None = None,
-    order_id: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    warn: Warn | None = None,
-) -> tuple[JournaledEmail, config.Settings]:
-    driver, journal, settings = _open_product(
-        providers.EMAIL,
-        profile=profile,
-        provider=provider,
-        base_url=base_url,
-        order_id=order_id,
-        environ=environ,
-        warn=warn,
-    )
+def open_email(**where: Any) -> tuple[JournaledEmail, config.Settings]:
+    """Like `open_provider`, for the temporary e-mail product (same keyword arguments)."""
     from otpcli.core.products import JournaledEmail
 
-    wrapped = JournaledEmail(
-        driver,  # type: ignore[arg-type]
-        journal,
-        profile=settings.profile.value,
-        base_url=settings.base_url.value,
-    )
-    return wrapped, settings
+    email: JournaledEmail
+    email, settings = _open_wrapped(providers.EMAIL, JournaledEmail, **where)
+    return email, settings
