@@ -161,30 +161,21 @@ def open_provider(
     warn: Warn | None = None,
     product: str = providers.SMS,
 ) -> tuple[JournaledProvider, config.Settings]:
-    journal = open_journal(environ)
-    try:
-        settings, row = _resolve(
-            journal,
-            profile=profile,
-            provider=provider,
-            base_url=base_url,
-            order_id=order_id,
-            environ=environ,
-            warn=warn,
-        )
-        product = _product_for(row, product, order_id)
-        name = settings.provider.value
-        assert name is not None  # resolve_settings raises ConfigError otherwise
-        driver = providers.create(name, _options(settings, environ), product=product)
-    except BaseException:
-        journal.close()
-        raise
+    driver, journal, settings, routed = _open_product(
+        product,
+        profile=profile,
+        provider=provider,
+        base_url=base_url,
+        order_id=order_id,
+        environ=environ,
+        warn=warn,
+    )
     wrapped = JournaledProvider(
-        driver,
+        driver,  # type: ignore[arg-type]
         journal,
         profile=settings.profile.value,
         base_url=settings.base_url.value,
-        kind=KIND_OF_PRODUCT.get(product, jr.ACTIVATION),
+        kind=KIND_OF_PRODUCT.get(routed, jr.ACTIVATION),
     )
     return wrapped, settings
 
@@ -198,7 +189,7 @@ def _open_product(
     order_id: str | None = None,
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
-) -> tuple[object, Journal, config.Settings]:
+) -> tuple[object, Journal, config.Settings, str]:
     journal = open_journal(environ)
     try:
         settings, row = _resolve(
@@ -210,18 +201,19 @@ def _open_product(
             environ=environ,
             warn=warn,
         )
-        _product_for(row, product, order_id)
+        # The journal row's kind decides (a cheap number answers to `otp wait` too).
+        product = _product_for(row, product, order_id)
         name = settings.provider.value
-        assert name is not None
+        assert name is not None  # resolve_settings raises ConfigError otherwise
         driver = providers.create(name, _options(settings, environ), product=product)
     except BaseException:
         journal.close()
         raise
-    return driver, journal, settings
+    return driver, journal, settings, product
 
 
 def _open_wrapped(product: str, wrapper: Any, **where: Any) -> tuple[Any, config.Settings]:
-    driver, journal, settings = _open_product(product, **where)
+    driver, journal, settings, _ = _open_product(product, **where)
     wrapped = wrapper(
         driver, journal, profile=settings.profile.value, base_url=settings.base_url.value
     )
