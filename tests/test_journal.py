@@ -172,3 +172,69 @@ def test_parallel_processes_do_not_lose_rows(isolated_env: Path) -> None:
     rows = journal_rows(Path(state))
     assert len(rows) == 150
     assert all(row["state"] == "waiting" for row in rows)
+
+
+SASTA = "https://sasta.test/stubs/handler_api.php"
+
+
+@pytest.fixture
+def sasta_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTPCLI_PROVIDER", "sastaotp")
+    monkeypatch.setenv("OTPCLI_API_KEY", KEY)
+    monkeypatch.setenv("OTPCLI_BASE_URL", "https://sasta.test/stubs")
+
+
+def _order(activation_id: str, status: str = "pending") -> dict[str, object]:
+    return {
+        "activation_id": activation_id,
+        "number": "917991234567",
+        "service_code": "tg",
+        "country_code": "91",
+        "price": 18.5,
+        "status": status,
+    }
+
+
+def test_unknown_purchase_is_reconciled_from_the_providers_order_list(
+    sasta_env: None, isolated_env: Path
+) -> None:
+    with responses.RequestsMock() as rsps:
+        buy = rsps.get(
+            SASTA,
+            status=502,
+            body="<html>gateway</html>",
+            match=[matchers.query_param_matcher({"action": "getNumber"}, strict_match=False)],
+        )
+        rsps.get(
+            SASTA,
+            json={"orders": [_order("38496653"), _order("1111", status="completed")]},
+            match=[matchers.query_param_matcher({"action": "getOrders"}, strict_match=False)],
+        )
+        r = run(["buy", "tg"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "38496653 917991234567\n"
+    assert buy.call_count == 1
+    (row,) = journal_rows(isolated_env / "state")
+    assert (row["state"], row["order_id"], row["note"]) == ("waiting", "38496653", "reconciled")
+
+
+def test_ambiguous_order_list_leaves_the_purchase_unknown(
+    sasta_env: None, isolated_env: Path
+) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(
+            SASTA,
+            status=502,
+            body="<html>gateway</html>",
+            match=[matchers.query_param_matcher({"action": "getNumber"}, strict_match=False)],
+        )
+        rsps.get(
+            SASTA,
+            json={"orders": [_order("1"), _order("2")]},
+            match=[matchers.query_param_matcher({"action": "getOrders"}, strict_match=False)],
+        )
+        r = run(["buy", "tg"])
+    assert r.exit_code == 9
+    assert r.stdout == ""
+    (row,) = journal_rows(isolated_env / "state")
+    assert row["state"] == "unknown"

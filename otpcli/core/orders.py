@@ -75,7 +75,15 @@ class JournaledProvider:
             act = self.inner.buy(
                 service, country=country, operator=operator, server=server, max_price=max_price
             )
-        except (PurchaseUnknown, Interrupted) as exc:
+        except PurchaseUnknown as exc:
+            self.journal.unknown(row, exc.message)
+            found = self._reconcile(service, country)
+            if found is None:
+                raise
+            self.journal.complete(row, found)
+            self.journal.record(found.id, "waiting", provider=self.name, note="reconciled")
+            return found
+        except Interrupted as exc:
             self.journal.unknown(row, exc.message)
             raise
         except OtpError as exc:
@@ -87,6 +95,27 @@ class JournaledProvider:
             raise
         self.journal.complete(row, act)
         return act
+
+    def _reconcile(self, service: str, country: str | None) -> Activation | None:
+        """After an unknown purchase, ask the provider's own order list: exactly one open
+        order for this service that the journal does not know is the one just bought.
+        Anything less certain stays `unknown` (never a second purchase)."""
+        if not self.inner.supports(Capability.ORDERS):
+            return None
+        recent = getattr(self.inner, "recent_activations", None)
+        if recent is None:
+            return None
+        try:
+            candidates = [
+                a
+                for a in recent()
+                if a.service == service
+                and (country is None or a.country in (None, country))
+                and self.journal.find(a.id, provider=self.name) is None
+            ]
+        except OtpError:
+            return None
+        return candidates[0] if len(candidates) == 1 else None
 
     def _record_status(self, st: StatusResult) -> StatusResult:
         self.journal.record(st.id, st.state.value, provider=self.name, code=st.code, text=st.text)

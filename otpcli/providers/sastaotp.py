@@ -280,5 +280,31 @@ class SastaOtpDriver(SmsActivateDriver):
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="order list")
         return parse_orders(doc)
 
+    def recent_activations(self, limit: int = 10) -> list[Activation]:
+        # getOrders' rows are undocumented: read the field names its getNumber reply
+        # uses (activation_id, number/phone_number, service_code, country_code, price),
+        # and skip rows that say they are over.
+        found: list[Activation] = []
+        for row in self.orders(limit=limit):
+            status = row.get("status", "").lower()
+            if status in ("completed", "cancelled", "canceled", "expired"):
+                continue
+            activation_id = row.get("activation_id") or row.get("id", "")
+            number = row.get("number") or row.get("phone_number") or row.get("phone", "")
+            if not activation_id or not number:
+                continue
+            price = proto.to_decimal(row.get("price"))
+            found.append(
+                Activation(
+                    activation_id,
+                    number,
+                    row.get("service_code") or row.get("service", ""),
+                    row.get("country_code") or None,
+                    price=price,
+                    currency=CURRENCY if price is not None else None,
+                )
+            )
+        return found
+
 
 Driver = SastaOtpDriver

@@ -393,5 +393,10 @@ class SmsActivateDriver:
         self._require(Capability.ORDERS, "an order list")
         raise self._unsupported(Capability.ORDERS, "an order list")
 
+    def recent_activations(self, limit: int = 10) -> list[Activation]:
+        """The newest still-open activations from the provider's own list, to settle a
+        purchase whose outcome was unknown. Empty where the provider lists no orders."""
+        return []
+
 
 Driver = SmsActivateDriver
