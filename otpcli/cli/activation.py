@@ -367,7 +367,10 @@ def _life_left(known: Any) -> float | None:
 def status_cmd(
     ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """One look at an activation: `STATE [CODE]`."""
+    """One look at an activation: `STATE [CODE]`.
+
+    Example: otp status "$ID" --json | jq -r .state
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx, activation_id) as (provider, _settings):
         st = provider.status(activation_id)
@@ -464,7 +467,10 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
 def finish_cmd(
     ctx: typer.Context, activation_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """Mark an activation as used (after its code arrived)."""
+    """Mark an activation as used (after its code arrived).
+
+    Example: otp finish "$ID"
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx, activation_id) as (provider, _settings):
         result = provider.finish(activation_id)
@@ -484,7 +490,10 @@ def again_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Ask for another SMS on the same number, then `otp wait ID` again."""
+    """Ask for another SMS on the same number, then `otp wait ID` again.
+
+    Example: otp again "$ID" && otp wait "$ID"
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx, activation_id) as (provider, _settings):
         result = provider.reget(activation_id) if reget else provider.another(activation_id)

@@ -31,7 +31,10 @@ def _matches(needle: str | None, *hay: str | None) -> bool:
 
 
 def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """List supported providers, their default base URLs and capabilities."""
+    """List supported providers, their default base URLs and capabilities.
+
+    Example: otp providers --json
+    """
     from otpcli import providers
 
     e = setup(ctx, json_=json_)
@@ -65,7 +68,10 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 
 def balance_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show the wallet balance, e.g. `150.50 INR`."""
+    """Show the wallet balance, e.g. `150.50 INR`.
+
+    Example: otp balance --json
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx) as (provider, _settings):
         bal = provider.balance()
@@ -109,7 +115,10 @@ def services_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the services the provider sells (where it publishes a catalog)."""
+    """List the services the provider sells (where it publishes a catalog).
+
+    Example: otp services --search tele
+    """
     e = setup(ctx, json_=json_, profile=profile)
     rows, _ = _catalog(ctx, service=None, country=country, server=server)
     rows = [r for r in rows if _matches(search, r.service, r.name)]
@@ -131,7 +140,10 @@ def countries_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the countries the provider sells numbers from."""
+    """List the countries the provider sells numbers from.
+
+    Example: otp countries --search ind
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx) as (provider, settings):
         rows = provider.countries(server=server or settings.server.value)

@@ -33,7 +33,10 @@ def servers_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the cheap-number servers (without --server-type: both types)."""
+    """List the cheap-number servers (without --server-type: both types).
+
+    Example: otp cheap servers --server-type 1
+    """
     from otpcli.core.errors import Unsupported
     from otpcli.core.provider import Capability
 

@@ -124,7 +124,10 @@ def services_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List e-mail services with price and stock."""
+    """List e-mail services with price and stock.
+
+    Example: otp email services --domain gmail.com
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
         _require(provider)
@@ -217,7 +220,10 @@ def wait_cmd(
 def cancel_cmd(
     ctx: typer.Context, email_id: IdArg, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """Cancel an address for a refund (if its code already arrived: show the code)."""
+    """Cancel an address for a refund (if its code already arrived: show the code).
+
+    Example: otp email cancel "$EMAIL_ID"
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx, email_id) as (provider, _settings):
         _require(provider)
@@ -237,7 +243,10 @@ def history_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Your past e-mail purchases, as the provider lists them."""
+    """Your past e-mail purchases, as the provider lists them.
+
+    Example: otp email history --page 2
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
         _require(provider)

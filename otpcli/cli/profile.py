@@ -125,7 +125,10 @@ def add(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Add (or replace) a profile. The key is asked for, never taken from argv."""
+    """Add (or replace) a profile. The key is asked for, never taken from argv.
+
+    Example: printf '%s\\n' "$KEY" | otp profile add work --provider otpx --api-key-stdin
+    """
     from otpcli import providers
     from otpcli.http import check_base_url
 
@@ -190,7 +193,10 @@ def list_(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List profiles (keys masked); * marks the default."""
+    """List profiles (keys masked); * marks the default.
+
+    Example: otp profile list --json
+    """
     e = setup(ctx, json_=json_, profile=profile)
     store = _store()
     if names_only:
@@ -241,7 +247,10 @@ def list_(
 def use(
     ctx: typer.Context, name: NameArg, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """Make NAME the default profile."""
+    """Make NAME the default profile.
+
+    Example: otp profile use work
+    """
     e = setup(ctx, json_=json_, profile=profile)
     _store().set_default(name)
     _done(e, {"default": name}, f"default profile is now {name}")
@@ -251,7 +260,10 @@ def use(
 def remove(
     ctx: typer.Context, name: NameArg, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """Remove profile NAME (and its key) from the config file."""
+    """Remove profile NAME (and its key) from the config file.
+
+    Example: otp profile remove old
+    """
     e = setup(ctx, json_=json_, profile=profile)
     default = _store().remove(name)
     line = f"removed profile {name}"
@@ -270,7 +282,10 @@ def show(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show every setting in effect and where it comes from (key masked)."""
+    """Show every setting in effect and where it comes from (key masked).
+
+    Example: otp -p work profile show
+    """
     from otpcli.providers import SANDBOX
 
     e = setup(ctx, json_=json_, profile=profile)

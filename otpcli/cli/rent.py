@@ -54,7 +54,10 @@ def _money(value: object, currency: str | None) -> str:
 def countries_cmd(
     ctx: typer.Context, server: ServerOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None
 ) -> None:
-    """Countries with rentals (without --server: both servers)."""
+    """Countries with rentals (without --server: both servers).
+
+    Example: otp rent countries --server 2
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         _require(provider)
@@ -73,7 +76,10 @@ def prices_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Price per duration for a country."""
+    """Price per duration for a country.
+
+    Example: otp rent prices ca --server 2
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         _require(provider)
@@ -97,7 +103,10 @@ def stock_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Numbers in stock for a country (Server 2 also tells the minimum months)."""
+    """Numbers in stock for a country (Server 2 also tells the minimum months).
+
+    Example: otp rent stock ca --server 2
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         _require(provider)
@@ -139,7 +148,10 @@ def buy_cmd(
 
 @app.command("list")
 def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Your rentals with their time left (`id` renews, `order` reads SMS)."""
+    """Your rentals with their time left (`id` renews, `order` reads SMS).
+
+    Example: otp rent list --json
+    """
     from otpcli.core.products import provider_time, time_left
 
     e = setup(ctx, json_=json_, profile=profile)
@@ -239,7 +251,10 @@ def renew_cmd(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Extend a rental from its current expiry; prints the new expiry."""
+    """Extend a rental from its current expiry; prints the new expiry.
+
+    Example: otp rent renew 27 --hours 720
+    """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         _require(provider)

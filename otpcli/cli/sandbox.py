@@ -66,7 +66,10 @@ def serve(
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run the simulator standalone; print its base URL; stop with Ctrl-C."""
+    """Run the simulator standalone; print its base URL; stop with Ctrl-C.
+
+    Example: otp sandbox serve --port 8080
+    """
     e = setup(ctx, json_=json_)
     from otpcli.sandbox.server import serve as run
 
@@ -86,7 +89,10 @@ def serve(
 
 @app.command()
 def reset(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Forget every sandbox order and refill the play-money wallet."""
+    """Forget every sandbox order and refill the play-money wallet.
+
+    Example: otp sandbox reset
+    """
     e = setup(ctx, json_=json_)
     from otpcli.sandbox import CURRENCY, START_BALANCE
     from otpcli.sandbox.state import SandboxState
@@ -111,7 +117,10 @@ def deliver(
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Make the SMS of a sandbox activation arrive now; print its code."""
+    """Make the SMS of a sandbox activation arrive now; print its code.
+
+    Example: otp sandbox deliver "$ID" 123456
+    """
     e = setup(ctx, json_=json_)
     from otpcli.sandbox.state import SandboxState
 
@@ -206,7 +215,10 @@ def fault(
 
 @app.command()
 def scenarios(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """List the special service codes that make the simulator misbehave on purpose."""
+    """List the special service codes that make the simulator misbehave on purpose.
+
+    Example: otp sandbox scenarios
+    """
     e = setup(ctx, json_=json_)
     from otpcli.sandbox import SCENARIOS
 
