@@ -419,7 +419,8 @@ def _retry_note(e: Env, order_id: str) -> Callable[[float], None]:
 
 
 def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
-    from otpcli.core.journal import CANCEL_PENDING
+    from otpcli.cli.context import email_for
+    from otpcli.core.journal import CANCEL_PENDING, EMAIL
     from otpcli.core.session import open_journal
     from otpcli.core.waiting import settle_unused
 
@@ -433,13 +434,18 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
     for row in rows:
         assert row.order_id is not None
         try:
-            with provider_for(ctx, row.order_id) as (provider, _settings):
-                result = settle_unused(
-                    provider,
-                    row.order_id,
-                    wait_out_window=wait,
-                    on_retry=_retry_note(e, row.order_id),
-                )
+            if row.kind == EMAIL:
+                # E-mail orders have no early-cancel window: one cancel settles them.
+                with email_for(ctx, row.order_id) as (mailbox, _settings):
+                    result: Any = mailbox.cancel(row.order_id)
+            else:
+                with provider_for(ctx, row.order_id) as (provider, _settings):
+                    result = settle_unused(
+                        provider,
+                        row.order_id,
+                        wait_out_window=wait,
+                        on_retry=_retry_note(e, row.order_id),
+                    )
             results.append(result.to_json())
             e.info(result.message)
         except OtpError as err:

@@ -86,16 +86,29 @@ def _wait(
                 signal_exit=code,
                 hint=f"resume with `otp email wait {email_id}`",
             ) from None
-        e.info(f"interrupted; cancelling {email_id} for a refund ...")
-        err = Interrupted("interrupted", signal_exit=code)
+        from otpcli.cli.deadline import time_limit
+
+        e.info(f"interrupted; cancelling {email_id} for a refund (Ctrl-C again to skip) ...")
         try:
-            return _settle(e, provider, email_id, err)
+            with time_limit():
+                result = provider.cancel(email_id)
         except (KeyboardInterrupt, Interrupted):
-            raise Interrupted(
-                f"interrupted twice; e-mail order {email_id} was left as it is",
-                signal_exit=code,
-                hint=f"cancel it for a refund: `otp email cancel {email_id}`",
-            ) from None
+            why = "interrupted twice during clean-up"
+        except OtpError as cut:
+            why = cut.message
+        else:
+            if result.code:
+                e.info(f"the code arrived just in time ({result.message})")
+                doc = {"id": email_id, "code": result.code, "text": None, "state": "finished"}
+                return doc, result.code
+            raise Interrupted(f"interrupted; {result.message}", signal_exit=code) from None
+        # Same as an activation: recorded for `otp cancel --pending` to refund later.
+        provider.mark_cancel_pending(email_id, why)
+        raise Interrupted(
+            f"interrupted; could not cancel e-mail order {email_id} now ({why})",
+            signal_exit=code,
+            hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
+        ) from None
 
 
 def _settle(

@@ -368,6 +368,9 @@ class JournaledEmail:
     def find(self, email_id: str) -> jr.Order | None:
         return self.journal.find(email_id, provider=self.name, kinds=(jr.EMAIL,))
 
+    def mark_cancel_pending(self, email_id: str, why: str) -> None:
+        self.journal.record(email_id, jr.CANCEL_PENDING, provider=self.name, note=why)
+
     def close(self) -> None:
         self.inner.close()
 
