@@ -185,6 +185,8 @@ class WaitView:
         self.note = ""
         self._live: Any = None
         self._last_plain = ""
+        self._clock: Any = None
+        self._t0 = 0.0
 
     @property
     def animated(self) -> bool:
@@ -194,8 +196,14 @@ class WaitView:
         if self.animated:
             from rich.live import Live
 
+            from otpcli.core import clock
+
+            self._clock = clock.current()
+            self._t0 = self._clock.now()
+            # Live is given the view itself: each refresh calls __rich__, so the clocks
+            # and the spinner move between polls too.
             self._live = Live(
-                self._render(),
+                self,
                 console=self.e.console(stderr=True),
                 refresh_per_second=4,
                 transient=True,
@@ -237,29 +245,38 @@ class WaitView:
 
     def _refresh(self) -> None:
         if self._live is not None:
-            self._live.update(self._render())
+            self._live.refresh()
             return
         line = f"{self.state}{': ' + self.note if self.note else ''}"
         if line != self._last_plain and (self.note or self.polls == 1):
             self._last_plain = line
             self.e.info(f"  {line} (poll {self.polls}, {self.elapsed:.0f} s)")
 
+    def __rich__(self) -> Any:
+        return self._render()
+
     def _render(self) -> Any:
+        from rich.spinner import Spinner
         from rich.table import Table
         from rich.text import Text
 
+        elapsed = self.elapsed
+        if self._clock is not None:
+            elapsed = max(elapsed, self._clock.now() - self._t0)
+        remaining = max(0.0, self.timeout - elapsed)
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
         grid.add_row(self.label, Text(self.id))
         grid.add_row("number", Text(self.number or "-"))
         grid.add_row("service", Text(self.service or "-"))
-        grid.add_row("time", Text(f"{self.elapsed:.0f} s elapsed, {self.remaining:.0f} s left"))
+        grid.add_row("time", Text(f"{elapsed:.0f} s elapsed, {remaining:.0f} s left"))
         if self.life_left is not None:
-            left = max(self.life_left - self.elapsed, 0)
+            left = max(self.life_left - elapsed, 0)
             grid.add_row(
                 "life", Text(f"{left // 60:.0f}:{left % 60:02.0f} left of the number's life")
             )
-        grid.add_row("status", Text(f"{self.state}  {self.note}".rstrip()))
+        status = Text(f"{self.state}  {self.note}".rstrip())
+        grid.add_row("status", Spinner("dots", text=status) if self.state == "waiting" else status)
         grid.add_row("polls", Text(str(self.polls)))
         return grid
