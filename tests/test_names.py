@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,15 @@ def test_buy_with_country_name_end_to_end(
     assert r.exit_code == 0, r.stderr
     assert '"service": "tg"' in r.stdout
     assert '"number": "91' in r.stdout
+
+
+def test_generic_catalog_gets_well_known_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.cli_helpers import run
+
+    r = run(["--sandbox", "services", "--search", "tele", "--json"])
+    assert r.exit_code == 0, r.stderr
+    names = {(row["service"], row["name"]) for row in json.loads(r.stdout)}
+    assert names == {("tg", "Telegram")}
+    r = run(["--sandbox", "prices", "whatsapp", "-c", "IN", "--json"])
+    (row,) = json.loads(r.stdout)
+    assert (row["name"], row["country"], row["country_name"]) == ("WhatsApp", "22", "India")

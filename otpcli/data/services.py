@@ -30,3 +30,33 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "pm": ("aol",),
     "bw": ("signal",),
 }
+
+# How each is written for people (tables); the aliases above are for matching.
+DISPLAY: dict[str, str] = {
+    "tg": "Telegram",
+    "wa": "WhatsApp",
+    "ig": "Instagram",
+    "fb": "Facebook",
+    "go": "Google",
+    "tw": "Twitter/X",
+    "ds": "Discord",
+    "am": "Amazon",
+    "oi": "Tinder",
+    "ub": "Uber",
+    "vk": "VKontakte",
+    "ok": "Odnoklassniki",
+    "mm": "Microsoft",
+    "wb": "WeChat",
+    "lf": "TikTok",
+    "nf": "Netflix",
+    "ts": "PayPal",
+    "tn": "LinkedIn",
+    "mb": "Yahoo",
+    "sn": "Snapchat",
+    "wx": "Apple",
+    "vi": "Viber",
+    "me": "LINE",
+    "kt": "KakaoTalk",
+    "pm": "AOL",
+    "bw": "Signal",
+}

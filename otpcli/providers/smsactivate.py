@@ -86,6 +86,22 @@ def _purchase_unknown(exc: OtpError) -> PurchaseUnknown:
     )
 
 
+def _with_names(entry: CatalogEntry) -> CatalogEntry:
+    """getPrices carries codes only (`tg`, `22`): add the family's well-known names so
+    tables and `--search telegram` read as people expect."""
+    from dataclasses import replace
+
+    from otpcli.data.countries import COUNTRIES
+    from otpcli.data.services import DISPLAY
+
+    country = next((c for c in COUNTRIES if c.smsactivate == entry.country), None)
+    return replace(
+        entry,
+        name=entry.name or DISPLAY.get(entry.service),
+        country_name=entry.country_name or (country.name if country else None),
+    )
+
+
 class SmsActivateDriver:
     """The generic sms-activate protocol; subclasses adjust it per provider."""
 
@@ -375,7 +391,7 @@ class SmsActivateDriver:
             )
         reply = self._call("getPrices", {"service": service, "country": country})
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="price list")
-        return proto.parse_prices(doc, currency=self.currency)
+        return [_with_names(e) for e in proto.parse_prices(doc, currency=self.currency)]
 
     def countries(self, *, server: str | None = None) -> list[Country]:
         self._require(Capability.COUNTRIES, "a country list")
