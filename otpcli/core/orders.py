@@ -25,7 +25,36 @@ from otpcli.core.models import (
 from otpcli.core.provider import Capability, Provider
 
 
-class JournaledProvider:
+class Journaled:
+    """What every journaled wrapper shares: the driver's identity, the journal, and
+    where orders bought through it live (profile, base URL; never the key)."""
+
+    def __init__(
+        self, inner: Any, journal: jr.Journal, *, profile: str | None, base_url: str | None
+    ) -> None:
+        self.inner = inner
+        self.journal = journal
+        self.profile = profile
+        self.base_url = base_url
+        self.name: str = inner.name
+        self.title: str = inner.title
+        self.capabilities: frozenset[Capability] = inner.capabilities
+        self.currency: str | None = inner.currency
+        self.poll_interval: float = inner.poll_interval
+
+    def supports(self, capability: Capability) -> bool:
+        return bool(self.inner.supports(capability))
+
+    def mark_cancel_pending(self, order_id: str, why: str) -> None:
+        self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class JournaledProvider(Journaled):
+    inner: Provider
+
     def __init__(
         self,
         inner: Provider,
@@ -35,21 +64,10 @@ class JournaledProvider:
         base_url: str | None,
         kind: str = jr.ACTIVATION,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner, journal, profile=profile, base_url=base_url)
         # The journal row kind of this product's purchases ("cheap" for cheap numbers),
         # so `otp wait ID` later finds the right handler.
         self.kind = kind
-        self.journal = journal
-        self.profile = profile
-        self.base_url = base_url
-        self.name = inner.name
-        self.title = inner.title
-        self.capabilities = inner.capabilities
-        self.currency = inner.currency
-        self.poll_interval = inner.poll_interval
-
-    def supports(self, capability: Capability) -> bool:
-        return self.inner.supports(capability)
 
     def balance(self) -> Balance:
         return self.inner.balance()
@@ -178,12 +196,6 @@ class JournaledProvider:
 
     def countries(self, *, server: str | None = None) -> list[Country]:
         return self.inner.countries(server=server)
-
-    def mark_cancel_pending(self, activation_id: str, why: str) -> None:
-        self.journal.record(activation_id, jr.CANCEL_PENDING, provider=self.name, note=why)
-
-    def close(self) -> None:
-        self.inner.close()
 
     def __getattr__(self, name: str) -> Any:
         # Provider-specific extras (e.g. a driver's `orders()`) pass straight through.

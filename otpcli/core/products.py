@@ -37,6 +37,7 @@ from otpcli.core.errors import (
     WaitTimeout,
 )
 from otpcli.core.models import State, StatusResult
+from otpcli.core.orders import Journaled
 from otpcli.core.product_models import (
     EmailCancel,
     EmailHistory,
@@ -51,7 +52,7 @@ from otpcli.core.product_models import (
     RentalRenewal,
     RentalStock,
 )
-from otpcli.core.provider import Capability, EmailProvider, RentalProvider
+from otpcli.core.provider import EmailProvider, RentalProvider
 from otpcli.core.waiting import PollEvent
 
 T = TypeVar("T")
@@ -124,7 +125,9 @@ def _buy(
         raise
 
 
-class JournaledRental:
+class JournaledRental(Journaled):
+    inner: RentalProvider
+
     def __init__(
         self,
         inner: RentalProvider,
@@ -134,19 +137,8 @@ class JournaledRental:
         base_url: str | None,
         now: Callable[[], float] = time.time,
     ) -> None:
-        self.inner = inner
-        self.journal = journal
-        self.profile = profile
-        self.base_url = base_url
-        self.name = inner.name
-        self.title = inner.title
-        self.capabilities = inner.capabilities
-        self.currency = inner.currency
-        self.poll_interval = inner.poll_interval
+        super().__init__(inner, journal, profile=profile, base_url=base_url)
         self._now = now
-
-    def supports(self, capability: Capability) -> bool:
-        return self.inner.supports(capability)
 
     def check_duration(self, hours: int, *, server: str | None) -> None:
         self.inner.check_duration(hours, server=server)
@@ -275,31 +267,9 @@ class JournaledRental:
             self.journal.set_expiry(known.row, new, f"+{hours}h")
         return renewal
 
-    def close(self) -> None:
-        self.inner.close()
 
-
-class JournaledEmail:
-    def __init__(
-        self,
-        inner: EmailProvider,
-        journal: jr.Journal,
-        *,
-        profile: str | None,
-        base_url: str | None,
-    ) -> None:
-        self.inner = inner
-        self.journal = journal
-        self.profile = profile
-        self.base_url = base_url
-        self.name = inner.name
-        self.title = inner.title
-        self.capabilities = inner.capabilities
-        self.currency = inner.currency
-        self.poll_interval = inner.poll_interval
-
-    def supports(self, capability: Capability) -> bool:
-        return self.inner.supports(capability)
+class JournaledEmail(Journaled):
+    inner: EmailProvider
 
     def services(self, *, domain: str | None = None) -> list[EmailService]:
         return self.inner.services(domain=domain)
@@ -367,12 +337,6 @@ class JournaledEmail:
 
     def find(self, email_id: str) -> jr.Order | None:
         return self.journal.find(email_id, provider=self.name, kinds=(jr.EMAIL,))
-
-    def mark_cancel_pending(self, email_id: str, why: str) -> None:
-        self.journal.record(email_id, jr.CANCEL_PENDING, provider=self.name, note=why)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 # --- waiting ------------------------------------------------------------------------------
