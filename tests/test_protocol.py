@@ -405,3 +405,11 @@ def test_status_ok_keeps_any_code(code: str) -> None:
     if not code:
         return
     assert proto.parse_status(f"STATUS_OK:{code}", "1").code == code
+
+
+def test_json_error_word_in_a_code_field_beside_a_human_message() -> None:
+    doc = '{"status":"ERROR","error_code":"MAX_PRICE_EXCEEDED","message":"Price too high"}'
+    with pytest.raises(NoBalance) as info:
+        proto.check(doc)
+    assert info.value.status == 6
+    assert info.value.provider_word == "MAX_PRICE_EXCEEDED"

@@ -295,6 +295,9 @@ def _http_class(number: int) -> tuple[type[OtpError], str]:
     return ProviderError, _RETRY_LATER
 
 
+_WORD_FIELDS = ("error_code", "code", "error", "message", "msg")
+
+
 def json_error(doc: Any, *, provider: str | None = None) -> OtpError | None:
     """The typed error for a JSON error document, or None when `doc` is not one.
 
@@ -312,7 +315,9 @@ def json_error(doc: Any, *, provider: str | None = None) -> OtpError | None:
         (doc[k] for k in ("message", "error", "msg", "error_code") if isinstance(doc.get(k), str)),
         None,
     )
-    for candidate in (message, status_text):
+    # Any field may carry the word: a code field next to a human message decides too.
+    words = [doc[k] for k in _WORD_FIELDS if isinstance(doc.get(k), str)]
+    for candidate in (*words, status_text):
         if candidate:
             err = error_for_word(candidate.strip(), provider=provider)
             if err is not None:
