@@ -297,3 +297,54 @@ def test_usage_error_with_json_is_one_json_document() -> None:
         doc = json.loads(r.stdout)
         assert doc["error"] == "bad_input" and doc["exit_code"] == 2
         assert "Usage" in r.stderr
+
+
+def _journal_states() -> list[str]:
+    from otpcli.core.session import open_journal
+
+    journal = open_journal()
+    try:
+        return [o.state for o in journal.orders()]
+    finally:
+        journal.close()
+
+
+def _bought(otpx: responses.RequestsMock) -> str:
+    otpx.get(OTPX, body="ACCESS_NUMBER:55:919000000055", match=action("getNumber"))
+    r = run(["buy", "wa", "-c", "22"])
+    assert r.exit_code == 0, r.stderr
+    return "55"
+
+
+def test_timeout_whose_cancel_fails_is_left_cancel_pending(
+    otpx: responses.RequestsMock, clock: FakeClock
+) -> None:
+    activation = _bought(otpx)
+    otpx.get(OTPX, body="STATUS_WAIT_CODE", match=action("getStatus"))
+    otpx.get(OTPX, body="oops", status=500, match=action("setStatus"))
+    r = run(["wait", activation, "--timeout", "10"])
+    assert r.exit_code == 124
+    assert "otp cancel --pending" in r.stderr
+    assert _journal_states() == ["cancel_pending"]
+
+
+class InterruptOnRetry(FakeClock):
+    """Ctrl-C while the early-cancel window is being waited out (10 s retry sleeps)."""
+
+    def sleep(self, seconds: float) -> None:
+        if seconds == 10:
+            raise KeyboardInterrupt
+        super().sleep(seconds)
+
+
+def test_ctrl_c_while_waiting_out_the_window_keeps_the_refund_owed(
+    otpx: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clock_mod, "CLOCK", InterruptOnRetry())
+    activation = _bought(otpx)
+    otpx.get(OTPX, body="STATUS_WAIT_CODE", match=action("getStatus"))
+    otpx.get(OTPX, body="EARLY_CANCEL_DENIED", match=action("setStatus"))
+    r = run(["wait", activation, "--timeout", "6", "--interval", "5"])
+    assert r.exit_code == 130
+    assert "otp cancel --pending" in r.stderr
+    assert _journal_states() == ["cancel_pending"]

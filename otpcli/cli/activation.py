@@ -110,10 +110,20 @@ def _wait(
                     f"  the provider refuses an early cancel; retrying for up to {left:.0f} s"
                 ),
             )
+        except (KeyboardInterrupt, Interrupted) as intr:
+            # Interrupted while waiting out an early-cancel window: keep the refund owed.
+            code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+            provider.mark_cancel_pending(activation_id, "interrupted during clean-up")
+            raise Interrupted(
+                f"interrupted; activation {activation_id} got no code and is not cancelled yet",
+                signal_exit=code,
+                hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
+            ) from None
         except OtpError as cerr:
+            provider.mark_cancel_pending(activation_id, cerr.message)
             exc.hint = (
-                f"could not cancel ({cerr.message}); cancel it yourself: "
-                f"`otp cancel {activation_id}`"
+                f"could not cancel ({cerr.message}); it is marked cancel_pending: "
+                "`otp cancel --pending --wait` settles it"
             )
             raise exc from None
         exc.message += f"; {result.message}"
