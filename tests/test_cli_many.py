@@ -122,3 +122,30 @@ def test_buy_count_stops_at_first_refusal(otpx: responses.RequestsMock) -> None:
     assert r.exit_code == 7
     assert r.stdout == "7 91700\n"
     assert "bought 1 of 3" in r.stderr
+
+
+def test_wait_many_timeout_whose_cancel_fails_is_left_cancel_pending(
+    otpx: responses.RequestsMock, clock: FakeClock
+) -> None:
+    replies = iter(["ACCESS_NUMBER:301:919000000301", "ACCESS_NUMBER:302:919000000302"])
+    otpx.add_callback(
+        "GET",
+        OTPX,
+        callback=lambda req: (200, {}, next(replies)),
+        match=[responses.matchers.query_param_matcher({"action": "getNumber"}, strict_match=False)],
+    )
+    otpx.get(
+        OTPX,
+        body="STATUS_WAIT_CODE",
+        match=[responses.matchers.query_param_matcher({"action": "getStatus"}, strict_match=False)],
+    )
+    otpx.get(
+        OTPX,
+        body="oops",
+        status=500,
+        match=[responses.matchers.query_param_matcher({"action": "setStatus"}, strict_match=False)],
+    )
+    r = run(["buy", "wa", "-n", "2", "--wait", "--timeout", "10"])
+    assert r.exit_code == 124
+    r = run(["orders", "--json"])
+    assert [o["state"] for o in json.loads(r.stdout)["orders"]] == ["cancel_pending"] * 2

@@ -93,7 +93,11 @@ def wait_many(
 
     timed_out = [o for o in failures if isinstance(o.error, WaitTimeout)]
     if timed_out and not keep:
-        _settle(e, [_target(o) for o in timed_out], wait_out_window=True)
+        targets_left = [_target(o) for o in timed_out]
+        by_id = {activation_id: provider for provider, activation_id in targets_left}
+        for activation_id, err in _settle(e, targets_left, wait_out_window=True):
+            # The refund is still owed: `otp cancel --pending` settles it later.
+            by_id[activation_id].mark_cancel_pending(activation_id, err.message)
     if failures:
         first = timed_out[0].error if timed_out else failures[0].error
         assert first is not None
