@@ -63,20 +63,28 @@ def test_sastaotp_country_from_its_catalog_is_cached(tmp_path: Path) -> None:
 
 
 OTPGET_COUNTRIES = {
-    "1": [{"id": "21", "name": "India"}, {"id": "61", "name": "Pakistan"}],
+    "1": [
+        {"id": "21", "name": "India"},
+        {"id": "61", "name": "Pakistan"},
+        {"id": "5", "name": "Philippines"},
+        {"id": "50", "name": "Philippines"},
+    ],
     "2": [{"id": "77", "name": "India"}],
 }
 
 
-def test_otpget_names_need_its_catalog_and_can_be_ambiguous(tmp_path: Path) -> None:
+def test_otpget_names_use_its_catalog_and_its_default_server(tmp_path: Path) -> None:
     url = "https://p.test/stubs/handler_api.php"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(url, json=OTPGET_COUNTRIES)
         p = make("otpget", tmp_path)
         assert resolve_country(p, "pakistan") == "61"
+        # Listed by both servers: without --server the purchase uses type 1, so its id.
+        assert resolve_country(p, "india") == "21"
+        assert resolve_country(p, "IN", server="2") == "77"
         with pytest.raises(BadInput) as info:
-            resolve_country(p, "india")  # two servers, two ids
-        assert "21" in info.value.message and "77" in info.value.message
+            resolve_country(p, "philippines")  # two ids on the same server
+        assert "5" in info.value.message and "50" in info.value.message
 
 
 def test_otpget_service_name_to_numeric_id(tmp_path: Path) -> None:

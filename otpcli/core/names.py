@@ -81,11 +81,17 @@ def resolve_country(
     bundled = _bundled_country(value)
     if provider.supports(Capability.COUNTRIES):
         rows = _countries(provider, server)
+        # Without --server the purchase goes to the provider's default server: a name
+        # that several servers list under different ids means that server's id.
+        default = server or _scheme(provider, "default_server")
+        preferred = [(cid, name) for cid, name, srv in rows if srv == default]
+        everywhere = [(cid, name) for cid, name, _ in rows]
         names = [bundled.name, *bundled.aliases] if bundled else [value]
-        for name in names:
-            found = _pick(name, rows, "country")
-            if found is not None:
-                return found
+        for pool in (preferred, everywhere) if preferred else (everywhere,):
+            for name in names:
+                found = _pick(name, pool, "country")
+                if found is not None:
+                    return found
     scheme = _scheme(provider, "country_scheme")
     if bundled is not None and scheme == "smsactivate" and bundled.smsactivate is not None:
         return bundled.smsactivate
@@ -97,9 +103,9 @@ def resolve_country(
     )
 
 
-def _countries(provider: Provider, server: str | None) -> list[tuple[str, str]]:
-    def fetch() -> list[list[str]]:
-        return [[c.id, c.name] for c in provider.countries(server=server)]
+def _countries(provider: Provider, server: str | None) -> list[tuple[str, str, str | None]]:
+    def fetch() -> list[list[str | None]]:
+        return [[c.id, c.name, c.server] for c in provider.countries(server=server)]
 
     state = _state_dir(provider)
     try:
@@ -108,7 +114,8 @@ def _countries(provider: Provider, server: str | None) -> list[tuple[str, str]]:
         )
     except OtpError:
         return []
-    return [(str(a), str(b)) for a, b in rows]
+    # Entries cached by an older otp have no server: read them as "any server".
+    return [(str(r[0]), str(r[1]), r[2] if len(r) > 2 else None) for r in rows]
 
 
 def _known_service_code(value: str) -> str | None:

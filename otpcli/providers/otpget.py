@@ -107,6 +107,8 @@ class OtpGetDriver(SmsActivateDriver):
     # OTPGet numbers countries and services with its own database ids.
     country_scheme = None
     service_scheme = None
+    # The `type` a purchase uses when no --server is given (see _buy_params).
+    default_server = DEFAULT_TYPE
     poll_interval = 5.0
     capabilities = frozenset(
         {
