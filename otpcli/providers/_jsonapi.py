@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from otpcli.core.errors import (
-    NetworkError,
     OtpError,
     ProtocolError,
     ProviderError,
@@ -30,7 +29,7 @@ from otpcli.core.errors import (
 from otpcli.core.provider import ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
-from otpcli.providers.smsactivate import PURCHASE_HINT, _purchase_unknown
+from otpcli.providers.smsactivate import PURCHASE_HINT, send, send_purchase
 
 _WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 # The document's getRentalSMS example lacks a comma between two members (`"code":""`
@@ -97,25 +96,13 @@ class JsonApi:
         *,
         idempotent: bool = True,
     ) -> Reply:
-        query: dict[str, str] = {"action": action}
-        if self._key:
-            query["api_key"] = self._key
-        query.update({k: v for k, v in (params or {}).items() if v is not None})
-        reply = self.transport.get(self.script, query, idempotent=idempotent)
-        return Reply(reply.status, self.transport.redact(reply.text), reply.content_type)
+        return send(
+            self.transport, self.script, action, params, key=self._key, idempotent=idempotent
+        )
 
     def purchase(self, action: str, params: Mapping[str, str | None]) -> Reply:
         """Send a purchase exactly once; a maybe-delivered request is PurchaseUnknown."""
-        try:
-            return self.call(action, params, idempotent=False)
-        except NetworkError as exc:
-            if exc.maybe_sent:
-                raise _purchase_unknown(exc) from None
-            raise NetworkError(
-                f"{exc.message}; the request never reached the provider, nothing was bought",
-                maybe_sent=False,
-                hint=exc.hint,
-            ) from None
+        return send_purchase(self.transport, self.script, action, params, key=self._key)
 
     def doc(self, reply: Reply, *, what: str, ok: Sequence[str] = ("200",)) -> dict[str, Any]:
         """The reply as a dict whose status is one of `ok`, else the typed error."""

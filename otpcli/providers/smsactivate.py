@@ -86,6 +86,50 @@ def _purchase_unknown(exc: OtpError) -> PurchaseUnknown:
     )
 
 
+def send(
+    transport: Transport,
+    script: str,
+    action: str,
+    params: Mapping[str, str | None] | None = None,
+    *,
+    key: str | None,
+    idempotent: bool = True,
+) -> Reply:
+    """One GET to a handler script: `key` (None when it travels in a header) as the
+    `api_key` parameter, empty parameters left out, the reply's text masked."""
+    query: dict[str, str] = {"action": action}
+    if key:
+        query["api_key"] = key
+    query.update({k: v for k, v in (params or {}).items() if v is not None})
+    reply = transport.get(script, query, idempotent=idempotent)
+    # A provider's error page may echo the request URL: mask the key before any of
+    # the text can end up quoted in an error message.
+    return Reply(reply.status, transport.redact(reply.text), reply.content_type)
+
+
+def send_purchase(
+    transport: Transport,
+    script: str,
+    action: str,
+    params: Mapping[str, str | None],
+    *,
+    key: str | None,
+) -> Reply:
+    """Send a purchase exactly once; a maybe-delivered request is PurchaseUnknown.
+
+    The one place every driver's purchases go through, SMS and product alike."""
+    try:
+        return send(transport, script, action, params, key=key, idempotent=False)
+    except NetworkError as exc:
+        if exc.maybe_sent:
+            raise _purchase_unknown(exc) from None
+        raise NetworkError(
+            f"{exc.message}; the request never reached the provider, nothing was bought",
+            maybe_sent=False,
+            hint=exc.hint,
+        ) from None
+
+
 def _with_names(entry: CatalogEntry) -> CatalogEntry:
     """getPrices carries codes only (`tg`, `22`): add the family's well-known names so
     tables and `--search telegram` read as people expect."""
@@ -183,27 +227,12 @@ class SmsActivateDriver:
         *,
         idempotent: bool = True,
     ) -> Reply:
-        query: dict[str, str] = {"action": action}
-        if self._key and not self.key_header:
-            query["api_key"] = self._key
-        query.update({k: v for k, v in (params or {}).items() if v is not None})
-        reply = self._transport.get(self.script, query, idempotent=idempotent)
-        # A provider's error page may echo the request URL: mask the key before any
-        # of the text can end up quoted in an error message.
-        return Reply(reply.status, self._transport.redact(reply.text), reply.content_type)
+        key = None if self.key_header else self._key
+        return send(self._transport, self.script, action, params, key=key, idempotent=idempotent)
 
     def _purchase(self, action: str, params: Mapping[str, str | None]) -> Reply:
-        """Send a purchase exactly once; a maybe-delivered request is PurchaseUnknown."""
-        try:
-            return self._call(action, params, idempotent=False)
-        except NetworkError as exc:
-            if exc.maybe_sent:
-                raise _purchase_unknown(exc) from None
-            raise NetworkError(
-                f"{exc.message}; the request never reached the provider, nothing was bought",
-                maybe_sent=False,
-                hint=exc.hint,
-            ) from None
+        key = None if self.key_header else self._key
+        return send_purchase(self._transport, self.script, action, params, key=key)
 
     @staticmethod
     def _settle_purchase(parse: Callable[[], T]) -> T:
