@@ -22,7 +22,7 @@ app = typer.Typer(
 
 ServerTypeOpt = Annotated[
     str | None,
-    typer.Option("--server-type", help="Server type: 1 (Server 1) or 2 (Server 2) [default: 1]."),
+    typer.Option("--server-type", help="Server type: 1 (Server 1) or 2 (Server 2) (default: 1)."),
 ]
 
 

@@ -16,8 +16,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import email_for
-from otpcli.core.errors import ExitCode, Interrupted, OtpError, Unsupported, WaitTimeout
-from otpcli.core.provider import Capability
+from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
@@ -28,17 +27,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Temporary e-
 
 DomainOpt = Annotated[
     str | None,
-    typer.Option("--domain", help="E-mail domain, e.g. gmail.com [default: the provider's]."),
+    typer.Option("--domain", help="E-mail domain, e.g. gmail.com (default: the provider's)."),
 ]
 IdArg = Annotated[str, typer.Argument(help="E-mail order id, as printed by `otp email buy`.")]
 KeepOpt = Annotated[
     bool, typer.Option("--keep", help="Do not cancel when the wait ends without a code.")
 ]
-
-
-def _require(provider: JournaledEmail) -> None:
-    if not provider.supports(Capability.EMAIL):
-        raise Unsupported(f"{provider.title} has no temporary e-mail; nothing was sent")
 
 
 def _code_doc(st: EmailStatus) -> dict[str, Any]:
@@ -143,7 +137,6 @@ def services_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
-        _require(provider)
         services = provider.services(domain=domain)
     if e.json:
         e.json_doc({"services": [s.to_json() for s in services]})
@@ -179,7 +172,6 @@ def buy_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
-        _require(provider)
         order = provider.buy(service, domain=domain)
         cost = f" for {order.price} {order.currency or ''}".rstrip() if order.price else ""
         e.info(f"bought {order.email} (id {order.id}){cost}")
@@ -215,7 +207,6 @@ def wait_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx, email_id) as (provider, _settings):
-        _require(provider)
         known = provider.find(email_id)
         doc, human = _wait(
             e,
@@ -239,7 +230,6 @@ def cancel_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx, email_id) as (provider, _settings):
-        _require(provider)
         result = provider.cancel(email_id)
     if result.code:
         e.info(f"{result.message}; no refund")
@@ -262,7 +252,6 @@ def history_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
-        _require(provider)
         history = provider.history(page=page)
     if e.json:
         e.json_doc(history.to_json())

@@ -17,19 +17,17 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import rental_for
-from otpcli.core.errors import Unsupported
-from otpcli.core.provider import Capability
 from otpcli.render import WaitView
 
 if TYPE_CHECKING:
-    from otpcli.core.products import JournaledRental
+    pass
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
 )
 
 ServerOpt = Annotated[
-    str | None, typer.Option("--server", help="Rental server: 1 or 2 [default: 1].")
+    str | None, typer.Option("--server", help="Rental server: 1 or 2 (default: 1).")
 ]
 CountryArg = Annotated[str, typer.Argument(help="Country code, e.g. ca, us, gb.")]
 HoursOpt = Annotated[
@@ -39,11 +37,6 @@ HoursOpt = Annotated[
         help="Duration: 12, 24, 168 (week), 720 (month), 4320 (6 months), 8640 (year).",
     ),
 ]
-
-
-def _require(provider: JournaledRental) -> None:
-    if not provider.supports(Capability.RENT):
-        raise Unsupported(f"{provider.title} has no rentals; nothing was sent")
 
 
 def _money(value: object, currency: str | None) -> str:
@@ -60,7 +53,6 @@ def countries_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         rows = provider.countries(server=server)
     if e.json:
         e.json_doc({"countries": [c.to_json() for c in rows]})
@@ -82,7 +74,6 @@ def prices_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         rows = provider.prices(country, server=server)
     if e.json:
         e.json_doc({"pricing": [p.to_json() for p in rows]})
@@ -109,7 +100,6 @@ def stock_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         rows = provider.stock(country, server=server)
     if e.json:
         e.json_doc({"available": [s.to_json() for s in rows]})
@@ -135,7 +125,6 @@ def buy_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         # Checked here too so that nothing (not even the journal) is touched for it.
         provider.check_duration(hours, server=server or "1")
         rental = provider.rent(country, hours=hours, server=server or "1")
@@ -156,7 +145,6 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         rows = provider.rentals()
     now = time.time()
     lefts = []
@@ -206,7 +194,6 @@ def sms_cmd(
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx, order_id) as (provider, _settings):
-        _require(provider)
         if not wait:
             inbox = provider.messages(order_id)
             provider.mark_seen(order_id, inbox.messages)
@@ -257,7 +244,6 @@ def renew_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        _require(provider)
         renewal = provider.renew(rental, hours=hours)
     cost = f" for {_money(renewal.price, renewal.currency)}" if renewal.price is not None else ""
     e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}")
