@@ -90,6 +90,41 @@ def test_deadline_raises_timeout_with_next_step(clock: FakeClock) -> None:
     assert p.status_calls == 4
 
 
+class Slow(Scripted):
+    """Each status reply takes `latency` seconds of the fake clock."""
+
+    def __init__(self, replies: list[object], clock: FakeClock, latency: float) -> None:
+        super().__init__(replies)
+        self.clock, self.latency = clock, latency
+        self.asked_at: list[float] = []
+
+    def status(self, activation_id: str) -> StatusResult:
+        self.asked_at.append(self.clock.now())
+        self.clock.t += self.latency
+        return super().status(activation_id)
+
+
+def test_polls_start_one_interval_apart_however_slow_the_reply(clock: FakeClock) -> None:
+    p = Slow([st(State.WAITING)] * 3 + [st(State.CODE_RECEIVED, "1")], clock, latency=1.5)
+    wait_for_code(p, "1", timeout=60, interval=5)
+    assert clock.sleeps == [3.5, 3.5, 3.5]
+    assert [t - p.asked_at[0] for t in p.asked_at] == [0, 5, 10, 15]
+
+
+def test_many_rounds_start_one_interval_apart(clock: FakeClock) -> None:
+    from otpcli.core.waiting import wait_for_codes
+
+    p = Slow([st(State.WAITING)] * 2 + [st(State.CODE_RECEIVED, "1")], clock, latency=0.25)
+    # One worker: the two polls of a round take 0.5 s of fake time in all.
+    outcomes = wait_for_codes([(p, "a"), (p, "b")], timeout=60, interval=3, workers=1)
+    assert len(outcomes) == 2
+    assert clock.sleeps[0] == pytest.approx(3 - 0.5)
+    # A reply slower than the interval: the next poll goes out at once, never sooner.
+    q = Slow([st(State.WAITING), st(State.CODE_RECEIVED, "2")], clock, latency=4)
+    wait_for_code(q, "2", timeout=60, interval=3)
+    assert clock.sleeps[-1] == 0
+
+
 @pytest.mark.parametrize("state", [State.CANCELLED, State.EXPIRED, State.FINISHED])
 def test_terminal_state_stops_at_once(clock: FakeClock, state: State) -> None:
     p = Scripted([st(state)])

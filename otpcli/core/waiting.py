@@ -48,6 +48,12 @@ def effective_interval(requested: float | None, provider: Provider) -> float:
     return max(MIN_INTERVAL, requested if requested is not None else provider.poll_interval)
 
 
+def _until_next_poll(polled_at: float, now: float, interval: float, deadline: float) -> float:
+    """Seconds to sleep so that polls start `interval` apart (never closer: the provider's
+    advice is respected) however long the last poll took, and never past the deadline."""
+    return max(0.0, min(polled_at + interval, deadline) - now)
+
+
 def wait_for_code(
     provider: Provider,
     activation_id: str,
@@ -62,6 +68,7 @@ def wait_for_code(
     poll = 0
     while True:
         poll += 1
+        polled_at = clk.now()
         status: StatusResult | None = None
         error: OtpError | None = None
         try:
@@ -85,7 +92,7 @@ def wait_for_code(
                 f"no code for activation {activation_id} after {timeout:g} s{last}",
                 hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
             )
-        clk.sleep(min(interval, deadline - now))
+        clk.sleep(_until_next_poll(polled_at, now, interval, deadline))
 
 
 def settle_unused(
@@ -168,6 +175,7 @@ def wait_for_codes(
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
         while pending:
             rounds += 1
+            polled_at = clk.now()
             still: list[tuple[Provider, str]] = []
             for target, (status, error) in zip(pending, pool.map(poll, pending), strict=True):
                 provider, activation_id = target
@@ -206,5 +214,5 @@ def wait_for_codes(
                         )
                     )
                 break
-            clk.sleep(min(interval, deadline - now))
+            clk.sleep(_until_next_poll(polled_at, now, interval, deadline))
     return outcomes
