@@ -1,7 +1,9 @@
 """Entry point for `otp`, `otpcli` and `python -m otpcli`.
 
-`otp --version` is answered before Typer is imported: scripts call it often and the
-budget (DESIGN §5) is twice a bare interpreter start.
+The commands scripts call most start without Typer (DESIGN §5): `otp --version` is
+answered before anything is imported (the budget is twice a bare interpreter start),
+and a plain `otp balance` or `otp status ID` runs through cli/quick.py. Every other
+command line goes to the Typer app.
 """
 
 from __future__ import annotations
@@ -10,11 +12,19 @@ import sys
 
 
 def main() -> int:
-    if sys.argv[1:] == ["--version"]:
+    argv = sys.argv[1:]
+    if argv == ["--version"]:
         from otpcli import __version__
 
         sys.stdout.write(f"otp {__version__}\n")
         return 0
+    from otpcli.cli.quick import parse
+
+    run = parse(argv)
+    if run is not None:
+        from otpcli.cli.failures import guarded
+
+        return guarded(run)
     from otpcli.cli.app import main as app_main
 
     return app_main()

@@ -22,6 +22,7 @@ from otpcli.cli.common import (
     ProfileOpt,
     ServerOpt,
     TimeoutOpt,
+    global_options,
     setup,
 )
 from otpcli.cli.context import provider_for
@@ -381,11 +382,10 @@ def status_cmd(
 
     Example: otp status "$ID" --json | jq -r .state
     """
-    e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx, activation_id) as (provider, _settings):
-        st = provider.status(activation_id)
-    human = " ".join(x for x in (st.state.value, st.code or "") if x)
-    e.result(st.to_json(), human)
+    from otpcli.cli.quick import show_status
+
+    setup(ctx, json_=json_, profile=profile)
+    show_status(global_options(ctx), activation_id)
 
 
 def cancel_cmd(

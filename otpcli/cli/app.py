@@ -1,5 +1,5 @@
-"""The root Typer app: global options, command registration, and the one place that
-maps exceptions to exit codes and messages (`OtpGroup.invoke`).
+"""The root Typer app: global options, command registration, and the error boundary
+(`OtpGroup.invoke`) that hands every exception to the one mapping in cli/failures.py.
 
 Command modules are imported here but must stay light: no requests, sqlite3 or
 rich.live at their top level.
@@ -7,23 +7,20 @@ rich.live at their top level.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import logging
 import os
-import signal
 import sys
-import traceback
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from otpcli import __version__
-from otpcli.cli.common import GlobalOptions
-from otpcli.core.errors import ExitCode, Interrupted, OtpError
-from otpcli.render import Env, env, set_env
+from otpcli.cli.failures import guarded, report
+from otpcli.cli.options import GlobalOptions, start
+from otpcli.render import Env, env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
@@ -77,7 +74,7 @@ class OtpGroup(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[RAW_ARGS] = tuple(args)
         # A fresh Env per invocation: the streams (and their TTY flags) are this run's.
-        set_env(Env.from_system())
+        start(GlobalOptions())
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
@@ -98,24 +95,10 @@ class OtpGroup(TyperGroup):
                     }
                 )
             raise
-        except OtpError as err:
-            env().error(err)
-            raise typer.Exit(err.status) from None
         except BrokenPipeError:
-            raise  # stdout's reader went away: main() ends quietly
-        except KeyboardInterrupt:
-            env().error(Interrupted("interrupted", signal_exit=ExitCode.INTERRUPTED))
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except Exception as exc:  # a bug: say so plainly, traceback only with --debug
-            e = env()
-            if e.debug:
-                traceback.print_exc(file=e.stderr)
-            bug = OtpError(
-                f"internal error: {type(exc).__name__}: {exc}",
-                hint="this is a bug in otpcli; run again with --debug and report the traceback",
-            )
-            e.error(bug)
-            raise typer.Exit(ExitCode.INTERNAL) from None
+            raise  # stdout's reader went away: guarded() ends quietly
+        except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
+            raise typer.Exit(report(exc)) from None
 
 
 app = typer.Typer(
@@ -190,9 +173,7 @@ def root(
     ctx.obj = GlobalOptions(
         profile=profile, base_url=base_url, sandbox=sandbox, json=json_, debug=debug, quiet=quiet
     )
-    e = set_env(Env.from_system())
-    e.json, e.quiet, e.debug = json_, quiet, debug
-    e.secrets.append(os.environ.get("OTPCLI_API_KEY", ""))
+    e = start(ctx.obj)
     if proxy:
         _use_proxy(e, proxy)
     _debug_logging(e, debug)
@@ -280,35 +261,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def _raise_on_signal(signum: int, _frame: Any) -> None:
-    code = ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.TERMINATED
-    raise Interrupted(f"interrupted by {signal.Signals(signum).name}", signal_exit=code)
-
-
 def main(argv: list[str] | None = None) -> int:
-    # SIGTERM becomes an exception so `finally` blocks and clean-up run (DESIGN §4).
-    signal.signal(signal.SIGTERM, _raise_on_signal)
-    try:
-        app(args=argv, prog_name="otp")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BrokenPipeError:
-        # `otp ... | head`: the reader went away; end quietly like any Unix tool. (Not
-        # SIG_DFL for SIGPIPE: that would also kill otp on a dropped provider socket.)
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
-    except OtpError as err:  # e.g. SIGTERM before a command started
-        env().error(err)
-        return err.status
-    except KeyboardInterrupt:
-        return int(ExitCode.INTERRUPTED)
-    except Exception as exc:  # never a traceback for the user, even from a bug here
-        if "--debug" in sys.argv:
-            traceback.print_exc()
-        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
-        return int(ExitCode.INTERNAL)
-    return 0
+    return guarded(lambda: app(args=argv, prog_name="otp"))
 
 
 if __name__ == "__main__":  # pragma: no cover

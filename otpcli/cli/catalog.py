@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from otpcli.cli.common import CountryOpt, JsonOpt, ProfileOpt, ServerOpt, setup
+from otpcli.cli.common import CountryOpt, JsonOpt, ProfileOpt, ServerOpt, global_options, setup
 from otpcli.cli.context import provider_for
 from otpcli.core.errors import BadInput
 from otpcli.core.models import CatalogEntry
@@ -72,10 +72,10 @@ def balance_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt 
 
     Example: otp balance --json
     """
-    e = setup(ctx, json_=json_, profile=profile)
-    with provider_for(ctx) as (provider, _settings):
-        bal = provider.balance()
-    e.result(bal.to_json(), str(bal))
+    from otpcli.cli.quick import show_balance
+
+    setup(ctx, json_=json_, profile=profile)
+    show_balance(global_options(ctx))
 
 
 def _price(entry: CatalogEntry) -> str:

@@ -2,17 +2,17 @@
 
 Options that mean the same thing are spelled the same everywhere (DESIGN §3).
 `--json` and `-p/--profile` are accepted both before and after the command name:
-`setup()` merges a command's own values with the root callback's.
+`setup()` merges a command's own values with the root callback's (cli/options.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
-from otpcli.render import Env, env
+from otpcli.cli.options import global_options, merge
+from otpcli.render import Env
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ProfileOpt = Annotated[
@@ -42,32 +42,6 @@ IntervalOpt = Annotated[
 ]
 
 
-@dataclass
-class GlobalOptions:
-    profile: str | None = None
-    base_url: str | None = None
-    sandbox: bool = False
-    json: bool = False
-    debug: bool = False
-    quiet: bool = False
-
-
-def global_options(ctx: typer.Context) -> GlobalOptions:
-    root = ctx.find_root()
-    if not isinstance(root.obj, GlobalOptions):
-        root.obj = GlobalOptions()
-    return root.obj
-
-
 def setup(ctx: typer.Context, *, json_: bool = False, profile: str | None = None) -> Env:
     """Merge per-command --json/--profile into the global options; return the output Env."""
-    opts = global_options(ctx)
-    if json_:
-        opts.json = True
-    if profile:
-        opts.profile = profile
-    e: Env = env()
-    e.json = opts.json
-    e.quiet = opts.quiet or e.quiet
-    e.debug = opts.debug
-    return e
+    return merge(global_options(ctx), json_=json_, profile=profile)

@@ -4,6 +4,9 @@
 `email_for` open the rental and e-mail products. A provider without the product raises
 `Unsupported` (exit 2) before anything is sent. The key in use is added to the secrets
 the output masks, whichever product is opened.
+
+Typer is not imported here: the fast path (cli/quick.py) passes its `GlobalOptions`
+where a command passes its Typer context.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
-
-from otpcli.cli.common import global_options
+from otpcli.cli.options import GlobalOptions, global_options
 from otpcli.render import env
 
 if TYPE_CHECKING:
+    import typer
+
     from otpcli.config import Settings
     from otpcli.core.orders import JournaledProvider
     from otpcli.core.products import JournaledEmail, JournaledRental
@@ -25,13 +28,17 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def _options(source: typer.Context | GlobalOptions) -> GlobalOptions:
+    return source if isinstance(source, GlobalOptions) else global_options(source)
+
+
 @contextmanager
 def _opened(
-    ctx: typer.Context, opener: Callable[..., tuple[T, Settings]], **extra: Any
+    ctx: typer.Context | GlobalOptions, opener: Callable[..., tuple[T, Settings]], **extra: Any
 ) -> Iterator[tuple[T, Settings]]:
     from otpcli.providers import SANDBOX
 
-    opts = global_options(ctx)
+    opts = _options(ctx)
     opened, settings = opener(
         profile=opts.profile,
         provider=SANDBOX if opts.sandbox else None,
@@ -50,7 +57,7 @@ def _opened(
 
 @contextmanager
 def provider_for(
-    ctx: typer.Context, order_id: str | None = None, product: str = "sms"
+    ctx: typer.Context | GlobalOptions, order_id: str | None = None, product: str = "sms"
 ) -> Iterator[tuple[JournaledProvider, Settings]]:
     from otpcli.core.session import open_provider
 
