@@ -30,6 +30,9 @@ Contract:
   folder created 0700. A broken file is reported with its path and never overwritten.
   Keys in the file that otpcli does not know are kept as they are.
 - `mask()` shows at most a few characters of each end of a long key, never the key.
+
+Records here are NamedTuples and plain classes, not dataclasses: every command reads
+its settings, and dataclass code generation is a start-up cost (see core/models.py).
 """
 
 from __future__ import annotations
@@ -39,9 +42,8 @@ import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from otpcli.core.errors import BadInput, ConfigError
 
@@ -97,8 +99,7 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
 # --- values ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sourced:
+class Sourced(NamedTuple):
     """A setting and where it came from.
 
     `source` is "flag", "env OTPCLI_X", "profile NAME", "default" (the built-in default;
@@ -112,8 +113,7 @@ class Sourced:
 UNSET = Sourced(None, "unset")
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     provider: str
     api_key: str | None = None
@@ -126,8 +126,7 @@ class Profile:
         return {k: v for k in PROFILE_FIELDS if (v := getattr(self, k)) is not None}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     profile: Sourced
     provider: Sourced
     api_key: Sourced
@@ -137,10 +136,15 @@ class Settings:
     server: Sourced
 
 
-@dataclass
 class ConfigData:
-    profiles: dict[str, Profile] = field(default_factory=dict)
-    default: str | None = None
+    """The file's profiles by name and its `default`."""
+
+    def __init__(self, profiles: dict[str, Profile] | None = None, default: str | None = None):
+        self.profiles: dict[str, Profile] = {} if profiles is None else profiles
+        self.default = default
+
+    def __repr__(self) -> str:
+        return f"ConfigData(profiles={self.profiles!r}, default={self.default!r})"
 
 
 def mask(key: str | None) -> str:

@@ -13,8 +13,7 @@ import ipaddress
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, quote_plus, urlsplit
 
 from otpcli import __version__
@@ -88,8 +87,7 @@ class Redactor:
         return text
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     status: int
     text: str
     content_type: str

@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from otpcli.core.errors import OtpError
@@ -21,18 +20,36 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-@dataclass
 class Env:
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    stdout_isatty: bool = False
-    stderr_isatty: bool = False
-    stdin_isatty: bool = False
-    json: bool = False
-    quiet: bool = False
-    debug: bool = False
-    no_color: bool = False
-    secrets: list[str] = field(default_factory=list)
+    """This run's streams, their TTY flags, the output flags and the secrets to mask.
+
+    A plain class, not a dataclass: it is built on every start (see core/models.py).
+    """
+
+    def __init__(
+        self,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        *,
+        stdout_isatty: bool = False,
+        stderr_isatty: bool = False,
+        stdin_isatty: bool = False,
+        json: bool = False,
+        quiet: bool = False,
+        debug: bool = False,
+        no_color: bool = False,
+        secrets: list[str] | None = None,
+    ) -> None:
+        self.stdout: IO[str] = sys.stdout if stdout is None else stdout
+        self.stderr: IO[str] = sys.stderr if stderr is None else stderr
+        self.stdout_isatty = stdout_isatty
+        self.stderr_isatty = stderr_isatty
+        self.stdin_isatty = stdin_isatty
+        self.json = json
+        self.quiet = quiet
+        self.debug = debug
+        self.no_color = no_color
+        self.secrets: list[str] = [] if secrets is None else secrets
 
     @classmethod
     def from_system(cls) -> Env:

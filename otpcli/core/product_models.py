@@ -7,10 +7,17 @@ money is `Decimal`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from otpcli.core.models import JsonMixin, State
+from otpcli.core.models import State, jsonable
+
+
+class JsonMixin:
+    def to_json(self) -> dict[str, Any]:
+        return jsonable(asdict(self))  # type: ignore[call-overload]
+
 
 # --- rentals (long-term numbers) ---------------------------------------------------------
 #

@@ -8,10 +8,9 @@ Drivers never print, exit or read configuration: they get everything they need i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     # Only for annotations: importing the models costs start-up time (DESIGN §5).
@@ -53,17 +52,20 @@ class Capability(StrEnum):
     EMAIL = "email"
 
 
-@dataclass(frozen=True)
-class ProviderOptions:
+# Seconds to wait for a provider's reply unless OTPCLI_HTTP_TIMEOUT says otherwise.
+READ_TIMEOUT = 30.0
+
+
+class ProviderOptions(NamedTuple):
     """Everything a driver is given: no config reading inside drivers."""
 
     api_key: str | None
     base_url: str
-    timeout: float = 30.0
+    timeout: float = READ_TIMEOUT
     connect_timeout: float = 10.0
     read_retries: int = 3
     backoff: float = 0.5
-    extra_secrets: tuple[str, ...] = field(default_factory=tuple)
+    extra_secrets: tuple[str, ...] = ()
     # Only the sandbox driver uses this: where its simulator keeps state.
     state_dir: str | None = None
 

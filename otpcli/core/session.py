@@ -26,7 +26,7 @@ from otpcli.core import journal as jr
 from otpcli.core.errors import BadInput, ConfigError
 from otpcli.core.journal import Journal
 from otpcli.core.orders import JournaledProvider
-from otpcli.core.provider import ProviderOptions
+from otpcli.core.provider import READ_TIMEOUT, ProviderOptions
 
 if TYPE_CHECKING:
     # Rentals and e-mail are rare: their wrappers are imported only when opened.
@@ -76,8 +76,8 @@ def _seconds(
 
 def http_timeout(environ: Mapping[str, str] | None = None) -> float:
     """`OTPCLI_HTTP_TIMEOUT`: seconds to wait for a provider's reply (the read timeout),
-    default `ProviderOptions.timeout` (30). Lets CI, and the fault tests, fail fast."""
-    return _seconds(HTTP_TIMEOUT_VAR, ProviderOptions.timeout, environ, zero_ok=False)
+    default `READ_TIMEOUT` (30). Lets CI, and the fault tests, fail fast."""
+    return _seconds(HTTP_TIMEOUT_VAR, READ_TIMEOUT, environ, zero_ok=False)
 
 
 def http_backoff(environ: Mapping[str, str] | None = None) -> float:

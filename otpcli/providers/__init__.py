@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from otpcli.core.errors import ConfigError, Unsupported
 from otpcli.core.provider import Provider, ProviderOptions
@@ -40,8 +40,7 @@ _SANDBOX_PRODUCTS = {
 }
 
 
-@dataclass(frozen=True)
-class ProviderInfo:
+class ProviderInfo(NamedTuple):
     name: str
     title: str
     module: str
@@ -51,7 +50,7 @@ class ProviderInfo:
     # No default host: the user must name one (`--base-url`, OTPCLI_BASE_URL, profile).
     needs_base_url: bool = False
     # product -> "module[:attribute]" of its driver (attribute defaults to `Driver`).
-    product_modules: Mapping[str, str] = field(default_factory=dict)
+    product_modules: Mapping[str, str] = MappingProxyType({})
 
 
 PROVIDERS: dict[str, ProviderInfo] = {

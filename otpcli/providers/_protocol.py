@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -38,8 +37,7 @@ _WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _UPSTREAM = re.compile(r"ERROR_PROVIDER(?:_(\d+))?(?::(.*))?\Z", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class ErrorKind:
+class ErrorKind(NamedTuple):
     cls: type[OtpError]
     message: str
     hint: str

@@ -15,7 +15,6 @@ with the same play-money wallet; `on_demand()` is the one place that starts it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -47,8 +46,8 @@ def on_demand(options: ProviderOptions) -> tuple[ProviderOptions, SandboxServer 
         from otpcli.sandbox.server import start_background
 
         server = start_background(options.state_dir)
-        options = replace(options, base_url=server.base_url)
-    return replace(options, api_key=options.api_key or "sandbox"), server
+        options = options._replace(base_url=server.base_url)
+    return options._replace(api_key=options.api_key or "sandbox"), server
 
 
 class _OnDemand:

@@ -133,14 +133,11 @@ def send_purchase(
 def _with_names(entry: CatalogEntry) -> CatalogEntry:
     """getPrices carries codes only (`tg`, `22`): add the family's well-known names so
     tables and `--search telegram` read as people expect."""
-    from dataclasses import replace
-
     from otpcli.data.countries import COUNTRIES
     from otpcli.data.services import DISPLAY
 
     country = next((c for c in COUNTRIES if c.smsactivate == entry.country), None)
-    return replace(
-        entry,
+    return entry._replace(
         name=entry.name or DISPLAY.get(entry.service),
         country_name=entry.country_name or (country.name if country else None),
     )
