@@ -178,7 +178,9 @@ class Transport:
             # holds the full URL with the key, is not even kept as __context__.
             raise failure
         reply = Reply(resp.status_code, _decode(resp), resp.headers.get("Content-Type", ""))
-        log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text[:200]))
+        # Mask before cutting: a key straddling the cut would otherwise survive as a
+        # prefix that no longer matches the whole secret.
+        log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text)[:200])
         return reply
 
     def _classify(self, exc: Exception) -> NetworkError:
