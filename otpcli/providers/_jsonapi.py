@@ -46,8 +46,9 @@ class Rule:
     message: str
     hint: str
     # For a purchase: the document says nothing was charged (a definite refusal). A
-    # provider failure without this flag leaves the purchase's outcome unknown.
-    settled: bool = True
+    # provider failure without this flag leaves the purchase's outcome unknown, so the
+    # default is the safe one: a rule must claim "nothing charged" explicitly.
+    settled: bool = False
 
 
 class DocumentedFailure(ProviderError):

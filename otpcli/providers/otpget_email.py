@@ -84,31 +84,34 @@ RULES: tuple[Rule, ...] = (
         "no such e-mail order",
         "check the id (see `otp orders` or `otp email history`)",
     ),
-    # Every documented 500 says nothing was sold or charged ("API connection error",
-    # "No email available: …", "Database error. Email cancelled."): exit 9, and the
-    # purchase is settled as failed rather than "maybe bought".
+    # The e-mail table, unlike the rental one ("balance was not deducted"), never says
+    # whether a failed buyEmail left the wallet alone: "API connection error", "No email
+    # available: …" and "Database error. Email cancelled." (which even follows an "API
+    # success") name what failed, not what was charged. Our reading: none of them is
+    # `settled`, so a buyEmail answered this way is PurchaseUnknown and the journal keeps
+    # it `unknown` until `otp email history` or the dashboard tells.
     Rule(
         "500",
         "database error",
         ProviderError,
-        "the provider had a database error; the e-mail was cancelled and nothing charged",
+        "the provider had a database error after getting the address; "
+        "it says the e-mail was cancelled",
         _RETRY,
     ),
     Rule(
         "500",
         "api connection",
         ProviderError,
-        "the provider could not reach its mail service; nothing was bought",
+        "the provider could not reach its mail service",
         _RETRY,
     ),
     Rule(
         "500",
         "no email available",
         ProviderError,
-        "the mail service had no address to give; nothing was bought",
+        "the mail service had no address to give",
         "retry later or try another --domain",
     ),
-    # "Email service not configured / currently disabled": nothing can be bought now.
     Rule("503", "", Unavailable, "the e-mail service is unavailable", "retry later"),
 )
 

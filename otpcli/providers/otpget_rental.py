@@ -97,21 +97,26 @@ RULES: tuple[Rule, ...] = (
         "that rental server is unavailable",
         "try the other --server, or retry later",
     ),
-    # 502 and 500 are documented failures in which nothing was rented or charged
-    # ("try again", "balance was not deducted"): exit 9, and never a "maybe bought".
+    # 502 "Server 1/2 error: …" (the upstream returned an error) and "Provider returned
+    # an empty phone number." (the upstream answered success, so it may have rented and
+    # charged): the document does not say the balance was left alone, so for rentNumber
+    # and renewRental the outcome is unknown (PurchaseUnknown), never "nothing rented".
     Rule(
         "502",
         "",
         ProviderError,
-        "the rental server's upstream failed; nothing was rented",
+        "the rental server's upstream failed",
         "retry in a few seconds, or try the other --server",
     ),
+    # 500 "Database error: …" is the one failure the document calls harmless: "DB
+    # transaction failed — balance was not deducted".
     Rule(
         "500",
         "database error",
         ProviderError,
         "the provider had a database error; the balance was not deducted",
         "retry in a few seconds",
+        settled=True,
     ),
 )
 
