@@ -29,7 +29,7 @@ from otpcli.core.errors import (
 from otpcli.core.provider import ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
-from otpcli.providers.smsactivate import PURCHASE_HINT, send, send_purchase
+from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase
 
 _WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 # The document's getRentalSMS example lacks a comma between two members (`"code":""`
@@ -147,12 +147,7 @@ class JsonApi:
         if isinstance(exc, PurchaseUnknown | DocumentedFailure):
             return exc
         if isinstance(exc, ProviderError | ProtocolError):
-            return PurchaseUnknown(
-                "the purchase may have gone through, but its outcome is unknown "
-                f"({exc.message}); {PURCHASE_HINT}",
-                hint=PURCHASE_HINT,
-                provider_word=exc.provider_word,
-            )
+            return purchase_unknown(exc)
         return exc
 
 

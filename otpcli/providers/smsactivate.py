@@ -77,7 +77,8 @@ _ALREADY_DONE = frozenset({"STATUS_ALREADY_CHANGED", "ALREADY_FINISHED"})
 PURCHASE_HINT = "check `otp orders` or the provider's dashboard before buying again"
 
 
-def _purchase_unknown(exc: OtpError) -> PurchaseUnknown:
+def purchase_unknown(exc: OtpError) -> PurchaseUnknown:
+    """The one wording of "maybe bought", shared by the SMS and the product drivers."""
     return PurchaseUnknown(
         "the purchase may have gone through, but its outcome is unknown "
         f"({exc.message}); {PURCHASE_HINT}",
@@ -122,7 +123,7 @@ def send_purchase(
         return send(transport, script, action, params, key=key, idempotent=False)
     except NetworkError as exc:
         if exc.maybe_sent:
-            raise _purchase_unknown(exc) from None
+            raise purchase_unknown(exc) from None
         raise NetworkError(
             f"{exc.message}; the request never reached the provider, nothing was bought",
             maybe_sent=False,
@@ -241,7 +242,7 @@ class SmsActivateDriver:
             raise
         except OtpError as exc:
             if exc.exit_code == ExitCode.PROVIDER:
-                raise _purchase_unknown(exc) from None
+                raise purchase_unknown(exc) from None
             raise
 
     def _check_buy_options(self, **given: object) -> None:
