@@ -99,6 +99,24 @@ def test_cheap_servers_without_type_asks_both(
     assert [s.id for s in servers] == ["1", "2", "3"]  # merged without duplicates
 
 
+def test_cheap_servers_of_a_padded_type_keep_only_that_type(
+    mock: responses.RequestsMock, cheap: OtpGetCheapDriver
+) -> None:
+    mock.get(CHEAP, body=SERVERS)
+    servers = cheap.servers(server_type=" 2 ")
+    assert sent(mock.calls[0])["type"] == "2"
+    assert [(s.id, s.type) for s in servers] == [("3", "2")]  # never Server 1's rows
+
+
+def test_cheap_servers_with_none_of_the_type_is_empty(
+    mock: responses.RequestsMock, cheap: OtpGetCheapDriver
+) -> None:
+    # The reply carries only type-1 servers: asking for type 2 finds none, rather than
+    # falling back to servers of the other type.
+    mock.get(CHEAP, body='{"1": [{"id": "1", "name": "Pakistan Server 1"}]}')
+    assert cheap.servers(server_type="2") == []
+
+
 def test_cheap_buy_example(mock: responses.RequestsMock, cheap: OtpGetCheapDriver) -> None:
     mock.get(CHEAP, body="ORDER_ID_12345,+923001234567,900\n")
     act = cheap.buy("1", server="1")

@@ -94,7 +94,8 @@ class OtpGetCheapDriver(SmsActivateDriver):
         return t
 
     def servers(self, *, server_type: str | None = None) -> list[CheapServer]:
-        types = [self._type(server_type)] if server_type else list(SERVER_TYPES)
+        asked = self._type(server_type) if server_type else None
+        types = [asked] if asked else list(SERVER_TYPES)
         seen: set[tuple[str | None, str]] = set()
         found: list[CheapServer] = []
         for t in types:
@@ -104,9 +105,11 @@ class OtpGetCheapDriver(SmsActivateDriver):
                 if (s.type, s.id) not in seen:
                     seen.add((s.type, s.id))
                     found.append(s)
-        if server_type:
-            # Like getCountries, the example answers with every type: keep the asked one.
-            found = [s for s in found if s.type in (server_type, None)] or found
+        if asked:
+            # Like getCountries, the example answers with every type: keep the asked one
+            # (compared with what was sent, " 2 " being "2"). No fallback to other types:
+            # a type-1 server offered for `--server-type 2` would buy on the wrong one.
+            found = [s for s in found if s.type in (asked, None)]
         return found
 
     def _buy_params(
