@@ -272,6 +272,28 @@ def test_otpget_upstream_errors(
     _assert_error(info.value, cls, exit_code, word)
 
 
+@pytest.mark.parametrize(
+    ("reply", "cls"),
+    [
+        ("ERROR_PROVIDER_2:NO_BALANCE", NoBalance),
+        ("ERROR_PROVIDER_2:NO_NUMBERS", Unavailable),
+        ("ERROR_PROVIDER_2:SERVICE_UNAVAILABLE", Unavailable),
+    ],
+)
+def test_upstream_money_and_stock_errors_blame_the_supplier(
+    reply: str, cls: type[OtpError]
+) -> None:
+    with pytest.raises(cls) as info:
+        proto.parse_number(reply, provider="otpget")
+    hint = info.value.hint or ""
+    assert "supplier (server 2)" in hint and "--server" in hint
+    assert "top up" not in hint and "wallet, then" not in hint
+    # The user's own shortfall still says to top up.
+    with pytest.raises(NoBalance) as own:
+        proto.parse_number("NO_BALANCE")
+    assert "top up" in (own.value.hint or "")
+
+
 def test_upstream_raw_text_is_quoted_and_capped() -> None:
     with pytest.raises(ProviderError) as info:
         proto.parse_number("ERROR_PROVIDER_1:" + "z" * 1000)

@@ -253,11 +253,23 @@ def _upstream_error(m: re.Match[str], provider: str | None) -> OtpError:
             provider_word=f"{outer}:{word}" if _WORD.match(word) else outer,
         )
     err = _make(kind, f"{outer}:{word}", detail, provider, prefix=prefix)
+    # The word is about the provider's own supplier (OTPGet: "Upstream provider returned
+    # unexpected response"), not the user's key, wallet or choice. The family rule keeps
+    # the known word's class (exit code); only the advice changes, since "top up your
+    # wallet" or "check the key" would send the user after the wrong thing.
     if kind.cls is AuthError:
-        # The upstream rejected the provider's own credentials, not the user's key,
-        # yet the family rule says a known word keeps its class: only the advice differs.
         err.hint = (
             "the provider's upstream server refused it; try another --server or contact support"
+        )
+    elif kind.cls is NoBalance:
+        err.hint = (
+            f"the provider's own supplier (server {server}) failed, not your wallet: "
+            "retry later or try another --server"
+        )
+    elif kind.cls is Unavailable:
+        err.hint = (
+            f"the provider's own supplier (server {server}) has none right now: "
+            "try another --server or retry later"
         )
     return err
 
