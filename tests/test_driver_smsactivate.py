@@ -196,6 +196,22 @@ def test_prices(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None
     ]
 
 
+def test_prices_carry_the_family_names(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    mock.get(
+        URL,
+        body='{"22": {"tg": {"cost": 1, "count": 1}}, "0": {"wa": {"cost": 2, "count": 2}},'
+        ' "99999": {"tg": {"cost": 3, "count": 3}}}',
+    )
+    entries = driver.services()
+    assert [(e.service, e.name, e.country, e.country_name) for e in entries] == [
+        ("tg", "Telegram", "22", "India"),
+        ("wa", "WhatsApp", "0", "Russia"),
+        ("tg", "Telegram", "99999", None),  # an id the table does not know stays unnamed
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [

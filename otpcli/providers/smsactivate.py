@@ -12,6 +12,7 @@ the flow. Drivers never print, exit or read configuration.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import ClassVar, TypeVar
@@ -131,16 +132,28 @@ def send_purchase(
         ) from None
 
 
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """sms-activate country id → English name, built once: a price list has an entry
+    per (country, service) pair, too many to scan the country table for each."""
+    from otpcli.data.countries import COUNTRIES
+
+    names: dict[str, str] = {}
+    for c in COUNTRIES:
+        if c.smsactivate is not None:
+            names.setdefault(c.smsactivate, c.name)  # the first row wins, as before
+    return names
+
+
 def _with_names(entry: CatalogEntry) -> CatalogEntry:
     """getPrices carries codes only (`tg`, `22`): add the family's well-known names so
     tables and `--search telegram` read as people expect."""
-    from otpcli.data.countries import COUNTRIES
     from otpcli.data.services import DISPLAY
 
-    country = next((c for c in COUNTRIES if c.smsactivate == entry.country), None)
+    country = _country_names().get(entry.country) if entry.country is not None else None
     return entry._replace(
         name=entry.name or DISPLAY.get(entry.service),
-        country_name=entry.country_name or (country.name if country else None),
+        country_name=entry.country_name or country,
     )
 
 
