@@ -45,7 +45,6 @@ class ProviderInfo(NamedTuple):
     title: str
     module: str
     default_base_url: str | None
-    products: str
     needs_key: bool = True
     # No default host: the user must name one (`--base-url`, OTPCLI_BASE_URL, profile).
     needs_base_url: bool = False
@@ -56,31 +55,28 @@ class ProviderInfo(NamedTuple):
 PROVIDERS: dict[str, ProviderInfo] = {
     info.name: info
     for info in (
-        ProviderInfo("otpx", "OTPX", "otpcli.providers.otpx", "https://otpx.in/api/stubs", "SMS"),
+        ProviderInfo("otpx", "OTPX", "otpcli.providers.otpx", "https://otpx.in/api/stubs"),
         ProviderInfo(
             "otpget",
             "OTPGet",
             "otpcli.providers.otpget",
             "https://www.otpget.com/stubs",
-            "SMS, cheap numbers, rentals, temporary e-mail",
             product_modules=_OTPGET_PRODUCTS,
         ),
         ProviderInfo(
-            "instaotp", "InstaOTP", "otpcli.providers.instaotp", "https://instaotp.in/api/v1", "SMS"
+            "instaotp", "InstaOTP", "otpcli.providers.instaotp", "https://instaotp.in/api/v1"
         ),
         ProviderInfo(
             "sastaotp",
             "SastaOTP",
             "otpcli.providers.sastaotp",
             "https://sastaotp.com/stubs",
-            "SMS, multi-SMS, orders",
         ),
         ProviderInfo(
             "smsactivate",
             "any sms-activate compatible host",
             "otpcli.providers.smsactivate",
             None,
-            "SMS",
             needs_base_url=True,
         ),
         ProviderInfo(
@@ -88,7 +84,6 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "built-in simulator (play money)",
             "otpcli.providers.sandbox",
             None,
-            "SMS, cheap numbers, rentals, temporary e-mail, with play money",
             needs_key=False,
             product_modules=_SANDBOX_PRODUCTS,
         ),
@@ -110,10 +105,6 @@ def driver_class(name: str) -> type[Provider]:
     module = importlib.import_module(get_info(name).module)
     cls: type[Provider] = module.Driver
     return cls
-
-
-def has_product(name: str, product: str) -> bool:
-    return product == SMS or product in get_info(name).product_modules
 
 
 def product_class(name: str, product: str) -> Any:
