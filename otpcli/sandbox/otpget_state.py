@@ -429,8 +429,9 @@ class OtpGetState:
             if price is None:
                 raise OgRefusal("404", "No pricing found for this duration.")
             balance = self._charge(db, price)
-            # "The new expiry is calculated from the current expiry time (not today)."
-            new = max(expires, now) if expires < now else expires
+            # "The new expiry is calculated from the current expiry time (not today)";
+            # a rental that has already run out is extended from now.
+            new = max(expires, now)
             new = self._after(new, hours * 3600.0)
             db.execute("UPDATE og_rentals SET expires = ? WHERE id = ?", (new, rid))
             return {
