@@ -1,9 +1,14 @@
-"""Shared fixtures: every test gets its own config and state dir and no OTPCLI_* env."""
+"""Shared fixtures: every test gets its own config and state dir and no OTPCLI_* env,
+and no test reaches past loopback (the `no_network` guard)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +30,85 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setattr(session, "READ_BACKOFF", 0.0)
     return tmp_path
+
+
+class NetworkBlocked(OSError):
+    """Raised by the guard below for a lookup of, or a connection to, a non-loopback host."""
+
+
+def _is_local(host: Any) -> bool:
+    """Loopback (any form), the unspecified address a server binds to, or not an IP
+    endpoint at all (a Unix socket path, a `None` host for getaddrinfo)."""
+    if not isinstance(host, str | bytes):
+        return True
+    name = host.decode() if isinstance(host, bytes) else host
+    name = name.strip("[]").split("%", 1)[0].lower()
+    if name in ("", "localhost", "localhost.", "0.0.0.0", "::"):
+        return True
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def _is_ip(host: Any) -> bool:
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        ipaddress.ip_address(name.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class NetworkGuard:
+    """The attempts the guard stopped; the test fails at teardown if there are any, even
+    when the product swallowed the error (e.g. into a "network error" exit code)."""
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+    def stop(self, what: str) -> NetworkBlocked:
+        self.attempts.append(what)
+        return NetworkBlocked(f"test tried to reach the network: {what}")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """No test touches the internet: a DNS lookup of, or a socket connection to, anything
+    but loopback raises NetworkBlocked and fails the test. `responses` intercepts requests
+    before any socket, so mocked calls are unaffected; the in-process sandbox and
+    `otp sandbox serve` listen on loopback; e2e subprocesses do not inherit the patch."""
+    guard = NetworkGuard()
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple) and not _is_local(address[0]):
+            raise guard.stop(f"connect to {address!r}")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if isinstance(address, tuple) and not _is_local(address[0]):
+            raise guard.stop(f"connect_ex to {address!r}")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        # A numeric address needs no lookup: connect() judges it.
+        if not _is_local(host) and not _is_ip(host):
+            raise guard.stop(f"DNS lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield guard
+    if guard.attempts:
+        pytest.fail(
+            "the test reached for the network (mock it with `responses` or use the "
+            "sandbox): " + "; ".join(guard.attempts),
+            pytrace=False,
+        )
