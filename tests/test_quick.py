@@ -60,8 +60,15 @@ def action(name: str, **extra: str) -> list[object]:
     ],
 )
 def test_balance_lines_agree(
-    argv: list[str], otpx: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    otpx: responses.RequestsMock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if any(a.startswith("--base-url") for a in argv):
+        # Only the flag points at the mocked host: a path that ignored it would ask
+        # wrong.test, which `responses` does not answer.
+        monkeypatch.setenv("OTPCLI_BASE_URL", "https://wrong.test/api/stubs")
     otpx.get(OTPX, body="ACCESS_BALANCE:150.50", match=action("getBalance"))
     code, out, err = both_ways(argv, capsys)
     assert (code, err) == (0, "")
@@ -190,6 +197,8 @@ def test_accepted_options_land_in_the_global_options(
         seen.append((vars(opts).copy(), activation_id))
 
     monkeypatch.setitem(quick.COMMANDS, "status", (1, fake_status))
+    # Typer's `status` imports the body from otpcli.cli.quick when it runs.
+    monkeypatch.setattr(quick, "show_status", fake_status)
     line = "--sandbox -p first --base-url http://127.0.0.1:9/x status A1 --profile second --json"
     run = quick.parse(line.split())
     assert run is not None
@@ -204,3 +213,7 @@ def test_accepted_options_land_in_the_global_options(
         "debug": False,
         "quiet": False,
     }
+    # The same line through Typer reaches the same body with the same options and id.
+    assert typer_main(line.split()) == 0
+    assert len(seen) == 2
+    assert seen[1] == seen[0]
