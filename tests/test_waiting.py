@@ -118,11 +118,25 @@ def test_many_rounds_start_one_interval_apart(clock: FakeClock) -> None:
     # One worker: the two polls of a round take 0.5 s of fake time in all.
     outcomes = wait_for_codes([(p, "a"), (p, "b")], timeout=60, interval=3, workers=1)
     assert len(outcomes) == 2
+    assert [o.activation_id for o in outcomes] == ["a", "b"]
+    assert [o.status.code if o.status else None for o in outcomes] == ["1", "1"]
+    assert [o.error for o in outcomes] == [None, None]
     assert clock.sleeps[0] == pytest.approx(3 - 0.5)
+    assert clock.sleeps == [pytest.approx(2.5)]
+    # Round 2 (the third and fourth polls) starts exactly one interval after round 1.
+    assert [t - p.asked_at[0] for t in p.asked_at] == [0, 0.25, 3, 3.25]
     # A reply slower than the interval: the next poll goes out at once, never sooner.
     q = Slow([st(State.WAITING), st(State.CODE_RECEIVED, "2")], clock, latency=4)
     wait_for_code(q, "2", timeout=60, interval=3)
     assert clock.sleeps[-1] == 0
+    # The same for a round of many: two 2.5 s polls on one worker outlast the 3 s interval.
+    before = len(clock.sleeps)
+    r = Slow([st(State.WAITING)] * 2 + [st(State.CODE_RECEIVED, "3")], clock, latency=2.5)
+    outcomes = wait_for_codes([(r, "c"), (r, "d")], timeout=60, interval=3, workers=1)
+    assert [o.status.code if o.status else None for o in outcomes] == ["3", "3"]
+    assert clock.sleeps[before:] == [0]
+    assert clock.sleeps[-1] == 0
+    assert [t - r.asked_at[0] for t in r.asked_at] == [0, 2.5, 5, 7.5]
 
 
 @pytest.mark.parametrize("state", [State.CANCELLED, State.EXPIRED, State.FINISHED])
