@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from otpcli.cli.app import COMMANDS
+
 HEAVY = ("requests", "urllib3", "rich", "rich.live", "sqlite3", "http.server", "platformdirs")
 
 
@@ -45,7 +47,26 @@ def test_version_fast_path_does_not_import_typer() -> None:
     assert "otpcli.cli.app" not in mods
 
 
-@pytest.mark.parametrize("command", ["balance", "buy", "wait", "profile", "sandbox"])
+# Every command module, derived from the registry so a new module is covered at once.
+COMMAND_MODULES = frozenset(module for module, _sub, _panel in COMMANDS.values())
+
+
+def test_the_registry_names_every_command_module() -> None:
+    assert COMMAND_MODULES >= {
+        "otpcli.cli.activation",
+        "otpcli.cli.catalog",
+        "otpcli.cli.profile",
+        "otpcli.cli.sandbox",
+        "otpcli.cli.orders",
+        "otpcli.cli.cheap",
+        "otpcli.cli.rent",
+        "otpcli.cli.email",
+        "otpcli.cli.configcmd",
+        "otpcli.cli.completion",
+    }
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_running_one_command_imports_only_its_module(command: str) -> None:
     mods = loaded_after(
         "from otpcli.cli.app import OtpGroup, app\n"
@@ -53,20 +74,15 @@ def test_running_one_command_imports_only_its_module(command: str) -> None:
         "group = typer.main.get_command(app)\n"
         f"group.get_command(typer.Context(group), {command!r})"
     )
-    others = {
-        "otpcli.cli.activation",
-        "otpcli.cli.catalog",
-        "otpcli.cli.profile",
-        "otpcli.cli.sandbox",
-        "otpcli.cli.orders",
-    }
+    others = set(COMMAND_MODULES)
     owner = {
         "balance": "otpcli.cli.catalog",
         "buy": "otpcli.cli.activation",
         "wait": "otpcli.cli.activation",
         "profile": "otpcli.cli.profile",
         "sandbox": "otpcli.cli.sandbox",
-    }[command]
+    }.get(command, COMMANDS[command][0])
+    assert owner == COMMANDS[command][0]
     assert owner in mods
     assert not (others - {owner}) & mods, sorted((others - {owner}) & mods)
     assert "requests" not in mods and "sqlite3" not in mods
