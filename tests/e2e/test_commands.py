@@ -121,6 +121,8 @@ def test_buy_json_and_wait_json(otp: Otp) -> None:
     assert (doc["service"], doc["country"]) == ("wa", "22")
     assert doc["price"] is None or Decimal(doc["price"]) == Decimal("18.00")
     assert doc["currency"] in (None, "PLAY")
+    # The sandbox always knows what it charged: WhatsApp in country 22 is 18.00 PLAY.
+    assert (doc["price"], doc["currency"]) == ("18.00", "PLAY")
 
     res = otp("--sandbox", "wait", doc["id"], "--json", "--interval", "1").expect(0)
     got = res.json()  # exactly one document, or json.loads fails
@@ -131,8 +133,9 @@ def test_buy_json_and_wait_json(otp: Otp) -> None:
 
 def test_cancel_refunds_after_the_window(otp: Otp) -> None:
     otp.env["OTPCLI_SANDBOX_TIME_SCALE"] = "100"  # window 1.2 s, life 12 s
-    t0 = time.monotonic()
     oid = otp.buy("never")
+    # The window opened at purchase, before buy returned: 1.4 s from here is past it.
+    t0 = time.monotonic()
     time.sleep(max(0.0, 1.4 - (time.monotonic() - t0)))
     res = otp("--sandbox", "cancel", oid).expect(0)
     assert res.stdout.count("\n") == 1 and "refunded" in res.stdout, res
