@@ -491,3 +491,7 @@ def test_mask_never_reveals_key(length: int) -> None:
     assert key not in masked
     revealed = sum(ch != "…" for ch in masked) if "…" in masked else 0
     assert revealed <= 8 and revealed * 3 <= length
+    # Every character but the mask's own `*` and `…` comes from the key: count them all,
+    # whether or not the masked form has an ellipsis.
+    shown = sum(ch not in "*…" for ch in masked)
+    assert shown <= 8 and shown * 3 <= length, (key, masked)
