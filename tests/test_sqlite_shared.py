@@ -43,8 +43,9 @@ def test_wal_switch_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> Non
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("CREATE TABLE t (x)")
-    threading.Timer(0.3, lambda: writer.execute("COMMIT")).start()
+    # Before the timer starts: the COMMIT comes no sooner than 0.3 s after this.
     started = time.monotonic()
+    threading.Timer(0.3, lambda: writer.execute("COMMIT")).start()
     conn = connect(path, busy_seconds=5)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert time.monotonic() - started >= 0.2  # it waited for the writer
