@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,9 +41,12 @@ class FakeOtpx:
         self.polls: dict[str, int] = dict.fromkeys(after, 0)
         self.cancelled: list[str] = []
         self.bought = 0
+        # Every request in arrival order: (action, the thread that sent it).
+        self.actions: list[tuple[str, int]] = []
 
     def __call__(self, request: object) -> tuple[int, dict[str, str], str]:
         q = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}  # type: ignore[attr-defined]
+        self.actions.append((q["action"], threading.get_ident()))
         if q["action"] == "getNumber":
             self.bought += 1
             return 200, {}, f"ACCESS_NUMBER:{100 + self.bought}:9190000000{self.bought:02d}"
@@ -101,6 +105,13 @@ def test_buy_count_buys_sequentially_and_waits_all(
     assert r.exit_code == 0, r.stderr
     assert fake.bought == 3
     assert sorted(r.stdout.splitlines()) == ["101 10142", "102 10242", "103 10342"]
+    # Sequentially: all three purchases, one after another on one thread, before the
+    # first poll.
+    actions = [a for a, _thread in fake.actions]
+    assert actions[:3] == ["getNumber"] * 3
+    assert "getNumber" not in actions[3:]
+    assert actions[3] == "getStatus"
+    assert len({t for a, t in fake.actions if a == "getNumber"}) == 1
     r = run(["orders", "--json"])
     assert [o["state"] for o in json.loads(r.stdout)["orders"]] == ["code_received"] * 3
 
