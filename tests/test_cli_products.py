@@ -405,6 +405,23 @@ def test_email_no_stock_and_domain(otpget: responses.RequestsMock) -> None:
     otpget.get(EMAIL, json={"status": "404", "message": "No stock available for this service"})
     assert run(["email", "buy", "ig"]).exit_code == 7
     assert rows()[0].state == "failed"
+    r = run(["email", "buy", "ig"])
+    assert (r.exit_code, r.stdout) == (7, "")
+    assert "no e-mail addresses left" in r.stderr, r.stderr
+    # The service exists but this domain does not carry it: nothing available (7), not
+    # bad input, and the hint points at another domain.
+    not_here = {"status": "404", "message": "Service not available for this domain"}
+    otpget.replace(responses.GET, EMAIL, json=not_here)
+    r = run(["email", "buy", "ig", "--domain", "yahoo.com"])
+    assert (r.exit_code, r.stdout) == (7, ""), r.stderr
+    assert "not offered on that domain" in r.stderr, r.stderr
+    assert "otp email services --domain" in r.stderr, r.stderr
+    assert sent(otpget.calls[-1])["domain"] == "yahoo.com"
+    assert len(rows()) == 3
+    assert [row.state for row in rows()] == ["failed"] * 3
+    r = run(["email", "buy", "ig", "--domain", "yahoo.com", "--json"])
+    doc = json.loads(r.stdout)
+    assert (r.exit_code, doc["exit_code"], doc["error"]) == (7, 7, "unavailable")
 
 
 def test_activation_command_on_email_id_is_refused(
