@@ -21,8 +21,10 @@ def profiles() -> None:
         (["profile", "add", "cheap", "--provider", "sandbox", "--country", "6"], None),
         (["profile", "add", "dear", "--provider", "sandbox", "--country", "12"], None),
         (
-            ["profile", "add", "nocat", "--provider", "otpx", "--api-key-stdin"]
-            + ["--base-url", OTPX_BASE],
+            [
+                *("profile", "add", "nocat", "--provider", "otpx", "--api-key-stdin"),
+                *("--base-url", OTPX_BASE),
+            ],
             "k-0123456789\n",
         ),
     ):
