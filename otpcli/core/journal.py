@@ -210,6 +210,30 @@ class Journal:
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, PENDING, "purchase sent"))
         return row
 
+    def adopt(
+        self,
+        order_id: str,
+        *,
+        provider: str,
+        profile: str | None,
+        base_url: str | None,
+        kind: str,
+        state: str,
+        note: str,
+    ) -> None:
+        """Start keeping an order this journal did not buy, in `state` (what was bought
+        for how much is unknown here)."""
+        now = self._now()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO orders (kind, provider, profile, base_url, order_id, state, note,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (kind, provider, profile, base_url, order_id, state, note, now, now),
+            )
+            db.execute(
+                "INSERT INTO events VALUES (?,?,?,?)", (int(cur.lastrowid or 0), now, state, note)
+            )
+
     def complete(self, row: int, act: Activation, *, state: str = "waiting") -> None:
         now = self._now()
         expires = now + act.expires_in if act.expires_in else None
@@ -317,10 +341,14 @@ class Journal:
         text: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Record a change of a known order; orders not in the journal are ignored."""
+        """Record a change of a known order; orders not in the journal are ignored.
+
+        "Still waiting" does not clear `cancel_pending`: `otp status` on such an order
+        must not make the journal forget the refund it is owed."""
         found = self.find(order_id, provider=provider, kinds=ORDER_KINDS)
-        if found is not None:
-            self._set(found.row, state, code=code, text=text, note=note)
+        if found is None or (found.state == CANCEL_PENDING and state == "waiting"):
+            return
+        self._set(found.row, state, code=code, text=text, note=note)
 
     def _set(
         self,

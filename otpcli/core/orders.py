@@ -9,11 +9,12 @@ orders, `reconcile()` settles such rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from otpcli.core import journal as jr
-from otpcli.core.errors import Interrupted, OtpError, PurchaseUnknown
+from otpcli.core.errors import Interrupted, OtpError, ProviderError, PurchaseUnknown
 from otpcli.core.models import (
     ActionResult,
     Activation,
@@ -24,10 +25,56 @@ from otpcli.core.models import (
 )
 from otpcli.core.provider import Capability, Provider
 
+T = TypeVar("T")
+
+
+def send_once(
+    journal: jr.Journal,
+    row: int,
+    send: Callable[[], T],
+    reconcile: Callable[[], T | None] | None = None,
+) -> tuple[T, bool]:
+    """Send a purchase exactly once and settle its journal row when it fails.
+
+    The row is marked `unknown` when the outcome cannot be known (PurchaseUnknown, a
+    signal, anything unexpected while the request was out) and `failed` when the
+    provider refused, before anything else happens. After a provider failure (exit 9),
+    `reconcile` reads the provider's own list once; an order it finds is returned with
+    True. On success the caller completes the row with the result."""
+    try:
+        return send(), False
+    except (PurchaseUnknown, Interrupted) as exc:
+        journal.unknown(row, exc.message)
+        if isinstance(exc, Interrupted):
+            raise
+        failure: OtpError = exc
+    except ProviderError as exc:
+        journal.failed(row, exc.message)
+        failure = exc
+    except OtpError as exc:
+        journal.failed(row, exc.message)
+        raise
+    except BaseException:
+        journal.unknown(row, "interrupted while buying")
+        raise
+    found = None
+    if reconcile is not None:
+        try:
+            found = reconcile()
+        except Interrupted:
+            raise
+        except OtpError:
+            found = None  # the row stays as marked: never a second purchase
+    if found is None:
+        raise failure
+    return found, True
+
 
 class Journaled:
     """What every journaled wrapper shares: the driver's identity, the journal, and
     where orders bought through it live (profile, base URL; never the key)."""
+
+    kind: str = jr.ACTIVATION  # the journal row kind of this product's orders
 
     def __init__(
         self, inner: Any, journal: jr.Journal, *, profile: str | None, base_url: str | None
@@ -46,7 +93,20 @@ class Journaled:
         return bool(self.inner.supports(capability))
 
     def mark_cancel_pending(self, order_id: str, why: str) -> None:
-        self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
+        """Record that `order_id` is owed a refund, for `otp cancel --pending`. An order
+        bought outside this journal (another machine, another state dir) is added."""
+        if self.journal.find(order_id, provider=self.name) is None:
+            self.journal.adopt(
+                order_id,
+                provider=self.name,
+                profile=self.profile,
+                base_url=self.base_url,
+                kind=self.kind,
+                state=jr.CANCEL_PENDING,
+                note=why,
+            )
+        else:
+            self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
 
     def close(self) -> None:
         self.inner.close()
@@ -89,29 +149,17 @@ class JournaledProvider(Journaled):
             country=country,
             kind=self.kind,
         )
-        try:
-            act = self.inner.buy(
+        act, reconciled = send_once(
+            self.journal,
+            row,
+            lambda: self.inner.buy(
                 service, country=country, operator=operator, server=server, max_price=max_price
-            )
-        except PurchaseUnknown as exc:
-            self.journal.unknown(row, exc.message)
-            found = self._reconcile(service, country)
-            if found is None:
-                raise
-            self.journal.complete(row, found)
-            self.journal.record(found.id, "waiting", provider=self.name, note="reconciled")
-            return found
-        except Interrupted as exc:
-            self.journal.unknown(row, exc.message)
-            raise
-        except OtpError as exc:
-            self.journal.failed(row, exc.message)
-            raise
-        except BaseException:
-            # Interrupted while the request was in flight: it may have been bought.
-            self.journal.unknown(row, "interrupted while buying")
-            raise
+            ),
+            lambda: self._reconcile(service, country),
+        )
         self.journal.complete(row, act)
+        if reconciled:
+            self.journal.record(act.id, "waiting", provider=self.name, note="reconciled")
         return act
 
     def _reconcile(self, service: str, country: str | None) -> Activation | None:
@@ -123,16 +171,13 @@ class JournaledProvider(Journaled):
         recent = getattr(self.inner, "recent_activations", None)
         if recent is None:
             return None
-        try:
-            candidates = [
-                a
-                for a in recent()
-                if a.service == service
-                and (country is None or a.country in (None, country))
-                and self.journal.find(a.id, provider=self.name) is None
-            ]
-        except OtpError:
-            return None
+        candidates = [
+            a
+            for a in recent()
+            if a.service == service
+            and (country is None or a.country in (None, country))
+            and self.journal.find(a.id, provider=self.name) is None
+        ]
         return candidates[0] if len(candidates) == 1 else None
 
     def _record_status(self, st: StatusResult) -> StatusResult:
@@ -168,17 +213,7 @@ class JournaledProvider(Journaled):
             country=old.country if old else None,
             kind=self.kind,
         )
-        try:
-            result = self.inner.reget(activation_id)
-        except (PurchaseUnknown, Interrupted) as exc:
-            self.journal.unknown(row, exc.message)
-            raise
-        except OtpError as exc:
-            self.journal.failed(row, exc.message)
-            raise
-        except BaseException:
-            self.journal.unknown(row, "interrupted while buying")
-            raise
+        result, _ = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
         if result.new_activation is not None:
             self.journal.complete(row, result.new_activation)
         else:

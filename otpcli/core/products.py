@@ -29,15 +29,13 @@ from typing import Any, TypeVar
 from otpcli.core import clock as clock_mod
 from otpcli.core import journal as jr
 from otpcli.core.errors import (
-    Interrupted,
     OrderStateError,
     OtpError,
     ProviderError,
-    PurchaseUnknown,
     WaitTimeout,
 )
 from otpcli.core.models import State, StatusResult
-from otpcli.core.orders import Journaled
+from otpcli.core.orders import Journaled, send_once
 from otpcli.core.product_models import (
     EmailCancel,
     EmailHistory,
@@ -53,7 +51,7 @@ from otpcli.core.product_models import (
     RentalStock,
 )
 from otpcli.core.provider import EmailProvider, RentalProvider
-from otpcli.core.waiting import PollEvent
+from otpcli.core.waiting import PollEvent, until_next_poll
 
 T = TypeVar("T")
 RECONCILED = "reconciled from the provider's own list"
@@ -92,41 +90,9 @@ def time_left(seconds: float | None) -> str:
     return f"{max(mins, 1)}m"
 
 
-def _buy(
-    journal: jr.Journal,
-    row: int,
-    send: Callable[[], T],
-    reconcile: Callable[[], T | None],
-) -> tuple[T, bool]:
-    """Send a purchase once; on failure settle the row (see the module docstring).
-    Returns the result and whether it came from reconciliation."""
-    try:
-        return send(), False
-    except (PurchaseUnknown, ProviderError) as exc:
-        try:
-            found = reconcile()
-        except OtpError:
-            found = None
-        if found is not None:
-            return found, True
-        if isinstance(exc, PurchaseUnknown):
-            journal.unknown(row, exc.message)
-        else:
-            journal.failed(row, exc.message)
-        raise
-    except Interrupted as exc:
-        journal.unknown(row, exc.message)
-        raise
-    except OtpError as exc:
-        journal.failed(row, exc.message)
-        raise
-    except BaseException:
-        journal.unknown(row, "interrupted while buying")
-        raise
-
-
 class JournaledRental(Journaled):
     inner: RentalProvider
+    kind = jr.RENTAL
 
     def __init__(
         self,
@@ -180,7 +146,7 @@ class JournaledRental(Journaled):
             ]
             return matches[0] if len(matches) == 1 else None
 
-        rental, reconciled = _buy(
+        rental, reconciled = send_once(
             self.journal,
             row,
             lambda: self.inner.rent(country, hours=hours, server=server),
@@ -247,7 +213,7 @@ class JournaledRental(Journaled):
         )
         # A renewal cannot be told apart from an earlier one in getMyRentals (only the
         # expiry moves), so an unknown outcome is never reconciled: it stays `unknown`.
-        renewal, _ = _buy(
+        renewal, _ = send_once(
             self.journal, row, lambda: self.inner.renew(rental_id, hours=hours), lambda: None
         )
         self.journal.complete_order(
@@ -270,6 +236,7 @@ class JournaledRental(Journaled):
 
 class JournaledEmail(Journaled):
     inner: EmailProvider
+    kind = jr.EMAIL
 
     def services(self, *, domain: str | None = None) -> list[EmailService]:
         return self.inner.services(domain=domain)
@@ -306,7 +273,7 @@ class JournaledEmail(Journaled):
                 h.id, h.email, h.service, h.service_name, h.domain, h.price, h.currency
             )
 
-        order, reconciled = _buy(
+        order, reconciled = send_once(
             self.journal, row, lambda: self.inner.buy(service, domain=domain), reconcile
         )
         self.journal.complete_order(
@@ -360,6 +327,7 @@ def _poll(
     poll = 0
     while True:
         poll += 1
+        polled_at = clk.now()
         result: Any = None
         error: OtpError | None = None
         try:
@@ -381,7 +349,7 @@ def _poll(
         if now >= deadline:
             last = f" (last error: {error.message})" if error else ""
             raise WaitTimeout(f"nothing arrived for {what} {order_id} after {timeout:g} s{last}")
-        clk.sleep(min(interval, deadline - now))
+        clk.sleep(until_next_poll(polled_at, now, interval, deadline))
 
 
 def wait_email(

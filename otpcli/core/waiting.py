@@ -15,8 +15,10 @@ provider's early-cancel window when asked to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from otpcli.core import clock as clock_mod
 from otpcli.core.errors import (
@@ -28,11 +30,31 @@ from otpcli.core.errors import (
 from otpcli.core.models import ActionResult, State, StatusResult
 from otpcli.core.provider import Capability, Provider
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 DEFAULT_TIMEOUT = 600.0
 MIN_INTERVAL = 1.0
 # The early-cancel window of the providers that have one is 2 minutes from purchase.
 EARLY_CANCEL_WINDOW = 120.0
 EARLY_CANCEL_RETRY = 10.0
+
+
+@contextmanager
+def thread_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool for concurrent polls and cancels. When the block ends with an
+    exception (a signal, the clean-up deadline) it does not wait for the requests still
+    in flight, as `with ThreadPoolExecutor()` would (up to the HTTP timeout): the
+    caller's clean-up, which records what is left in the journal, must run now."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @dataclass(frozen=True)
@@ -48,7 +70,7 @@ def effective_interval(requested: float | None, provider: Provider) -> float:
     return max(MIN_INTERVAL, requested if requested is not None else provider.poll_interval)
 
 
-def _until_next_poll(polled_at: float, now: float, interval: float, deadline: float) -> float:
+def until_next_poll(polled_at: float, now: float, interval: float, deadline: float) -> float:
     """Seconds to sleep so that polls start `interval` apart (never closer: the provider's
     advice is respected) however long the last poll took, and never past the deadline."""
     return max(0.0, min(polled_at + interval, deadline) - now)
@@ -92,7 +114,7 @@ def wait_for_code(
                 f"no code for activation {activation_id} after {timeout:g} s{last}",
                 hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
             )
-        clk.sleep(_until_next_poll(polled_at, now, interval, deadline))
+        clk.sleep(until_next_poll(polled_at, now, interval, deadline))
 
 
 def settle_unused(
@@ -152,8 +174,6 @@ def wait_for_codes(
     waiting at the deadline end with a `WaitTimeout` error. Total time is about that
     of the slowest activation, not the sum.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
@@ -172,7 +192,7 @@ def wait_for_codes(
         if on_outcome:
             on_outcome(outcome)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+    with thread_pool(min(workers, len(targets))) as pool:
         while pending:
             rounds += 1
             polled_at = clk.now()
@@ -214,5 +234,5 @@ def wait_for_codes(
                         )
                     )
                 break
-            clk.sleep(_until_next_poll(polled_at, now, interval, deadline))
+            clk.sleep(until_next_poll(polled_at, now, interval, deadline))
     return outcomes
