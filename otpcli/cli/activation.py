@@ -30,6 +30,7 @@ from otpcli.core.errors import (
     BadInput,
     ExitCode,
     Interrupted,
+    OrderStateError,
     OtpError,
     WaitTimeout,
 )
@@ -37,7 +38,7 @@ from otpcli.core.names import resolve_country, resolve_service
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
-    from otpcli.core.models import Activation, StatusResult
+    from otpcli.core.models import ActionResult, Activation, StatusResult
     from otpcli.core.orders import JournaledProvider
 
 IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
@@ -113,7 +114,7 @@ def _wait(
             )
         except (KeyboardInterrupt, Interrupted) as intr:
             # Interrupted while waiting out an early-cancel window: keep the refund owed.
-            code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+            code = Interrupted.exit_of(intr)
             provider.mark_cancel_pending(activation_id, "interrupted during clean-up")
             raise Interrupted(
                 f"interrupted; activation {activation_id} got no code and is not cancelled yet",
@@ -131,7 +132,7 @@ def _wait(
         exc.hint = "buy a new number: `otp buy SERVICE`"
         raise
     except (KeyboardInterrupt, Interrupted) as intr:
-        code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+        code = Interrupted.exit_of(intr)
         raise _clean_up_after_signal(e, provider, activation_id, code, keep=keep) from None
 
 
@@ -205,7 +206,6 @@ def buy_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     limit = _max_price(max_price)
     if cheapest:
-        from otpcli.cli.common import global_options
         from otpcli.core.compare import cheapest as pick_cheapest
         from otpcli.core.compare import compare
 
@@ -286,7 +286,7 @@ def _buy_many(
     """Buy `count` activations one after the other (never in parallel, never retried);
     with --wait, wait for all at once. A failed purchase stops further buying, but the
     ones already bought are still printed and (with --wait) waited for and cleaned up."""
-    from otpcli.cli.many import wait_many
+    from otpcli.cli.many import clean_up_after_signal, wait_many
 
     bought: list[Activation] = []
     failure: OtpError | None = None
@@ -305,6 +305,13 @@ def _buy_many(
                     server=chosen_server,
                     max_price=max_price,
                 )
+            except (KeyboardInterrupt, Interrupted) as intr:
+                # The ones already bought are this run's to clean up, as after a wait.
+                if not wait:
+                    raise
+                left = [(provider, a.id) for a in bought]
+                signal_exit = Interrupted.exit_of(intr)
+                raise clean_up_after_signal(e, left, signal_exit, keep=keep) from None
             except OtpError as err:
                 failure = err
                 break
@@ -428,11 +435,35 @@ def _retry_note(e: Env, order_id: str) -> Callable[[float], None]:
     return note
 
 
+def _settle_pending(
+    e: Env, provider: JournaledProvider, activation_id: str, *, wait: bool
+) -> ActionResult:
+    """Cancel one cancel_pending activation. When the provider says it cannot be
+    cancelled, one look at it settles the row: the cancel of a clean-up cut short by its
+    deadline may have gone through after all, or the order ended another way."""
+    from otpcli.core.models import ActionResult, State
+    from otpcli.core.waiting import settle_unused
+
+    try:
+        return settle_unused(
+            provider, activation_id, wait_out_window=wait, on_retry=_retry_note(e, activation_id)
+        )
+    except OrderStateError:
+        st = provider.status(activation_id)  # the journal records what it shows
+        if st.state is State.WAITING:
+            raise
+        return ActionResult(
+            id=activation_id,
+            action="cancel",
+            state=st.state,
+            message=f"{activation_id} is already {st.state.value}; nothing left to cancel",
+        )
+
+
 def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
     from otpcli.cli.context import email_for
     from otpcli.core.journal import CANCEL_PENDING, EMAIL
     from otpcli.core.session import open_journal
-    from otpcli.core.waiting import settle_unused
 
     journal = open_journal()
     try:
@@ -450,14 +481,11 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
                     result: Any = mailbox.cancel(row.order_id)
             else:
                 with provider_for(ctx, row.order_id) as (provider, _settings):
-                    result = settle_unused(
-                        provider,
-                        row.order_id,
-                        wait_out_window=wait,
-                        on_retry=_retry_note(e, row.order_id),
-                    )
+                    result = _settle_pending(e, provider, row.order_id, wait=wait)
             results.append(result.to_json())
             e.info(result.message)
+        except Interrupted:
+            raise  # the rows not reached stay cancel_pending for the next run
         except OtpError as err:
             failures.append(err)
             results.append({"id": row.order_id, "error": err.code, "message": err.message})

@@ -16,7 +16,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import email_for
-from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
+from otpcli.core.errors import Interrupted, OtpError, WaitTimeout
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _wait(
         e.info(f"no e-mail in time; cancelling {email_id} for a refund ...")
         return _settle(e, provider, email_id, exc)
     except (KeyboardInterrupt, Interrupted) as intr:
-        code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
+        code = Interrupted.exit_of(intr)
         if keep:
             raise Interrupted(
                 f"interrupted; e-mail order {email_id} is kept (--keep)",
@@ -111,8 +111,11 @@ def _settle(
     try:
         result = provider.cancel(email_id)
     except OtpError as cerr:
+        # As for an activation: the refund is owed, `otp cancel --pending` settles it.
+        provider.mark_cancel_pending(email_id, cerr.message)
         exc.hint = (
-            f"could not cancel ({cerr.message}); cancel it yourself: `otp email cancel {email_id}`"
+            f"could not cancel ({cerr.message}); it is marked cancel_pending: "
+            "`otp cancel --pending` settles it"
         )
         raise exc from None
     if result.code:

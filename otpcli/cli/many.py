@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
@@ -68,8 +67,10 @@ def wait_many(
     step = max(effective_interval(interval, p) for p, _ in targets)
     e.info(f"waiting for {len(targets)} codes, up to {limit:g} s ...")
     failures: list[Outcome] = []
+    ended: set[str] = set()  # got a code or failed: nothing left to clean up
 
     def report(outcome: Outcome) -> None:
+        ended.add(outcome.activation_id)
         if outcome.status is not None:
             st = outcome.status
             if e.json:
@@ -80,24 +81,27 @@ def wait_many(
         failures.append(outcome)
         assert outcome.error is not None
         if e.json:
-            e.json_doc({"id": outcome.activation_id, **outcome.error.to_json()})
+            e.json_doc(e.redact_doc({"id": outcome.activation_id, **outcome.error.to_json()}))
         e.info(f"{outcome.activation_id}: {outcome.error.message}")
 
     try:
         wait_for_codes(targets, timeout=limit, interval=step, on_outcome=report)
     except (KeyboardInterrupt, Interrupted) as intr:
-        code = intr.signal_exit if isinstance(intr, Interrupted) else ExitCode.INTERRUPTED
-        done = {o.activation_id for o in failures}
-        left = [t for t in targets if t[1] not in done]
-        raise _after_signal(e, left, code, keep=keep) from None
+        left = [t for t in targets if t[1] not in ended]
+        raise clean_up_after_signal(e, left, Interrupted.exit_of(intr), keep=keep) from None
 
     timed_out = [o for o in failures if isinstance(o.error, WaitTimeout)]
     if timed_out and not keep:
-        targets_left = [_target(o) for o in timed_out]
-        by_id = {activation_id: provider for provider, activation_id in targets_left}
-        for activation_id, err in _settle(e, targets_left, wait_out_window=True):
-            # The refund is still owed: `otp cancel --pending` settles it later.
-            by_id[activation_id].mark_cancel_pending(activation_id, err.message)
+        try:
+            # Waits out early-cancel windows: up to 2 minutes, so a signal may come.
+            _settle(e, [_target(o) for o in timed_out], wait_out_window=True)
+        except (KeyboardInterrupt, Interrupted) as intr:
+            raise Interrupted(
+                "interrupted while cancelling the activations that got no code",
+                signal_exit=Interrupted.exit_of(intr),
+                hint="those not cancelled yet are marked cancel_pending: "
+                "`otp cancel --pending --wait` settles them",
+            ) from None
     if failures:
         first = timed_out[0].error if timed_out else failures[0].error
         assert first is not None
@@ -113,32 +117,47 @@ def _target(outcome: Outcome) -> tuple[JournaledProvider, str]:
     return provider, outcome.activation_id
 
 
-def _settle(
-    e: Env, targets: list[tuple[JournaledProvider, str]], *, wait_out_window: bool
-) -> list[tuple[str, OtpError]]:
-    """Cancel these for a refund, in parallel; return the ones that could not be."""
-    from otpcli.core.waiting import settle_unused
+def _settle(e: Env, targets: list[tuple[JournaledProvider, str]], *, wait_out_window: bool) -> int:
+    """Cancel each activation for a refund, concurrently; return how many could not be.
 
-    def one(target: tuple[JournaledProvider, str]) -> tuple[str, OtpError | None]:
+    Each one not cancelled (refused, failed, or not reached before a signal or the
+    clean-up deadline cut this short) is marked cancel_pending for `otp cancel --pending`
+    before this returns or re-raises: the refund it is owed is never forgotten."""
+    from otpcli.core.waiting import settle_unused, thread_pool
+
+    settled: set[str] = set()
+    refused: dict[str, str] = {}
+
+    def one(target: tuple[JournaledProvider, str]) -> None:
         provider, activation_id = target
         try:
             result = settle_unused(provider, activation_id, wait_out_window=wait_out_window)
         except OtpError as err:
-            return activation_id, err
+            refused[activation_id] = err.message
+            return
+        settled.add(activation_id)
         e.info(f"{activation_id}: {result.message}")
-        return activation_id, None
 
-    if not targets:
-        return []
-    with ThreadPoolExecutor(max_workers=min(16, len(targets))) as pool:
-        results = list(pool.map(one, targets))
-    failed = [(i, err) for i, err in results if err is not None]
-    for activation_id, err in failed:
-        e.info(f"{activation_id}: could not cancel ({err.message})")
-    return failed
+    why = ""
+    try:
+        if targets:
+            with thread_pool(min(16, len(targets))) as pool:
+                list(pool.map(one, targets))
+    except BaseException as cut:
+        why = cut.message if isinstance(cut, OtpError) else "interrupted during clean-up"
+        raise
+    finally:
+        left = [(p, i) for p, i in targets if i not in settled]
+        for provider, activation_id in left:
+            reason = refused.get(activation_id) or why or "not cancelled"
+            if activation_id in refused:
+                e.info(f"{activation_id}: could not cancel ({reason})")
+            with contextlib.suppress(OtpError):
+                provider.mark_cancel_pending(activation_id, reason)
+    return len(left)
 
 
-def _after_signal(
+def clean_up_after_signal(
     e: Env, left: list[tuple[JournaledProvider, str]], code: ExitCode, *, keep: bool
 ) -> Interrupted:
     if keep or not left:
@@ -153,18 +172,13 @@ def _after_signal(
     try:
         with time_limit():
             failed = _settle(e, left, wait_out_window=False)
-    except (KeyboardInterrupt, OtpError) as cut:
-        # Out of time or interrupted again: record every one of them for later; a
-        # cancel --pending on one that did get cancelled is answered harmlessly.
-        why = cut.message if isinstance(cut, OtpError) else "interrupted twice"
-        failed = [(i, OtpError(why)) for _, i in left]
-    by_id = {i: p for p, i in left}
-    for activation_id, err in failed:
-        with contextlib.suppress(OtpError):
-            by_id[activation_id].mark_cancel_pending(activation_id, err.message)
+    except (KeyboardInterrupt, OtpError):
+        failed = -1  # out of time or interrupted again; _settle recorded what is left
     if failed:
         return Interrupted(
-            f"interrupted; {len(failed)} activation(s) could not be cancelled now",
+            "interrupted; "
+            + (f"{failed} activation(s)" if failed > 0 else "some activations")
+            + " could not be cancelled now",
             signal_exit=code,
             hint="they are marked cancel_pending; settle them: `otp cancel --pending --wait`",
         )

@@ -165,3 +165,8 @@ class Interrupted(OtpError):
     @property
     def status(self) -> int:
         return int(self.signal_exit)
+
+    @staticmethod
+    def exit_of(exc: BaseException) -> ExitCode:
+        """The exit code an interruption calls for: its signal's, or SIGINT's for Ctrl-C."""
+        return exc.signal_exit if isinstance(exc, Interrupted) else ExitCode.INTERRUPTED
