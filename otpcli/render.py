@@ -78,7 +78,8 @@ class Env:
     def info(self, line: str) -> None:
         """A progress or hint line on stderr (silenced by -q)."""
         if not self.quiet:
-            self.stderr.write(line + "\n")
+            # Progress lines quote provider errors too: mask once more, as for errors.
+            self.stderr.write(self.redact(line) + "\n")
             self.stderr.flush()
 
     def warn(self, line: str) -> None:
@@ -102,13 +103,21 @@ class Env:
                 text = text.replace(secret, "***")
         return text
 
+    def redact_doc(self, doc: Any) -> Any:
+        """`doc` with every string in it masked (JSON built from error text)."""
+        if isinstance(doc, str):
+            return self.redact(doc)
+        if isinstance(doc, dict):
+            return {k: self.redact_doc(v) for k, v in doc.items()}
+        if isinstance(doc, list | tuple):
+            return [self.redact_doc(v) for v in doc]
+        return doc
+
     def error(self, err: OtpError) -> None:
         # Errors are built from text we did not write (replies, library messages): mask
         # every secret this run knows once more, whatever the layers below did.
         if self.json:
-            self.json_doc(
-                {k: self.redact(v) if isinstance(v, str) else v for k, v in err.to_json().items()}
-            )
+            self.json_doc(self.redact_doc(err.to_json()))
         word = f" [{err.provider_word}]" if err.provider_word else ""
         self.stderr.write(self.redact(f"error: {err.message}{word}\n"))
         if err.hint:
