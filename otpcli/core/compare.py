@@ -43,11 +43,16 @@ def compare(
     from otpcli.core.session import open_provider
 
     data = config.ConfigStore(config.config_path(environ)).load()
-    names = [
-        name
-        for name, prof in sorted(data.profiles.items())
-        if Capability.CATALOG in providers.driver_class(prof.provider).capabilities
-    ]
+    names: list[str] = []
+    errors: dict[str, OtpError] = {}
+    for name, prof in sorted(data.profiles.items()):
+        try:  # a hand-edited profile may name a provider otpcli does not know
+            capabilities = providers.driver_class(prof.provider).capabilities
+        except OtpError as err:
+            errors[name] = err
+            continue
+        if Capability.CATALOG in capabilities:
+            names.append(name)
     if not names:
         raise BadInput(
             "no configured profile has a provider that publishes prices",
@@ -74,7 +79,6 @@ def compare(
             provider.journal.close()
 
     offers: list[Offer] = []
-    errors: dict[str, OtpError] = {}
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
         for name, result in pool.map(ask, names):
             if isinstance(result, OtpError):
