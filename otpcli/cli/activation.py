@@ -251,20 +251,47 @@ def buy_cmd(
         )
         cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
         e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
-        if not wait:
-            e.info(f"next: otp wait {act.id}")
-            e.result(act.to_json(), f"{act.id} {act.number}")
-            return
-        status = _wait(
+        deliver(
             e,
             provider,
-            act.id,
+            act,
+            wait=wait,
             timeout=timeout,
             interval=interval,
             keep=keep,
-            number=act.number,
             service=act.service,
         )
+
+
+def deliver(
+    e: Env,
+    provider: JournaledProvider,
+    act: Activation,
+    *,
+    wait: bool,
+    timeout: float | None,
+    interval: float | None,
+    keep: bool,
+    service: str,
+    life_left: float | None = None,
+) -> None:
+    """After a purchase: `ID NUMBER` on stdout, or with --wait the code (its JSON
+    document carries the purchase too). `buy` and `cheap buy` end here."""
+    if not wait:
+        e.info(f"next: otp wait {act.id}")
+        e.result(act.to_json(), f"{act.id} {act.number}")
+        return
+    status = _wait(
+        e,
+        provider,
+        act.id,
+        timeout=timeout,
+        interval=interval,
+        keep=keep,
+        number=act.number,
+        service=service,
+        life_left=life_left,
+    )
     e.result({**act.to_json(), **_code_doc(status)}, status.code or "")
 
 

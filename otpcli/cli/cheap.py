@@ -37,13 +37,9 @@ def servers_cmd(
 
     Example: otp cheap servers --server-type 1
     """
-    from otpcli.core.errors import Unsupported
-    from otpcli.core.provider import Capability
-
     e = setup(ctx, json_=json_, profile=profile)
+    # A provider without cheap numbers is refused (exit 2) when the driver is looked up.
     with provider_for(ctx, product="cheap") as (provider, _settings):
-        if not provider.supports(Capability.CHEAP):
-            raise Unsupported(f"{provider.title} has no cheap numbers; nothing was sent")
         servers = provider.servers(server_type=server_type)
     if e.json:
         e.json_doc({"servers": [s.to_json() for s in servers]})
@@ -73,26 +69,21 @@ def buy_cmd(
 
     Example: read -r ID NUMBER < <(otp cheap buy 1) && otp wait "$ID"
     """
-    from otpcli.cli.activation import _code_doc, _wait
+    from otpcli.cli.activation import deliver
 
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx, product="cheap") as (provider, _settings):
         act = provider.buy(server, server=server_type)
         life = f"; it lives {act.expires_in // 60} min" if act.expires_in else ""
         e.info(f"bought cheap number {act.number} (id {act.id}){life}")
-        if not wait:
-            e.info(f"next: otp wait {act.id}")
-            e.result(act.to_json(), f"{act.id} {act.number}")
-            return
-        status = _wait(
+        deliver(
             e,
             provider,
-            act.id,
+            act,
+            wait=wait,
             timeout=timeout,
             interval=interval,
             keep=keep,
-            number=act.number,
             service=f"cheap server {act.service}",
             life_left=float(act.expires_in) if act.expires_in is not None else None,
         )
-    e.result({**act.to_json(), **_code_doc(status)}, status.code or "")

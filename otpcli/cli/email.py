@@ -57,10 +57,10 @@ def _wait(
     address: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     from otpcli.core.products import wait_email
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, MIN_INTERVAL
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, effective_interval
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    step = max(MIN_INTERVAL, interval if interval is not None else provider.poll_interval)
+    step = effective_interval(interval, provider)
     view = WaitView(e, email_id, number=address, timeout=limit, label="e-mail")
     try:
         with view:

@@ -190,7 +190,7 @@ def sms_cmd(
     Example: CODE=$(otp rent sms "$ORDER" --wait)
     """
     from otpcli.core.products import wait_rental_message
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, MIN_INTERVAL
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, effective_interval
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx, order_id) as (provider, _settings):
@@ -212,7 +212,7 @@ def sms_cmd(
             # Not bought through otp: "new" means newer than what is there now.
             seen = {m.key for m in provider.messages(order_id).messages}
         limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        step = max(MIN_INTERVAL, interval if interval is not None else provider.poll_interval)
+        step = effective_interval(interval, provider)
         known = provider.rental_row(order_id)
         view = WaitView(
             e, order_id, number=known.number if known else None, timeout=limit, label="rental"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from otpcli.core import clock as clock_mod
 from otpcli.core.errors import (
@@ -66,7 +66,14 @@ class PollEvent:
     error: OtpError | None = None
 
 
-def effective_interval(requested: float | None, provider: Provider) -> float:
+class Paced(Protocol):
+    """Anything polled: an SMS, rental or e-mail driver (or its journaled wrapper)."""
+
+    poll_interval: float
+
+
+def effective_interval(requested: float | None, provider: Paced) -> float:
+    """Seconds between polls: the user's, else the provider's advice; never under 1 s."""
     return max(MIN_INTERVAL, requested if requested is not None else provider.poll_interval)
 
 
