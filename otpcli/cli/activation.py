@@ -34,7 +34,7 @@ from otpcli.core.errors import (
     OtpError,
     WaitTimeout,
 )
-from otpcli.core.names import resolve_country, resolve_service
+from otpcli.core.names import resolve_target
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
@@ -238,15 +238,13 @@ def buy_cmd(
         )
         return
     with provider_for(ctx) as (provider, settings):
-        chosen_server = server or settings.server.value
-        chosen_country = resolve_country(
-            provider, country or settings.country.value, server=chosen_server
-        )
+        target = resolve_target(provider, settings, service, country=country, server=server)
+        assert target.service is not None
         act: Activation = provider.buy(
-            resolve_service(provider, service, country=chosen_country, server=chosen_server),
-            country=chosen_country,
+            target.service,
+            country=target.country,
             operator=operator or settings.operator.value,
-            server=chosen_server,
+            server=target.server,
             max_price=limit,
         )
         cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
@@ -318,18 +316,15 @@ def _buy_many(
     bought: list[Activation] = []
     failure: OtpError | None = None
     with provider_for(ctx) as (provider, settings):
-        chosen_server = server or settings.server.value
-        chosen_country = resolve_country(
-            provider, country or settings.country.value, server=chosen_server
-        )
-        code = resolve_service(provider, service, country=chosen_country, server=chosen_server)
+        target = resolve_target(provider, settings, service, country=country, server=server)
+        assert target.service is not None
         for _ in range(count):
             try:
                 act = provider.buy(
-                    code,
-                    country=chosen_country,
+                    target.service,
+                    country=target.country,
                     operator=operator or settings.operator.value,
-                    server=chosen_server,
+                    server=target.server,
                     max_price=max_price,
                 )
             except (KeyboardInterrupt, Interrupted) as intr:

@@ -92,19 +92,14 @@ def _catalog(
     server: str | None,
 ) -> tuple[list[CatalogEntry], str | None]:
     """The catalog rows, and the service code the user's service name resolved to."""
-    from otpcli.core.names import resolve_country, resolve_service
+    from otpcli.core.names import resolve_target
 
     with provider_for(ctx) as (provider, settings):
-        chosen_server = server or settings.server.value
-        chosen_country = resolve_country(
-            provider, country or settings.country.value, server=chosen_server
+        target = resolve_target(provider, settings, service, country=country, server=server)
+        rows = provider.services(
+            country=target.country, server=target.server, service=target.service
         )
-        if service is not None:
-            service = resolve_service(
-                provider, service, country=chosen_country, server=chosen_server
-            )
-        rows = provider.services(country=chosen_country, server=chosen_server, service=service)
-    return rows, service
+    return rows, target.service
 
 
 def services_cmd(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from otpcli import config
 from otpcli.core.errors import BadInput, OtpError, Unavailable
 from otpcli.core.models import CatalogEntry
-from otpcli.core.names import resolve_country, resolve_service
+from otpcli.core.names import resolve_target
 from otpcli.core.provider import Capability
 
 
@@ -65,13 +65,12 @@ def compare(
         except OtpError as err:
             return name, err
         try:
-            chosen_server = server or settings.server.value
-            chosen_country = resolve_country(
-                provider, country or settings.country.value, server=chosen_server
+            target = resolve_target(provider, settings, service, country=country, server=server)
+            rows = provider.services(
+                country=target.country, server=target.server, service=target.service
             )
-            code = resolve_service(provider, service, country=chosen_country, server=chosen_server)
-            rows = provider.services(country=chosen_country, server=chosen_server, service=code)
-            return name, [Offer(name, provider.name, r) for r in rows if r.service == code]
+            offers = [Offer(name, provider.name, r) for r in rows if r.service == target.service]
+            return name, offers
         except OtpError as err:
             return name, err
         finally:

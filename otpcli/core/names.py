@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from otpcli.core.cache import cached
 from otpcli.core.errors import BadInput, OtpError
 from otpcli.core.provider import Capability, Provider
 from otpcli.data.countries import COUNTRIES, CountryInfo
 from otpcli.data.services import SERVICES
+
+if TYPE_CHECKING:
+    from otpcli.config import Settings
 
 
 def _norm(text: str) -> str:
@@ -126,6 +129,34 @@ def _known_service_code(value: str) -> str | None:
         if q in (_norm(n) for n in names):
             return code
     return None
+
+
+class Target(NamedTuple):
+    """What a purchase or a catalog query is about, as the provider's ids."""
+
+    service: str | None
+    country: str | None
+    server: str | None
+
+
+def resolve_target(
+    provider: Provider,
+    settings: Settings,
+    service: str | None,
+    *,
+    country: str | None,
+    server: str | None,
+) -> Target:
+    """The command's --country/--server, else the profile's, and the service, with
+    names resolved to the ids the provider uses (the country first: service names
+    may depend on it)."""
+    chosen_server = server or settings.server.value
+    chosen_country = resolve_country(
+        provider, country or settings.country.value, server=chosen_server
+    )
+    if service is not None:
+        service = resolve_service(provider, service, country=chosen_country, server=chosen_server)
+    return Target(service, chosen_country, chosen_server)
 
 
 def resolve_service(
