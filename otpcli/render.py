@@ -206,7 +206,6 @@ class WaitView:
         self.timeout = timeout
         self.polls = 0
         self.elapsed = 0.0
-        self.remaining = timeout
         self.state = "waiting"
         self.note = ""
         self._live: Any = None
@@ -257,16 +256,11 @@ class WaitView:
         """Take a `core.waiting.PollEvent`."""
         self.polls = event.poll
         self.elapsed = event.elapsed
-        self.remaining = event.remaining
         if event.status is not None:
             self.state = event.status.state.value
             self.note = event.status.detail or ""
         elif event.error is not None:
             self.note = f"retrying: {event.error.message}"
-        self._refresh()
-
-    def message(self, note: str) -> None:
-        self.note = note
         self._refresh()
 
     def _refresh(self) -> None:

@@ -11,16 +11,13 @@ prints its code alone (its text when it has none); `renew` prints the new expiry
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import rental_for
 from otpcli.render import WaitView
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
@@ -125,9 +122,8 @@ def buy_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
-        # Checked here too so that nothing (not even the journal) is touched for it.
-        provider.check_duration(hours, server=server or "1")
-        rental = provider.rent(country, hours=hours, server=server or "1")
+        # A duration the server does not sell is refused before any journal row or request.
+        rental = provider.rent(country, hours=hours, server=server)
     cost = f" for {_money(rental.price, rental.currency)}" if rental.price is not None else ""
     until = f", until {rental.expires}" if rental.expires else ""
     e.info(f"rented {rental.phone} (order {rental.order_id}){cost}{until}")

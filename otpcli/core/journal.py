@@ -296,14 +296,6 @@ class Journal:
             )
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, "renewed", note))
 
-    def note(self, row: int, note: str) -> None:
-        """Add a note to a row's history without changing its state."""
-        now = self._now()
-        with self._tx() as db:
-            db.execute("UPDATE orders SET note=?, updated_at=? WHERE rowid=?", (note, now, row))
-            old = db.execute("SELECT state FROM orders WHERE rowid=?", (row,)).fetchone()
-            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, old["state"], note))
-
     def seen_keys(self, row: int) -> set[str]:
         return {
             r["key"] for r in self._db.execute("SELECT key FROM seen WHERE order_row=?", (row,))
@@ -402,10 +394,3 @@ class Journal:
             args.extend(ACTIVE_STATES)
         with self._lock:
             return [_order(r) for r in self._db.execute(sql + " ORDER BY rowid", args)]
-
-    def events(self, row: int) -> list[tuple[float, str, str | None]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM events WHERE order_row=? ORDER BY at", (row,)
-            ).fetchall()
-        return [(r["at"], r["state"], r["detail"]) for r in rows]
