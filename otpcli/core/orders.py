@@ -3,8 +3,9 @@
 `JournaledProvider` implements the `Provider` protocol by delegation and writes the
 journal around each call: a purchase row *before* the request, completed or marked
 failed/unknown after; state changes (code, finish, cancel, refund) as they are seen.
-A purchase whose outcome is unknown is never re-sent; where the provider can list its
-orders, `reconcile()` settles such rows.
+A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
+that settles a purchase row, for the rental and e-mail wrappers (core/products.py) too,
+reading the provider's own order list where it has one.
 """
 
 from __future__ import annotations
