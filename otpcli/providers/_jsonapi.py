@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from otpcli.core.errors import (
@@ -31,7 +30,6 @@ from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
 from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase
 
-_WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 # The document's getRentalSMS example lacks a comma between two members (`"code":""`
 # newline `"timestamp":...`). A strict parse is tried first; only when it fails is that
 # one slip repaired, so a provider that really sends it is still understood.
@@ -57,12 +55,12 @@ class DocumentedFailure(ProviderError):
 
 def loads(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal)
+        return proto._load(text)
     except ValueError:
         repaired = _MISSING_COMMA.sub(r"\1,\n\2", text)
         if repaired == text:
             raise
-        return json.loads(repaired, parse_float=Decimal)
+        return proto._load(repaired)
 
 
 class JsonApi:
@@ -129,7 +127,7 @@ class JsonApi:
         low = message.lower()
         for rule in self.rules:
             if rule.status == status and low.startswith(rule.prefix):
-                word = message if _WORD.match(message) else status
+                word = message if proto._WORD.match(message) else status
                 shown = f"{rule.message} ({message!r})" if message else rule.message
                 cls = rule.cls
                 if cls is ProviderError and rule.settled:
