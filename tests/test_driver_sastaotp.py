@@ -348,6 +348,17 @@ def test_services_refuse_a_server(mock: responses.RequestsMock, sasta: SastaOtpD
     assert len(mock.calls) == 0
 
 
+@pytest.mark.parametrize("method", ["services", "countries"])
+def test_catalog_calls_name_the_provider_when_refusing_a_server(
+    mock: responses.RequestsMock, sasta: SastaOtpDriver, method: str
+) -> None:
+    with pytest.raises(Unsupported) as caught:
+        getattr(sasta, method)(server="1")
+    assert caught.value.message == "SastaOTP has no servers; nothing was sent"
+    assert caught.value.hint == "drop --server"
+    assert len(mock.calls) == 0
+
+
 def test_countries(mock: responses.RequestsMock, sasta: SastaOtpDriver) -> None:
     mock.get(
         URL, body='{"status":"OK","countries":[{"id":91,"eng":"India","code":"91"}],"total":180}'

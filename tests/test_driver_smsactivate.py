@@ -225,6 +225,17 @@ def test_countries(mock: responses.RequestsMock, driver: SmsActivateDriver, body
     assert sent(mock.calls[0]) == {"action": "getCountries", "api_key": KEY}
 
 
+@pytest.mark.parametrize("method", ["services", "countries"])
+def test_catalog_calls_refuse_a_server_before_sending(
+    mock: responses.RequestsMock, driver: SmsActivateDriver, method: str
+) -> None:
+    with pytest.raises(Unsupported) as caught:
+        getattr(driver, method)(server="2")
+    assert caught.value.message == ("sms-activate compatible host has no servers; nothing was sent")
+    assert caught.value.hint == "drop --server"
+    assert len(mock.calls) == 0
+
+
 def test_catalog_error_word(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
     mock.get(URL, body="BAD_KEY")
     with pytest.raises(OtpError) as info:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from otpcli.core.errors import BadInput, OtpError, Unsupported
+from otpcli.core.errors import BadInput, OtpError
 from otpcli.core.models import ActionResult, Activation, CatalogEntry, Country, State, StatusResult
 from otpcli.core.provider import Capability
 from otpcli.http import Reply
@@ -243,8 +243,7 @@ class SastaOtpDriver(SmsActivateDriver):
         service: str | None = None,
     ) -> list[CatalogEntry]:
         self._require(Capability.CATALOG, "a service catalog")
-        if server is not None:
-            raise Unsupported("SastaOTP has no servers; nothing was sent", hint="drop --server")
+        self._refuse_server(server)
         reply = self._call("getServicesList", {"service": service})
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="service list")
         entries = parse_services(doc, service=service)
@@ -255,8 +254,7 @@ class SastaOtpDriver(SmsActivateDriver):
 
     def countries(self, *, server: str | None = None) -> list[Country]:
         self._require(Capability.COUNTRIES, "a country list")
-        if server is not None:
-            raise Unsupported("SastaOTP has no servers; nothing was sent", hint="drop --server")
+        self._refuse_server(server)
         reply = self._call("getCountries")
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="country list")
         return parse_countries(doc)

@@ -258,6 +258,13 @@ class SmsActivateDriver:
                 raise purchase_unknown(exc) from None
             raise
 
+    def _refuse_server(self, server: str | None) -> None:
+        """For a provider without servers: a given --server is refused, not ignored."""
+        if server is not None:
+            raise Unsupported(
+                f"{self.title} has no servers; nothing was sent", hint="drop --server"
+            )
+
     def _check_buy_options(self, **given: object) -> None:
         for option, value in given.items():
             if value is not None and option not in self.buy_options:
@@ -425,20 +432,14 @@ class SmsActivateDriver:
         service: str | None = None,
     ) -> list[CatalogEntry]:
         self._require(Capability.CATALOG, "a service catalog")
-        if server is not None:
-            raise Unsupported(
-                f"{self.title} has no servers; nothing was sent", hint="drop --server"
-            )
+        self._refuse_server(server)
         reply = self._call("getPrices", {"service": service, "country": country})
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="price list")
         return [_with_names(e) for e in proto.parse_prices(doc, currency=self.currency)]
 
     def countries(self, *, server: str | None = None) -> list[Country]:
         self._require(Capability.COUNTRIES, "a country list")
-        if server is not None:
-            raise Unsupported(
-                f"{self.title} has no servers; nothing was sent", hint="drop --server"
-            )
+        self._refuse_server(server)
         reply = self._call("getCountries")
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="country list")
         return proto.parse_countries(doc)
