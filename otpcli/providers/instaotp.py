@@ -54,7 +54,6 @@ class InstaOtpDriver(SmsActivateDriver):
     name = "instaotp"
     title = "InstaOTP"
     currency = None
-    poll_interval = 5.0
     capabilities = frozenset(
         {Capability.SMS, Capability.CANCEL, Capability.FINISH, Capability.CATALOG}
     )

@@ -109,7 +109,6 @@ class OtpGetDriver(SmsActivateDriver):
     service_scheme = None
     # The `type` a purchase uses when no --server is given (see _buy_params).
     default_server = DEFAULT_TYPE
-    poll_interval = 5.0
     capabilities = frozenset(
         {
             Capability.SMS,

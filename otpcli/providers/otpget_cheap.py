@@ -72,7 +72,6 @@ class OtpGetCheapDriver(SmsActivateDriver):
     name = "otpget"
     title = "OTPGet cheap numbers"
     currency = "PKR"
-    poll_interval = 5.0  # "poll every 5 seconds"
     capabilities = frozenset(
         {Capability.SMS, Capability.CHEAP, Capability.CANCEL, Capability.FINISH}
     )

@@ -21,7 +21,6 @@ class OtpxDriver(SmsActivateDriver):
     name = "otpx"
     title = "OTPX"
     currency = "INR"
-    poll_interval = 5.0
     capabilities = frozenset({Capability.SMS, Capability.CANCEL, Capability.ANOTHER_SMS})
     status_codes: ClassVar = {"cancel": "8", "another": "3"}
     # No maxPrice in the document: refusing it beats a cap the server silently ignores.

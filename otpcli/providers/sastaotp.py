@@ -162,8 +162,6 @@ class SastaOtpDriver(SmsActivateDriver):
     currency = CURRENCY
     # Its getCountries ids are dialling codes (91 = India); services use family codes.
     country_scheme = "dial"
-    # "Poll every 5 seconds."
-    poll_interval = 5.0
     capabilities = frozenset(
         {
             Capability.SMS,
@@ -179,9 +177,8 @@ class SastaOtpDriver(SmsActivateDriver):
     # The document accepts the key as a header; a header never lands in access logs,
     # proxies or requests' own error messages the way a query string does.
     key_header: ClassVar = "X-API-Key"
-    # Cancel is "-1 or 8"; 8 is the family's value and the one every other host takes.
-    status_codes: ClassVar = {"cancel": "8", "finish": "6", "another": "3"}
-    buy_options: ClassVar = frozenset({"country", "operator", "max_price"})
+    # The family's poll interval, setStatus values and buy options all fit its document
+    # ("poll every 5 seconds"; cancel is "-1 or 8", and 8 is the one every host takes).
 
     def _buy_params(
         self,
