@@ -90,7 +90,6 @@ class Redactor:
 class Reply(NamedTuple):
     status: int
     text: str
-    content_type: str
 
 
 def _decode(resp: requests.Response) -> str:
@@ -177,7 +176,7 @@ class Transport:
             # Raised outside the `except` block so that the requests error, whose text
             # holds the full URL with the key, is not even kept as __context__.
             raise failure
-        reply = Reply(resp.status_code, _decode(resp), resp.headers.get("Content-Type", ""))
+        reply = Reply(resp.status_code, _decode(resp))
         # Mask before cutting: a key straddling the cut would otherwise survive as a
         # prefix that no longer matches the whole secret.
         log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text)[:200])

@@ -357,7 +357,7 @@ def _load(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-def check(text: str, http_status: int = 200, *, provider: str | None = None) -> str:
+def check(text: str, *, provider: str | None = None) -> str:
     """Raise the typed error if the reply is an error (plain or JSON); else return it cleaned."""
     t = clean(text)
     err = error_for_word(t, provider=provider)
@@ -392,7 +392,7 @@ def parse_json(
     text: str, http_status: int = 200, *, provider: str | None = None, what: str = "reply"
 ) -> Any:
     """Decode a JSON reply (floats as Decimal) after raising any error it carries."""
-    t = check(text, http_status, provider=provider)
+    t = check(text, provider=provider)
     try:
         return _load(t)
     except ValueError:
@@ -432,7 +432,7 @@ def to_text(value: Any) -> str:
 
 def parse_balance(text: str, http_status: int = 200, *, provider: str | None = None) -> Decimal:
     """`ACCESS_BALANCE:150.50` (or a JSON `{"balance": ...}`) → Decimal."""
-    t = check(text, http_status, provider=provider)
+    t = check(text, provider=provider)
     value: Any = None
     if t.startswith("ACCESS_BALANCE:"):
         value = t.partition(":")[2]
@@ -453,7 +453,7 @@ def parse_number(
     text: str, http_status: int = 200, *, provider: str | None = None, prefix: str = "ACCESS_NUMBER"
 ) -> tuple[str, str]:
     """`ACCESS_NUMBER:id:phone` → (id, phone), both strings (ids may be alphanumeric)."""
-    t = check(text, http_status, provider=provider)
+    t = check(text, provider=provider)
     parts = t.split(":", 2)
     if len(parts) == 3 and parts[0] == prefix:
         activation_id, phone = parts[1].strip(), parts[2].strip()
@@ -466,7 +466,7 @@ def parse_status(
     text: str, activation_id: str, http_status: int = 200, *, provider: str | None = None
 ) -> StatusResult:
     """A getStatus reply → StatusResult. `STATUS_OK:` is split once: codes may hold ':'."""
-    t = check(text, http_status, provider=provider)
+    t = check(text, provider=provider)
     word, sep, rest = t.partition(":")
     rest = rest.strip()
     if word == "STATUS_OK" and sep and rest:
@@ -519,7 +519,7 @@ def parse_action(
     replies: Mapping[str, Outcome] | None = None,
 ) -> ActionResult:
     """A setStatus reply → ActionResult. `replies` overrides words a provider redefines."""
-    t = check(text, http_status, provider=provider)
+    t = check(text, provider=provider)
     outcome = (replies or {}).get(t) or ACTION_REPLIES.get(t)
     if outcome is None:
         raise unexpected(t, http_status, what=f"{action} reply")

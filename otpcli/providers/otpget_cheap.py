@@ -57,7 +57,7 @@ def parse_servers(doc: object, *, server_type: str | None = None) -> list[CheapS
 
 def parse_purchase(reply: Reply, *, provider: str) -> tuple[str, str, int]:
     """`ORDER_ID_12345,+923001234567,900` → (id, number, seconds left)."""
-    text = proto.check(reply.text, reply.status, provider=provider)
+    text = proto.check(reply.text, provider=provider)
     parts = [p.strip() for p in text.split(",")]
     if len(parts) == 3:
         order_id, number, secs = parts

@@ -97,7 +97,7 @@ class SandboxDriver(_OnDemand, SmsActivateDriver):
         return "getNumberV2", params
 
     def _parse_activation(self, reply: Reply, *, service: str, country: str | None) -> Activation:
-        text = proto.check(reply.text, reply.status, provider=self.name)
+        text = proto.check(reply.text, provider=self.name)
         if not text.startswith("{"):
             return super()._parse_activation(reply, service=service, country=country)
         doc = proto.parse_json(text, reply.status, provider=self.name, what="purchase reply")

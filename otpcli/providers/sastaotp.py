@@ -33,7 +33,7 @@ def parse_activation(
     text: str, http_status: int, *, service: str, country: str | None, prefix: str
 ) -> Activation:
     """getNumber / regetNumber reply, JSON (`format=json`) or plain `PREFIX:ID:PHONE`."""
-    t = proto.check(text, http_status, provider="sastaotp")
+    t = proto.check(text, provider="sastaotp")
     if not t.startswith("{"):
         activation_id, phone = proto.parse_number(t, http_status, prefix=prefix)
         return Activation(activation_id, phone, service, country)

@@ -106,7 +106,7 @@ def send(
     reply = transport.get(script, query, idempotent=idempotent)
     # A provider's error page may echo the request URL: mask the key before any of
     # the text can end up quoted in an error message.
-    return Reply(reply.status, transport.redact(reply.text), reply.content_type)
+    return Reply(reply.status, transport.redact(reply.text))
 
 
 def send_purchase(
