@@ -154,3 +154,22 @@ def test_json_formats_over_raw_http(tmp_path: Path) -> None:
         body = get("cheap_handler.php", action="buyNumber", server="1", type="1").text
         _order_id, number, left = body.split(",")
         assert number.startswith("+92") and left == "900"
+
+
+def test_cancel_after_arrival_returns_the_code_even_without_a_code_field(
+    tmp_path: Path,
+) -> None:
+    # Facebook's message carries its code only in the body; cancelEmail still names it.
+    with start_background(tmp_path / "s") as server:
+
+        def email(**params: str) -> Any:
+            url = f"{server.base_url}/email_handler.php"
+            return requests.get(url, params={"api_key": "k", **params}, timeout=5).json()
+
+        eid = email(action="buyEmail", service_id="fb")["email_id"]
+        message = email(action="getEmailCode", email_id=eid)["messages"][0]
+        assert message["code"] == ""
+        code = message["body"].removeprefix("FB-").split()[0]
+        assert code.isdigit() and len(code) == 6
+        r = email(action="cancelEmail", email_id=eid)
+        assert (r["message"], r["code"]) == ("Order completed - OTP was already received", code)

@@ -192,9 +192,10 @@ def stock(service: ServiceInfo, country: CountryInfo) -> int:
     return 40 + (sum(map(ord, service.code)) * 7 + int(country.id) * 31) % 900
 
 
-def new_code(service: ServiceInfo, rng: random.Random, *, not_: str | None = None) -> str:
+def new_code(length: int, rng: random.Random, *, not_: str | None = None) -> str:
+    """A code of `length` digits that does not start with 0 and differs from `not_`."""
     while True:
-        code = "".join(rng.choice("0123456789") for _ in range(service.digits))
+        code = digits(rng, length)
         if code[0] != "0" and code != not_:
             return code
 
@@ -206,27 +207,23 @@ def sms_text(service: ServiceInfo, code: str) -> str:
     return service.template.format(shown=shown)
 
 
-def _digits(rng: random.Random, n: int) -> str:
+def digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(n))
 
 
 def new_phone(country: CountryInfo, rng: random.Random) -> str:
     """A realistic mobile number in international form without '+'."""
     if country.id == "0":  # Russia: 7 9XX XXX XX XX
-        return "79" + _digits(rng, 9)
+        return "79" + digits(rng, 9)
     if country.id == "6":  # Indonesia: 62 8XX XXXX XXXX
-        return "628" + rng.choice("123579") + _digits(rng, 8)
+        return "628" + rng.choice("123579") + digits(rng, 8)
     if country.id == "12":  # USA: 1 NXX NXX XXXX
         return (
-            "1"
-            + rng.choice("23456789")
-            + _digits(rng, 2)
-            + rng.choice("23456789")
-            + _digits(rng, 6)
+            "1" + rng.choice("23456789") + digits(rng, 2) + rng.choice("23456789") + digits(rng, 6)
         )
     if country.id == "16":  # United Kingdom: 44 7XXX XXXXXX
-        return "447" + rng.choice("456789") + _digits(rng, 8)
+        return "447" + rng.choice("456789") + digits(rng, 8)
     if country.id == "73":  # Brazil: 55 DD 9XXXX XXXX
-        return "55" + rng.choice("123456789") + rng.choice("123456789") + "9" + _digits(rng, 8)
+        return "55" + rng.choice("123456789") + rng.choice("123456789") + "9" + digits(rng, 8)
     # India: 91 [6-9]XXXX XXXXX
-    return "91" + rng.choice("6789") + _digits(rng, 9)
+    return "91" + rng.choice("6789") + digits(rng, 9)

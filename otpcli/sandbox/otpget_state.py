@@ -152,15 +152,13 @@ class OtpGetState:
 
     def _next_id(self, db: sqlite3.Connection) -> str:
         # The SMS orders' counter: one id space for every product of the sandbox.
-        (seq,) = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
-        db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(int(seq) + 1),))
-        return str(catalog.ID_BASE + int(seq))
+        return self.s._next_id(db)
 
     def _digits(self, n: int) -> str:
-        return "".join(self.s._rng.choice("0123456789") for _ in range(n))
+        return catalog.digits(self.s._rng, n)
 
     def _code(self, n: int = 6) -> str:
-        return self.s._rng.choice("123456789") + self._digits(n - 1)
+        return catalog.new_code(n, self.s._rng)
 
     def balance(self) -> Decimal:
         return self.s.balance()
@@ -563,7 +561,8 @@ class OtpGetState:
                 return {
                     "status": "200",
                     "message": "Order completed - OTP was already received",
-                    "code": self._message(row)["code"] or row[9],
+                    # The stored code, also for fb, whose message has no code field.
+                    "code": row[9],
                     "email": row[3],
                 }
             db.execute("UPDATE og_emails SET state = 'cancelled' WHERE id = ?", (email_id,))

@@ -243,6 +243,13 @@ class SandboxState:
         db.execute("UPDATE meta SET value = ? WHERE key = 'balance'", (str(new),))
 
     @staticmethod
+    def _next_id(db: sqlite3.Connection) -> str:
+        """The next order id; the OTPGet products draw from it too, so ids never clash."""
+        (seq,) = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
+        db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(int(seq) + 1),))
+        return str(catalog.ID_BASE + int(seq))
+
+    @staticmethod
     def _last_sms(db: sqlite3.Connection, order_id: str, until: float) -> tuple[str, str] | None:
         row = db.execute(
             "SELECT code, text FROM sms WHERE order_id = ? AND arrives IS NOT NULL"
@@ -280,7 +287,7 @@ class SandboxState:
         else:
             delay = self.sms_delay if service.sms_delay is None else service.sms_delay
             arrives = self._after(now, delay)
-        code = catalog.new_code(service, self._rng, not_=not_code)
+        code = catalog.new_code(service.digits, self._rng, not_=not_code)
         db.execute(
             "INSERT INTO sms (order_id, code, text, arrives) VALUES (?, ?, ?, ?)",
             (order_id, code, catalog.sms_text(service, code), arrives),
@@ -335,10 +342,8 @@ class SandboxState:
             if self._balance(db) < price:
                 raise Refusal("NO_BALANCE")
             self._credit(db, -price)
-            (seq,) = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
-            db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(int(seq) + 1),))
             order = Order(
-                id=str(catalog.ID_BASE + int(seq)),
+                id=self._next_id(db),
                 phone=catalog.new_phone(cinfo, self._rng),
                 service=svc.code,
                 country=cinfo.id,
@@ -446,7 +451,7 @@ class SandboxState:
             svc = SERVICES[service]
             last = self._last_sms(db, activation_id, now)
             if code is None:
-                code = catalog.new_code(svc, self._rng, not_=last[0] if last else None)
+                code = catalog.new_code(svc.digits, self._rng, not_=last[0] if last else None)
             self._drop_pending(db, activation_id, now)
             db.execute(
                 "INSERT INTO sms (order_id, code, text, arrives) VALUES (?, ?, ?, ?)",
