@@ -662,3 +662,16 @@ def test_key_never_in_errors(mock: responses.RequestsMock, email: OtpGetEmailDri
     with pytest.raises(ProviderError) as info:
         email.history()
     assert KEY not in str(info.value) and KEY not in (info.value.hint or "")
+
+
+def test_a_rejected_key_points_at_the_otpget_profile(
+    mock: responses.RequestsMock, rent: OtpGetRentalDriver, email: OtpGetEmailDriver
+) -> None:
+    mock.get(RENT, body='{"status":"401","message":"Invalid API key."}')
+    mock.get(EMAIL, body='{"status":"401","message":"BAD_KEY"}')
+    for call in (lambda: rent.messages("1"), lambda: email.status("1")):
+        with pytest.raises(AuthError) as info:
+            call()
+        assert info.value.hint == (
+            "check the key: `otp profile add NAME --provider otpget` or set OTPCLI_API_KEY"
+        )

@@ -9,6 +9,7 @@ lower-cased message starts with the rule's prefix); a status no rule knows falls
 (`BAD_KEY`) are accepted too. Purchases go through `purchase()`: sent once, a request
 that may have arrived raises `PurchaseUnknown`; a reply we cannot read, or an error no
 rule documents as "nothing was charged", is `PurchaseUnknown` as well (`settle()`).
+`JsonDriver` is what the product drivers share: one `JsonApi` on their script and rules.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from otpcli.core.errors import (
     OtpError,
@@ -25,7 +26,7 @@ from otpcli.core.errors import (
     ProviderError,
     PurchaseUnknown,
 )
-from otpcli.core.provider import ProviderOptions
+from otpcli.core.provider import Capability, ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
 from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase
@@ -34,6 +35,8 @@ from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase
 # newline `"timestamp":...`). A strict parse is tried first; only when it fails is that
 # one slip repaired, so a provider that really sends it is still understood.
 _MISSING_COMMA = re.compile(r'("|\d|true|false|null)\s*\n(\s*")')
+# A rejected key is fixed the same way for every OTPGet product as for its SMS API.
+KEY_HINT = proto._KEY_HINT.replace("{provider}", "otpget")
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,25 @@ class JsonApi:
         if isinstance(exc, ProviderError | ProtocolError):
             return purchase_unknown(exc)
         return exc
+
+
+class JsonDriver:
+    """The base of the product drivers: a `JsonApi` on `script` with `rules`."""
+
+    name: str
+    capabilities: frozenset[Capability]
+    script: ClassVar[str]
+    rules: ClassVar[tuple[Rule, ...]]
+
+    def __init__(self, options: ProviderOptions) -> None:
+        self.options = options
+        self._api = JsonApi(options, self.script, provider=self.name, rules=self.rules)
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def close(self) -> None:
+        self._api.close()
 
 
 def items(doc: Mapping[str, Any], key: str) -> list[dict[str, Any]]:

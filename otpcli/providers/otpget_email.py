@@ -40,17 +40,16 @@ from otpcli.core.product_models import (
     EmailService,
     EmailStatus,
 )
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.core.provider import Capability
 from otpcli.providers import _protocol as proto
-from otpcli.providers._jsonapi import JsonApi, Rule, items, text_or_none
+from otpcli.providers._jsonapi import KEY_HINT, JsonDriver, Rule, items, text_or_none
 
 SCRIPT = "email_handler.php"
 
-_KEY_HINT = "check the key: `otp profile add NAME --provider otpget` or set OTPCLI_API_KEY"
 _RETRY = "retry in a few seconds; if it persists, contact OTPGet"
 
 RULES: tuple[Rule, ...] = (
-    Rule("401", "", AuthError, "the provider rejected the API key", _KEY_HINT),
+    Rule("401", "", AuthError, "the provider rejected the API key", KEY_HINT),
     Rule(
         "403",
         "",
@@ -130,22 +129,14 @@ def parse_message(row: Mapping[str, Any]) -> EmailMessage:
     )
 
 
-class OtpGetEmailDriver:
+class OtpGetEmailDriver(JsonDriver):
     name = "otpget"
     title = "OTPGet temporary e-mail"
     currency: str | None = "PKR"
     poll_interval = 5.0  # "Call every 5-10 seconds"
     capabilities = frozenset({Capability.EMAIL})
-
-    def __init__(self, options: ProviderOptions) -> None:
-        self.options = options
-        self._api = JsonApi(options, SCRIPT, provider=self.name, rules=RULES)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
-
-    def close(self) -> None:
-        self._api.close()
+    script = SCRIPT
+    rules = RULES
 
     @staticmethod
     def _id(email_id: str) -> str:

@@ -41,9 +41,9 @@ from otpcli.core.product_models import (
     RentalRenewal,
     RentalStock,
 )
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.core.provider import Capability
 from otpcli.providers import _protocol as proto
-from otpcli.providers._jsonapi import JsonApi, Rule, items, text_or_none
+from otpcli.providers._jsonapi import KEY_HINT, JsonDriver, Rule, items, text_or_none
 
 SCRIPT = "rental-handler.php"
 DEFAULT_SERVER = "1"
@@ -51,12 +51,11 @@ SERVERS = ("1", "2")
 DURATIONS = (12, 24, 168, 720, 4320, 8640)
 MONTHLY = (720, 4320, 8640)  # the only durations Server 2 takes
 
-_KEY_HINT = "check the key: `otp profile add NAME --provider otpget` or set OTPCLI_API_KEY"
 _PRICES_HINT = "see what is sold: `otp rent prices COUNTRY --server N`"
 _LIST_HINT = "see your rentals and their ids: `otp rent list`"
 
 RULES: tuple[Rule, ...] = (
-    Rule("401", "", AuthError, "the provider rejected the API key", _KEY_HINT),
+    Rule("401", "", AuthError, "the provider rejected the API key", KEY_HINT),
     Rule(
         "403",
         "",
@@ -178,23 +177,15 @@ def parse_message(row: Mapping[str, Any]) -> RentalMessage:
     )
 
 
-class OtpGetRentalDriver:
+class OtpGetRentalDriver(JsonDriver):
     name = "otpget"
     title = "OTPGet rentals"
     currency: str | None = "PKR"
     # The document names no interval for getRentalSMS; its other pollers ask 5-10 s.
     poll_interval = 5.0
     capabilities = frozenset({Capability.RENT})
-
-    def __init__(self, options: ProviderOptions) -> None:
-        self.options = options
-        self._api = JsonApi(options, SCRIPT, provider=self.name, rules=RULES)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
-
-    def close(self) -> None:
-        self._api.close()
+    script = SCRIPT
+    rules = RULES
 
     def check_duration(self, hours: int, *, server: str | None) -> None:
         check_duration(hours, server=server)
