@@ -341,6 +341,8 @@ def test_registry_name_and_supports(name: str) -> None:
     d = _open(name, DRIVERS[name][0])
     assert d.name == name
     assert all(d.supports(c) for c in d.capabilities)
+    # ...and nothing beyond them: supports() answers from the declared set alone.
+    assert {c for c in Capability if d.supports(c)} == d.capabilities
     assert Capability.SMS in d.capabilities
 
 
