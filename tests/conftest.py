@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from otpcli.core.clock import FakeClock
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -112,3 +114,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
             "sandbox): " + "; ".join(guard.attempts),
             pytrace=False,
         )
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """A fake clock for waits, timeouts and the early-cancel rule (milliseconds, not minutes)."""
+    from otpcli.core import clock as clock_mod
+
+    fake = FakeClock()
+    monkeypatch.setattr(clock_mod, "CLOCK", fake)
+    yield fake

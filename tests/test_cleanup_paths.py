@@ -25,25 +25,14 @@ from otpcli.core.models import ActionResult, State, StatusResult
 from otpcli.core.provider import Capability
 from otpcli.core.waiting import thread_pool
 from otpcli.render import Env
-from tests.cli_helpers import run
+from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    monkeypatch.setattr(clock_mod, "CLOCK", fake)
-    yield fake
-
-
-@pytest.fixture
 def otpx(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    monkeypatch.setenv("OTPCLI_PROVIDER", "otpx")
-    monkeypatch.setenv("OTPCLI_API_KEY", "KEY-cleanup-123456")
-    monkeypatch.setenv("OTPCLI_BASE_URL", "https://otpx.test/api/stubs")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
+    yield from mocked_otpx(monkeypatch, "KEY-cleanup-123456")
 
 
 def action(name: str, **extra: str) -> list[object]:

@@ -15,7 +15,7 @@ from responses import matchers
 
 from otpcli.core import clock as clock_mod
 from otpcli.core.clock import FakeClock
-from tests.cli_helpers import run
+from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
 SASTA = "https://sasta.test/stubs/handler_api.php"
@@ -24,19 +24,8 @@ KEY = "SENTINEL-KEY-9f8e7d6c"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    monkeypatch.setattr(clock_mod, "CLOCK", fake)
-    yield fake
-
-
-@pytest.fixture
 def otpx(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    monkeypatch.setenv("OTPCLI_PROVIDER", "otpx")
-    monkeypatch.setenv("OTPCLI_API_KEY", KEY)
-    monkeypatch.setenv("OTPCLI_BASE_URL", "https://otpx.test/api/stubs")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
+    yield from mocked_otpx(monkeypatch, KEY)
 
 
 def action(name: str, **extra: str) -> list[object]:

@@ -15,7 +15,6 @@ import pytest
 import requests
 import responses
 
-from otpcli.core import clock as clock_mod
 from otpcli.core.clock import FakeClock
 from otpcli.core.session import open_journal
 from tests.cli_helpers import run
@@ -34,13 +33,6 @@ def sent(call: Any) -> dict[str, str]:
 
 def action(name: str) -> list[object]:
     return [responses.matchers.query_param_matcher({"action": name}, strict_match=False)]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    monkeypatch.setattr(clock_mod, "CLOCK", fake)
-    yield fake
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from responses import matchers
 from otpcli.cli import quick
 from otpcli.cli.app import main as typer_main
 from otpcli.cli.failures import guarded
+from tests.cli_helpers import mocked_otpx
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
 KEY = "SENTINEL-KEY-quick-4b3a"
@@ -26,11 +27,7 @@ KEY = "SENTINEL-KEY-quick-4b3a"
 
 @pytest.fixture
 def otpx(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    monkeypatch.setenv("OTPCLI_PROVIDER", "otpx")
-    monkeypatch.setenv("OTPCLI_API_KEY", KEY)
-    monkeypatch.setenv("OTPCLI_BASE_URL", "https://otpx.test/api/stubs")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
+    yield from mocked_otpx(monkeypatch, KEY)
 
 
 def both_ways(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

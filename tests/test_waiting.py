@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from otpcli.core import clock as clock_mod
 from otpcli.core.clock import FakeClock
 from otpcli.core.errors import (
     AuthError,
@@ -60,13 +57,6 @@ class Scripted:
 
 def st(state: State, code: str | None = None) -> StatusResult:
     return StatusResult(id="5000000001", state=state, code=code)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    monkeypatch.setattr(clock_mod, "CLOCK", fake)
-    yield fake
 
 
 def test_code_after_several_polls(clock: FakeClock) -> None:
