@@ -132,6 +132,12 @@ class ProtocolError(ProviderError):
         return cls(f"unexpected {what} from the provider: {shown!r}")
 
 
+class Refused(ProviderError):
+    """The provider definitely did not carry the request out (an HTTP 4xx error page,
+    a rate limit, a wrong URL): exit 9 like any provider failure, but a purchase
+    refused this way cost nothing, so it is never "outcome unknown"."""
+
+
 class NetworkError(ProviderError):
     """The provider could not be reached or did not answer in time.
 

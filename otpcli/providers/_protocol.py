@@ -27,9 +27,12 @@ from otpcli.core.errors import (
     OtpError,
     ProtocolError,
     ProviderError,
+    Refused,
     Unavailable,
 )
 from otpcli.core.models import ActionResult, CatalogEntry, Country, State, StatusResult
+from otpcli.providers import dialects
+from otpcli.providers.dialects import ErrorKind
 
 QUOTE_MAX = 200
 
@@ -37,167 +40,12 @@ _WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _UPSTREAM = re.compile(r"ERROR_PROVIDER(?:_(\d+))?(?::(.*))?\Z", re.DOTALL)
 
 
-class ErrorKind(NamedTuple):
-    cls: type[OtpError]
-    message: str
-    hint: str
-
-
-_KEY_HINT = "check the key: `otp profile add NAME --provider {provider}` or set OTPCLI_API_KEY"
-_SUPPORT_HINT = "contact the provider's support; nothing otpcli can do will lift it"
-_TOP_UP = "top up your wallet, then retry"
-_RETRY_LATER = "retry in a few seconds; if it persists, contact the provider"
-_CHECK_STATUS = "check the activation with `otp status ID`"
-
-# One table for every error word of the sms-activate family: the four provider
-# documents plus words the family uses that a document happens not to list.
-ERRORS: dict[str, ErrorKind] = {
-    # exit 4: the key or the account
-    "BAD_KEY": ErrorKind(AuthError, "the provider rejected the API key", _KEY_HINT),
-    "NO_API_KEY": ErrorKind(AuthError, "the provider received no API key", _KEY_HINT),
-    "KEY_INACTIVE": ErrorKind(
-        AuthError,
-        "the API key has been disabled by the provider",
-        "ask the provider's support to re-enable it, or create a new key and store it "
-        "with `otp profile add NAME --provider {provider}`",
-    ),
-    "ACCOUNT_BAN": ErrorKind(AuthError, "the account is banned", _SUPPORT_HINT),
-    "ACCOUNT_BANNED": ErrorKind(AuthError, "the account is banned", _SUPPORT_HINT),
-    "ACCOUNT_BLOCKED": ErrorKind(AuthError, "the account is blocked", _SUPPORT_HINT),
-    "BANNED": ErrorKind(AuthError, "the account is banned", _SUPPORT_HINT),
-    # exit 2: the request itself
-    "BAD_ACTION": ErrorKind(
-        BadInput,
-        "the provider does not know this request",
-        "the provider may not offer it; check that the base URL is the provider's "
-        "handler folder (`otp providers`)",
-    ),
-    "BAD_SERVICE": ErrorKind(
-        BadInput, "unknown service", "see `otp services` for the codes this provider takes"
-    ),
-    "WRONG_SERVICE": ErrorKind(
-        BadInput, "unknown service", "see `otp services` for the codes this provider takes"
-    ),
-    "BAD_COUNTRY": ErrorKind(
-        BadInput, "unknown or missing country", "pass -c COUNTRY (see `otp countries`)"
-    ),
-    "BAD_TYPE": ErrorKind(
-        BadInput, "unknown server (provider type)", "pass a valid --server (OTPGet: 1 to 5)"
-    ),
-    "BAD_PARAMS": ErrorKind(
-        BadInput,
-        "a required parameter is missing",
-        "pass the service, -c COUNTRY and, where the provider has servers, --server",
-    ),
-    "MISSING_PARAMS": ErrorKind(
-        BadInput,
-        "a required parameter is missing",
-        "pass the service, -c COUNTRY and, where the provider has servers, --server",
-    ),
-    "BAD_STATUS": ErrorKind(
-        BadInput,
-        "the provider rejected the requested status change",
-        "the provider may not offer this action; see `otp providers`",
-    ),
-    "INVALID_STATUS": ErrorKind(
-        BadInput,
-        "the provider rejected the requested status change",
-        "the provider may not offer this action; see `otp providers`",
-    ),
-    # exit 5: the order. BAD_ID is OTPGet's "order id parameter missing": the driver
-    # always sends the id it was given, so at the provider this means that id is not a
-    # usable order; DESIGN §3 lists BAD_ID under "no such order", so it is NotFound.
-    "NO_ACTIVATION": ErrorKind(
-        NotFound,
-        "no such activation",
-        "check the id (see `otp orders`): it must come from `otp buy` with the same key",
-    ),
-    "BAD_ID": ErrorKind(
-        NotFound,
-        "no such activation (missing or malformed id)",
-        "check the id (see `otp orders`): it must come from `otp buy` with the same key",
-    ),
-    "WRONG_ACTIVATION_ID": ErrorKind(
-        NotFound,
-        "no such activation",
-        "check the id (see `otp orders`): it must come from `otp buy` with the same key",
-    ),
-    # exit 6: money. ERROR_PRICE_CHANGE ("price increased above your balance, number
-    # auto-cancelled, no charge") is a balance shortfall, so it sits with NO_BALANCE.
-    "NO_BALANCE": ErrorKind(NoBalance, "not enough balance", _TOP_UP),
-    "NO_BALANCE_FOR_NEW_PRICE": ErrorKind(
-        NoBalance,
-        "the price went up beyond your balance; the number was cancelled without charge",
-        _TOP_UP,
-    ),
-    "ERROR_PRICE_CHANGE": ErrorKind(
-        NoBalance,
-        "the price went up beyond your balance; the number was cancelled without charge",
-        _TOP_UP,
-    ),
-    "MAX_PRICE_EXCEEDED": ErrorKind(
-        NoBalance,
-        "the current price is above your --max-price",
-        "raise --max-price or omit it (see `otp prices`)",
-    ),
-    "WRONG_MAX_PRICE": ErrorKind(
-        NoBalance,
-        "the current price is above your --max-price",
-        "raise --max-price or omit it (see `otp prices`)",
-    ),
-    # exit 7: stock
-    "NO_NUMBERS": ErrorKind(
-        Unavailable,
-        "no numbers available right now",
-        "try another country (-c) or server, or retry in a few minutes",
-    ),
-    "SERVICE_UNAVAILABLE": ErrorKind(
-        Unavailable,
-        "the service is not available for that country right now",
-        "see `otp services` for the countries that have it",
-    ),
-    "NO_SERVICES": ErrorKind(
-        Unavailable, "no services available right now", "retry later or try another server"
-    ),
-    # exit 8: the order is in a state that forbids the action
-    "EARLY_CANCEL_DENIED": ErrorKind(
-        OrderStateError,
-        "too early to cancel (the provider forbids it in the first minutes)",
-        "wait until 2 minutes after the purchase, then retry `otp cancel ID`",
-    ),
-    "NO_SMS_RECEIVED": ErrorKind(
-        OrderStateError,
-        "no code has arrived yet, so the activation cannot be finished",
-        "wait for the code with `otp wait ID`, or cancel it with `otp cancel ID`",
-    ),
-    "STATUS_ALREADY_CHANGED": ErrorKind(
-        OrderStateError, "the activation's status was already changed", _CHECK_STATUS
-    ),
-    "ALREADY_CANCEL": ErrorKind(
-        OrderStateError, "the activation is already cancelled", _CHECK_STATUS
-    ),
-    "ALREADY_FINISHED": ErrorKind(
-        OrderStateError,
-        "the activation is already finished (completed, cancelled or expired)",
-        _CHECK_STATUS,
-    ),
-    "CANCEL_FAILED": ErrorKind(
-        OrderStateError,
-        "the provider could not record the cancel (the order may already be closed)",
-        f"{_CHECK_STATUS} before retrying",
-    ),
-    "RETRY_FAILED": ErrorKind(
-        OrderStateError,
-        "the provider refused to send another SMS to this number",
-        "cancel it with `otp cancel ID` and buy a new number",
-    ),
-    # exit 9: the provider's own failure
-    "ERROR_SQL": ErrorKind(ProviderError, "the provider had a database error", _RETRY_LATER),
-    "SERVER_ERROR": ErrorKind(ProviderError, "the provider had an internal error", _RETRY_LATER),
-    "PROVIDER_ERROR": ErrorKind(
-        ProviderError, "the provider's upstream supplier failed", _RETRY_LATER
-    ),
-}
+# One table for every error word of the sms-activate family, with the public source of
+# each row: see `dialects`. Replies are read with all of them (hosts borrow words).
+ERRORS = dialects.WORDS
+_KEY_HINT = dialects.KEY_HINT
+_TOP_UP = dialects.TOP_UP
+_RETRY_LATER = dialects.RETRY_LATER
 
 
 def _quote(text: str) -> str:
@@ -294,7 +142,12 @@ _FAILURE_STATUS = {"error", "err", "fail", "failed", "false"}
 
 
 def _http_class(number: int) -> tuple[type[OtpError], str]:
-    if number == 400:
+    """The error an HTTP status means when the body names no word we know.
+
+    After [hero-py]'s `_STATUS_MAP`: 400/422 the request, 401/403 the key, 402 money,
+    404 no such order, 409 the order's state; 429 and other 4xx refuse without doing
+    anything (`Refused`); 5xx is the provider failing."""
+    if number in (400, 422):
         return BadInput, "check the options you passed"
     if number in (401, 403):
         return AuthError, _KEY_HINT
@@ -302,18 +155,50 @@ def _http_class(number: int) -> tuple[type[OtpError], str]:
         return NoBalance, _TOP_UP
     if number == 404:
         return NotFound, "check the id or code you passed"
+    if number == 409:
+        return OrderStateError, dialects.CHECK_STATUS
+    if 400 <= number < 500:
+        return Refused, _RETRY_LATER
     return ProviderError, _RETRY_LATER
 
 
-_WORD_FIELDS = ("error_code", "code", "error", "message", "msg")
+_WORD_FIELDS = ("title", "error_code", "code", "error", "message", "msg")
+_DETAIL_FIELDS = ("details", "detail", "description", "message", "msg")
 
 
-def json_error(doc: Any, *, provider: str | None = None) -> OtpError | None:
+def _detail_of(doc: dict[str, Any], used: str) -> str:
+    for key in _DETAIL_FIELDS:
+        value = doc.get(key)
+        if isinstance(value, str) and value.strip() and value.strip() != used:
+            return value.strip()
+    return ""
+
+
+def _word_error(doc: dict[str, Any], status_text: str, provider: str | None) -> OtpError | None:
+    """A known word in any field decides: a code field next to a human message too."""
+    words = [doc[k] for k in _WORD_FIELDS if isinstance(doc.get(k), str)]
+    for candidate in (*words, status_text):
+        if not candidate:
+            continue
+        err = error_for_word(candidate.strip(), provider=provider)
+        if err is not None:
+            detail = _detail_of(doc, candidate.strip())
+            if detail and detail not in err.message:
+                err.message = f"{err.message} ({_quote(detail)})"
+                err.args = (err.message,)
+            return err
+    return None
+
+
+def json_error(
+    doc: Any, *, provider: str | None = None, http_status: int = 200
+) -> OtpError | None:
     """The typed error for a JSON error document, or None when `doc` is not one.
 
     Accepts `{"status": "401", "message": "BAD_KEY"}` (OTPGet), `{"status": "ERROR",
-    "message": "NO_BALANCE"}`, `{"error": "NO_BALANCE"}` and `{"status": "NO_NUMBERS"}`:
-    a known word decides first, then the status number.
+    "message": "NO_BALANCE"}`, `{"error": "NO_BALANCE"}`, `{"status": "NO_NUMBERS"}` and
+    hero-sms's `{"title": "NO_BALANCE", "details": "..."}` (sent with an HTTP 4xx): a
+    known word decides first, then the status number (the body's, else the HTTP one).
     """
     if not isinstance(doc, dict):
         return None
@@ -321,26 +206,28 @@ def json_error(doc: Any, *, provider: str | None = None) -> OtpError | None:
     status_text = str(status).strip() if status is not None else ""
     if status_text.lower() in _SUCCESS_STATUS:
         return None
+    err = _word_error(doc, status_text, provider)
+    if err is not None:
+        return err
     message = next(
-        (doc[k] for k in ("message", "error", "msg", "error_code") if isinstance(doc.get(k), str)),
+        (
+            doc[k]
+            for k in ("message", "error", "msg", "error_code", "title", "details")
+            if isinstance(doc.get(k), str)
+        ),
         None,
     )
-    # Any field may carry the word: a code field next to a human message decides too.
-    words = [doc[k] for k in _WORD_FIELDS if isinstance(doc.get(k), str)]
-    for candidate in (*words, status_text):
-        if candidate:
-            err = error_for_word(candidate.strip(), provider=provider)
-            if err is not None:
-                return err
     number = int(status_text) if status_text.isdigit() else None
+    if number is None and http_status >= 400:
+        number = http_status
     text = message or status_text
     if number is not None and number >= 400:
         cls, hint = _http_class(number)
-        word = message.strip() if message and _WORD.match(message.strip()) else status_text
+        named = next((doc[k] for k in ("title", "error", "message") if _is_word(doc.get(k))), None)
         return cls(
-            f"the provider answered {number}: {_quote(text)}",
+            f"the provider answered {number}: {_quote(text or json.dumps(doc, default=str))}",
             hint=hint.replace("{provider}", provider or "PROVIDER"),
-            provider_word=word,
+            provider_word=named or status_text or None,
         )
     failed = status_text.lower() in _FAILURE_STATUS or status is False
     if failed or ("error" in doc and doc["error"] not in (None, "", False, 0)):
@@ -352,31 +239,48 @@ def json_error(doc: Any, *, provider: str | None = None) -> OtpError | None:
     return None
 
 
+def _is_word(value: Any) -> bool:
+    return isinstance(value, str) and bool(_WORD.match(value.strip()))
+
+
 def _load(text: str) -> Any:
     # parse_float keeps money exact: 18.50 must not become 18.4999...
     return json.loads(text, parse_float=Decimal)
 
 
-def check(text: str, *, provider: str | None = None) -> str:
+def check(text: str, *, provider: str | None = None, http_status: int = 200) -> str:
     """Raise the typed error if the reply is an error (plain or JSON); else return it cleaned."""
     t = clean(text)
     err = error_for_word(t, provider=provider)
     if err is None and t[:1] in ("{", "["):
         try:
-            err = json_error(_load(t), provider=provider)
-        except ValueError:
+            err = json_error(_load(t), provider=provider, http_status=http_status)
+        except (ValueError, RecursionError):
             err = None
     if err is not None:
         raise err
     return t
 
 
-def unexpected(text: str, http_status: int = 200, *, what: str = "reply") -> ProtocolError:
-    """The exit-9 error for a reply we do not understand; quotes at most 200 characters."""
+def unexpected(text: str, http_status: int = 200, *, what: str = "reply") -> OtpError:
+    """The error for a reply no parser understood; quotes at most 200 characters.
+
+    With an HTTP 4xx status the host refused the request without doing it, so the
+    status decides (`_http_class`); an error page for a wrong URL is `Refused` with a
+    pointer to the base URL. With 200 or 5xx the reply is unreadable: `ProtocolError`,
+    which a purchase turns into "outcome unknown"."""
     t = clean(text)
+    if 400 <= http_status < 500:
+        return _refusal(t, http_status, what)
     label = what if http_status < 400 else f"HTTP {http_status} {what}"
     err = ProtocolError.unexpected(t, what=label)
-    if t.startswith("<"):
+    word = t.partition(":")[0]
+    if _WORD.match(word):
+        err.provider_word = word
+        err.message = f"the provider answered {word}, a word otp does not know ({_quote(t)})"
+        err.args = (err.message,)
+        err.hint = "otp treats it as a failure; retry later, and report the word if it persists"
+    elif t.startswith("<"):
         err.hint = (
             "the provider sent a web page instead of an API reply: check the base URL "
             "(`otp providers`) or retry later"
@@ -385,6 +289,35 @@ def unexpected(text: str, http_status: int = 200, *, what: str = "reply") -> Pro
         err.hint = "the provider is failing; retry later"
     else:
         err.hint = "retry later; if it persists the provider may have changed its API"
+    return err
+
+
+_URL_HINT = (
+    "check the base URL: it is the folder that holds handler_api.php "
+    "(`otp profile show`, `otp providers`)"
+)
+
+
+def _refusal(t: str, http_status: int, what: str) -> OtpError:
+    word = t.partition(":")[0]
+    page = not t or t.startswith("<") or not _WORD.match(word)
+    if http_status == 404 and page:
+        return Refused(
+            f"the provider answered HTTP 404 to the {what}: no API at that address "
+            f"({_quote(t)}); nothing was done",
+            hint=_URL_HINT,
+        )
+    cls, hint = _http_class(http_status)
+    retryable = http_status == 429
+    if retryable:
+        hint = "the provider is rate-limiting: wait a minute, or poll less often (--interval)"
+    err = cls(
+        f"the provider refused the {what} with HTTP {http_status} ({_quote(t)})",
+        hint=hint.replace("{provider}", "PROVIDER"),
+        provider_word=None if page else word,
+    )
+    if isinstance(err, Refused):
+        err.retryable = retryable
     return err
 
 
