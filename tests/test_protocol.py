@@ -423,9 +423,13 @@ def test_any_text_gives_a_result_or_a_typed_error(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40))
 def test_status_ok_keeps_any_code(code: str) -> None:
+    """Whatever follows STATUS_OK is kept: as the code when it is a bare code, else as
+    the text (with the code found in it, if any), never dropped."""
     code = code.strip().lstrip("\ufeff").strip()
     assume(code)
-    assert proto.parse_status(f"STATUS_OK:{code}", "1").code == code
+    st = proto.parse_status(f"STATUS_OK:{code}", "1")
+    assert st.state is State.CODE_RECEIVED
+    assert code in (st.code, st.text)
 
 
 def test_json_error_word_in_a_code_field_beside_a_human_message() -> None:

@@ -135,7 +135,10 @@ class ProtocolError(ProviderError):
 class Refused(ProviderError):
     """The provider definitely did not carry the request out (an HTTP 4xx error page,
     a rate limit, a wrong URL): exit 9 like any provider failure, but a purchase
-    refused this way cost nothing, so it is never "outcome unknown"."""
+    refused this way cost nothing, so it is never "outcome unknown". `retryable` tells
+    whether asking again later can help (a rate limit) or not (a wrong URL)."""
+
+    retryable: bool = False
 
 
 class NetworkError(ProviderError):

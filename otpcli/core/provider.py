@@ -47,6 +47,7 @@ class Capability(StrEnum):
     CATALOG = "catalog"  # services / prices
     COUNTRIES = "countries"
     ORDERS = "orders"  # the provider can list our orders
+    BATCH_STATUS = "batch_status"  # `statuses(ids)`: many activations in one request
     CHEAP = "cheap"
     RENT = "rent"
     EMAIL = "email"

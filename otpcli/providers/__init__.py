@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from otpcli.core.errors import ConfigError, Unsupported
 from otpcli.core.provider import Provider, ProviderOptions
+from otpcli.providers import dialects
 
 # The provider that `otp --sandbox` selects.
 SANDBOX = "sandbox"
@@ -72,6 +73,14 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "otpcli.providers.sastaotp",
             "https://sastaotp.com/stubs",
         ),
+        *(
+            ProviderInfo(name, d.title, f"otpcli.providers.hosts:{cls}", d.base_url)
+            for name, d, cls in (
+                ("herosms", dialects.get("herosms"), "HeroSmsDriver"),
+                ("grizzlysms", dialects.get("grizzlysms"), "GrizzlySmsDriver"),
+                ("smshub", dialects.get("smshub"), "SmsHubDriver"),
+            )
+        ),
         ProviderInfo(
             "smsactivate",
             "any sms-activate compatible host",
@@ -102,8 +111,8 @@ def get_info(name: str) -> ProviderInfo:
 
 
 def driver_class(name: str) -> type[Provider]:
-    module = importlib.import_module(get_info(name).module)
-    cls: type[Provider] = module.Driver
+    module_name, _, attr = get_info(name).module.partition(":")
+    cls: type[Provider] = getattr(importlib.import_module(module_name), attr or "Driver")
     return cls
 
 

@@ -30,7 +30,14 @@ from otpcli.core.errors import (
     Refused,
     Unavailable,
 )
-from otpcli.core.models import ActionResult, CatalogEntry, Country, State, StatusResult
+from otpcli.core.models import (
+    ActionResult,
+    Activation,
+    CatalogEntry,
+    Country,
+    State,
+    StatusResult,
+)
 from otpcli.providers import dialects
 from otpcli.providers.dialects import ErrorKind
 
@@ -134,6 +141,9 @@ def error_for_word(text: str, *, provider: str | None = None) -> OtpError | None
         return _make(kind, word, detail, provider)
     if _WORD.match(word):
         return _unknown_word(word, detail, provider)
+    sentence = dialects.SENTENCES.get(t.rstrip(".!").lower())
+    if sentence is not None:
+        return _make(sentence, t, "", provider)
     return None
 
 
@@ -190,9 +200,7 @@ def _word_error(doc: dict[str, Any], status_text: str, provider: str | None) -> 
     return None
 
 
-def json_error(
-    doc: Any, *, provider: str | None = None, http_status: int = 200
-) -> OtpError | None:
+def json_error(doc: Any, *, provider: str | None = None, http_status: int = 200) -> OtpError | None:
     """The typed error for a JSON error document, or None when `doc` is not one.
 
     Accepts `{"status": "401", "message": "BAD_KEY"}` (OTPGet), `{"status": "ERROR",
@@ -257,6 +265,10 @@ def check(text: str, *, provider: str | None = None, http_status: int = 200) -> 
             err = json_error(_load(t), provider=provider, http_status=http_status)
         except (ValueError, RecursionError):
             err = None
+    if err is None and http_status >= 400 and not t.startswith(("ACCESS_", "STATUS_")):
+        # An error status whose body names nothing we know: the status decides. A
+        # success word under an error status is still read (it may carry a bought number).
+        err = unexpected(t, http_status)
     if err is not None:
         raise err
     return t
@@ -303,7 +315,7 @@ def _refusal(t: str, http_status: int, what: str) -> OtpError:
     page = not t or t.startswith("<") or not _WORD.match(word)
     if http_status == 404 and page:
         return Refused(
-            f"the provider answered HTTP 404 to the {what}: no API at that address "
+            f"the provider answered HTTP 404 instead of a {what}: no API at that address "
             f"({_quote(t)}); nothing was done",
             hint=_URL_HINT,
         )
@@ -325,7 +337,7 @@ def parse_json(
     text: str, http_status: int = 200, *, provider: str | None = None, what: str = "reply"
 ) -> Any:
     """Decode a JSON reply (floats as Decimal) after raising any error it carries."""
-    t = check(text, provider=provider)
+    t = check(text, provider=provider, http_status=http_status)
     try:
         return _load(t)
     except ValueError:
@@ -365,7 +377,7 @@ def to_text(value: Any) -> str:
 
 def parse_balance(text: str, http_status: int = 200, *, provider: str | None = None) -> Decimal:
     """`ACCESS_BALANCE:150.50` (or a JSON `{"balance": ...}`) → Decimal."""
-    t = check(text, provider=provider)
+    t = check(text, provider=provider, http_status=http_status)
     value: Any = None
     if t.startswith("ACCESS_BALANCE:"):
         value = t.partition(":")[2]
@@ -386,7 +398,7 @@ def parse_number(
     text: str, http_status: int = 200, *, provider: str | None = None, prefix: str = "ACCESS_NUMBER"
 ) -> tuple[str, str]:
     """`ACCESS_NUMBER:id:phone` → (id, phone), both strings (ids may be alphanumeric)."""
-    t = check(text, provider=provider)
+    t = check(text, provider=provider, http_status=http_status)
     parts = t.split(":", 2)
     if len(parts) == 3 and parts[0] == prefix:
         activation_id, phone = parts[1].strip(), parts[2].strip()
@@ -399,11 +411,11 @@ def parse_status(
     text: str, activation_id: str, http_status: int = 200, *, provider: str | None = None
 ) -> StatusResult:
     """A getStatus reply → StatusResult. `STATUS_OK:` is split once: codes may hold ':'."""
-    t = check(text, provider=provider)
+    t = check(text, provider=provider, http_status=http_status)
     word, sep, rest = t.partition(":")
     rest = rest.strip()
     if word == "STATUS_OK" and sep and rest:
-        return StatusResult(activation_id, State.CODE_RECEIVED, code=rest)
+        return code_status(activation_id, rest)
     if word == "STATUS_WAIT_RETRY" and sep:
         detail = "waiting for another code"
         if rest:
@@ -419,10 +431,35 @@ def parse_status(
             "ACCESS_ACTIVATION": (State.FINISHED, None),
             "ACCESS_FINISH": (State.FINISHED, None),
             "ACCESS_CANCEL": (State.CANCELLED, None),
+            # [aio]: "The number has been blocked, and your funds have been refunded."
+            "STATUS_REVOKE": (State.CANCELLED, "the number was blocked; the price is refunded"),
         }.get(word)
         if simple is not None:
             return StatusResult(activation_id, simple[0], detail=simple[1])
     raise unexpected(t, http_status, what="status reply")
+
+
+# What a provider may put after STATUS_OK: the bare code (`7421`, `G-7421`, `AB12CD`).
+# Anything longer or with spaces is the message itself, whose code is extracted.
+_BARE_CODE = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9:-]{3,16}\Z")
+
+
+def code_status(activation_id: str, received: str, text: str | None = None) -> StatusResult:
+    """The `code_received` result for what a host sent as "the code".
+
+    Hosts put either the code or the whole SMS there (`STATUS_OK:Dein OpenAI API
+    Sicherheitscode lautet: 194130`). A bare code is kept as given; a message gives the
+    code `extract_code` finds in it, with the message as `text`. When no code can be
+    found with confidence, `code` is None and `text` holds the message: the caller shows
+    the text and says no code was found (exit 10), never a guess."""
+    received = received.strip()
+    if _BARE_CODE.match(received):
+        return StatusResult(activation_id, State.CODE_RECEIVED, code=received, text=text)
+    from otpcli.core.codes import extract_code
+
+    full = text or received
+    code = extract_code(received) or (extract_code(text) if text else None)
+    return StatusResult(activation_id, State.CODE_RECEIVED, code=code, text=full)
 
 
 class Outcome(NamedTuple):
@@ -442,6 +479,14 @@ ACTION_REPLIES: dict[str, Outcome] = {
 }
 
 
+# What an empty 204 means, per meaning of the request.
+_NO_CONTENT: dict[str, Outcome] = {
+    "cancel": ACTION_REPLIES["ACCESS_CANCEL"],
+    "finish": ACTION_REPLIES["ACCESS_ACTIVATION"],
+    "another": ACTION_REPLIES["ACCESS_RETRY_GET"],
+}
+
+
 def parse_action(
     text: str,
     activation_id: str,
@@ -451,9 +496,13 @@ def parse_action(
     provider: str | None = None,
     replies: Mapping[str, Outcome] | None = None,
 ) -> ActionResult:
-    """A setStatus reply → ActionResult. `replies` overrides words a provider redefines."""
-    t = check(text, provider=provider)
+    """A setStatus reply → ActionResult. `replies` overrides words a provider redefines.
+
+    An empty HTTP 204 is success: hero-sms answers its cancel and finish that way [usa]."""
+    t = check(text, provider=provider, http_status=http_status)
     outcome = (replies or {}).get(t) or ACTION_REPLIES.get(t)
+    if outcome is None and http_status == 204 and not t:
+        outcome = _NO_CONTENT.get(action)
     if outcome is None:
         raise unexpected(t, http_status, what=f"{action} reply")
     return ActionResult(
@@ -461,8 +510,29 @@ def parse_action(
     )
 
 
+def _offer(info: Any) -> tuple[Decimal | None, int | None] | None:
+    """(price, stock) of one price-list cell, in each published shape, or None.
+
+    `{"cost": 12.5, "count": 140}` (sms-activate, hero-sms [usa]; `price`/`qty` at
+    some hosts) or smshub's `{"12.5": 140, "14": 3}`, price → numbers at that price
+    [smshub]: the cheapest price that has numbers, and the numbers at every price."""
+    if not isinstance(info, dict):
+        return None
+    if any(k in info for k in ("cost", "price", "count", "qty")):
+        return (
+            to_decimal(info.get("cost", info.get("price"))),
+            to_int(info.get("count", info.get("qty"))),
+        )
+    tiers = [(to_decimal(k), to_int(v)) for k, v in info.items()]
+    if not tiers or any(p is None or n is None for p, n in tiers):
+        return None
+    stocked = [p for p, n in tiers if n] or [p for p, _ in tiers]
+    return min(p for p in stocked if p is not None), sum(n or 0 for _, n in tiers)
+
+
 def parse_prices(doc: Any, *, currency: str | None = None) -> list[CatalogEntry]:
-    """getPrices JSON `{"22": {"tg": {"cost": 12.5, "count": 140}}}` → one entry per pair."""
+    """getPrices JSON `{"22": {"tg": {"cost": 12.5, "count": 140}}}` (or smshub's
+    `{"22": {"tg": {"12.5": 140}}}`) → one entry per (country, service) pair."""
     if not isinstance(doc, dict):
         raise unexpected(json.dumps(doc, default=str), what="price list")
     entries: list[CatalogEntry] = []
@@ -470,15 +540,16 @@ def parse_prices(doc: Any, *, currency: str | None = None) -> list[CatalogEntry]
         if not isinstance(services, dict):
             continue
         for service, info in services.items():
-            if not isinstance(info, dict):
+            offer = _offer(info)
+            if offer is None:
                 continue
             entries.append(
                 CatalogEntry(
                     service=to_text(service),
                     country=to_text(country),
-                    price=to_decimal(info.get("cost", info.get("price"))),
+                    price=offer[0],
                     currency=currency,
-                    stock=to_int(info.get("count", info.get("qty"))),
+                    stock=offer[1],
                 )
             )
     return entries
@@ -502,3 +573,125 @@ def parse_countries(doc: Any) -> list[Country]:
         if cid:
             countries.append(Country(id=cid, name=name))
     return countries
+
+
+def currency_of(value: Any) -> str | None:
+    """A reply's currency: ISO 4217 numeric codes (hero-sms's `840` [usa]) as letters."""
+    text = to_text(value)
+    if not text:
+        return None
+    return dialects.CURRENCIES.get(text, text if text.isalpha() else None)
+
+
+def _lifetime(doc: Mapping[str, Any]) -> int | None:
+    """Seconds between `activationTime` and `activationEndTime` (same clock, no zone)."""
+    from datetime import datetime
+
+    try:
+        start = datetime.fromisoformat(to_text(doc.get("activationTime")))
+        end = datetime.fromisoformat(to_text(doc.get("activationEndTime")))
+    except ValueError:
+        return None
+    seconds = int((end - start).total_seconds())
+    return seconds if seconds > 0 else None
+
+
+def parse_number_v2(
+    text: str,
+    http_status: int = 200,
+    *,
+    service: str,
+    country: str | None,
+    provider: str | None = None,
+) -> Activation:
+    """A getNumberV2 reply → Activation with price, currency and lifetime.
+
+    `{"activationId": 635468024, "phoneNumber": "79584...", "activationCost": "12.5",
+    "currency": 840, "countryCode": 6, "activationTime": ..., "activationEndTime": ...,
+    "canGetAnotherSms": true}` ([usa]'s live-shaped example). A host that answers the V1
+    form `ACCESS_NUMBER:id:phone` instead is read as such."""
+    t = check(text, provider=provider, http_status=http_status)
+    if t.startswith("ACCESS_NUMBER"):
+        activation_id, phone = parse_number(t, http_status, provider=provider)
+        return Activation(activation_id, phone, service, country)
+    doc = parse_json(t, http_status, provider=provider, what="purchase reply")
+    if not isinstance(doc, dict):
+        raise unexpected(t, http_status, what="purchase reply")
+    activation_id = to_text(doc.get("activationId"))
+    phone = to_text(doc.get("phoneNumber"))
+    if not activation_id or not phone or any(c.isspace() for c in activation_id + phone):
+        raise unexpected(t, http_status, what="purchase reply")
+    price = to_decimal(doc.get("activationCost"))
+    again = doc.get("canGetAnotherSms")
+    return Activation(
+        activation_id,
+        phone,
+        service,
+        to_text(doc.get("countryCode")) or country,
+        price=price,
+        currency=currency_of(doc.get("currency")) if price is not None else None,
+        expires_in=_lifetime(doc),
+        multi_sms=None if again is None else to_text(again).lower() in ("1", "true"),
+    )
+
+
+def active_rows(text: str, http_status: int = 200, *, provider: str | None = None) -> list[Any]:
+    """getActiveActivations → its rows: `{"status": "success", "activeActivations":
+    [...]}` (sms-activate), `{"data": [...]}` (what the herosms client reads), or a bare
+    list; `NO_ACTIVATIONS` (none open, [aio]) is an empty list."""
+    try:
+        doc = parse_json(text, http_status, provider=provider, what="activation list")
+    except NotFound as exc:
+        if (exc.provider_word or "") == "NO_ACTIVATIONS":
+            return []
+        raise
+    rows = doc
+    if isinstance(doc, dict):
+        rows = doc.get("activeActivations", doc.get("data"))
+    if not isinstance(rows, list):
+        raise unexpected(clean(text), http_status, what="activation list")
+    return [r for r in rows if isinstance(r, dict) and to_text(r.get("activationId"))]
+
+
+def _sms_text(value: Any) -> str | None:
+    # smsText may be a list, or a list encoded as a JSON string: '["Your code: 1234"]'.
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value.strip() or None
+    if isinstance(value, list):
+        value = " / ".join(to_text(v) for v in value if to_text(v))
+    return to_text(value) or None
+
+
+# activationStatus values of a listed activation that close it ([sa-doc] setStatus).
+_ACTIVE_CLOSED = {"6": State.FINISHED, "8": State.CANCELLED}
+
+
+def active_status(row: Mapping[str, Any]) -> StatusResult:
+    """One getActiveActivations row → the activation's status (its code if it has one)."""
+    activation_id = to_text(row.get("activationId"))
+    closed = _ACTIVE_CLOSED.get(to_text(row.get("activationStatus")))
+    if closed is not None:
+        return StatusResult(activation_id, closed)
+    code = row.get("smsCode")
+    if isinstance(code, list):
+        code = next((c for c in reversed(code) if to_text(c)), None)
+    text = _sms_text(row.get("smsText"))
+    if to_text(code) or text:
+        return code_status(activation_id, to_text(code) or (text or ""), text=text)
+    return StatusResult(activation_id, State.WAITING)
+
+
+def active_activation(row: Mapping[str, Any]) -> Activation:
+    """One getActiveActivations row → the Activation it was bought as."""
+    price = to_decimal(row.get("activationCost"))
+    return Activation(
+        to_text(row.get("activationId")),
+        to_text(row.get("phoneNumber")),
+        to_text(row.get("serviceCode")),
+        to_text(row.get("countryCode")) or None,
+        price=price,
+        currency=currency_of(row.get("currency")) if price is not None else None,
+    )

@@ -277,9 +277,6 @@ SMSACTIVATE_WORDS: Mapping[str, ErrorKind] = MappingProxyType(
         "INCORECT_STATUS": _kind(  # [aio], [sa-py] (sic)
             BadInput, "the provider rejected the requested status change", _STATUS_CHANGE
         ),
-        "STATUS_REVOKE": _kind(  # [aio] "The number has been blocked, ... refunded"
-            OrderStateError, "the number was blocked and the price refunded", CHECK_STATUS
-        ),
         "NOT_AVAILABLE": _kind(  # [sa-java] "Country does not support multi-service"
             Unavailable, "not available for this country", _OTHER_COUNTRY
         ),
@@ -484,6 +481,41 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
 DEFAULT = DIALECTS["smsactivate"]
 
 
+def _documented(name: str, title: str, base_url: str, source: str) -> Dialect:
+    """A provider whose own document is the whole truth: the family's words with HTTP
+    200, V1 actions only (its document names no extension), 5 s polls."""
+    return Dialect(
+        name=name,
+        title=title,
+        base_url=base_url,
+        words=MappingProxyType({}),
+        json_errors=False,
+        number_v2=False,
+        status_v2=False,
+        active_list=False,
+        price_shape="cost_count",
+        cancel_status="8",
+        currency=None,
+        poll_interval=5.0,
+        max_rate=10.0,
+        sources=(source,),
+    )
+
+
+# The four named providers, from their documents in shared/providers.
+DOCUMENTED: Mapping[str, Dialect] = MappingProxyType(
+    {
+        d.name: d
+        for d in (
+            _documented("otpx", "OTPX", "https://otpx.in/api/stubs", "[otpx]"),
+            _documented("otpget", "OTPGet", "https://www.otpget.com/stubs", "[otpget]"),
+            _documented("instaotp", "InstaOTP", "https://instaotp.in/api/v1", "[instaotp]"),
+            _documented("sastaotp", "SastaOTP", "https://sastaotp.com/stubs", "[sastaotp]"),
+        )
+    }
+)
+
+
 def _union() -> dict[str, ErrorKind]:
     words = dict(COMMON)
     for table in (*_FAMILY, HEROSMS_WORDS, SMSHUB_WORDS):
@@ -500,6 +532,6 @@ WORDS: Mapping[str, ErrorKind] = MappingProxyType(_union())
 def get(name: str) -> Dialect:
     """The dialect called `name`; KeyError names the known ones."""
     try:
-        return DIALECTS[name]
+        return DIALECTS[name] if name in DIALECTS else DOCUMENTED[name]
     except KeyError:
         raise KeyError(f"unknown dialect {name!r}; known: {', '.join(DIALECTS)}") from None

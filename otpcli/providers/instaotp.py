@@ -16,6 +16,8 @@ from otpcli.core.errors import BadInput
 from otpcli.core.models import CatalogEntry
 from otpcli.core.provider import Capability
 from otpcli.providers import _protocol as proto
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 # getNumber requires a server and the document's examples all use "1"; buying
@@ -53,6 +55,7 @@ def parse_services(doc: Any, *, currency: str | None = None) -> list[CatalogEntr
 class InstaOtpDriver(SmsActivateDriver):
     name = "instaotp"
     title = "InstaOTP"
+    dialect: ClassVar[Dialect] = dialects.get("instaotp")
     currency = None
     capabilities = frozenset(
         {Capability.SMS, Capability.CANCEL, Capability.FINISH, Capability.CATALOG}

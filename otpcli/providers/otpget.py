@@ -19,6 +19,8 @@ from otpcli.core.errors import BadInput
 from otpcli.core.models import CatalogEntry, Country, State
 from otpcli.core.provider import Capability
 from otpcli.providers import _protocol as proto
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 # `type` (1-5) is required by getServices/getNumber and every example uses 1, so a
@@ -103,6 +105,7 @@ def parse_countries(doc: Any) -> list[Country]:
 class OtpGetDriver(SmsActivateDriver):
     name = "otpget"
     title = "OTPGet"
+    dialect: ClassVar[Dialect] = dialects.get("otpget")
     currency = "PKR"
     # OTPGet numbers countries and services with its own database ids.
     country_scheme = None

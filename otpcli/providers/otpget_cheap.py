@@ -26,6 +26,8 @@ from otpcli.core.product_models import CheapServer
 from otpcli.core.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 DEFAULT_TYPE = "1"
@@ -71,6 +73,7 @@ def parse_purchase(reply: Reply, *, provider: str) -> tuple[str, str, int]:
 class OtpGetCheapDriver(SmsActivateDriver):
     name = "otpget"
     title = "OTPGet cheap numbers"
+    dialect: ClassVar[Dialect] = dialects.get("otpget")
     currency = "PKR"
     capabilities = frozenset(
         {Capability.SMS, Capability.CHEAP, Capability.CANCEL, Capability.FINISH}

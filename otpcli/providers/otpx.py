@@ -14,12 +14,15 @@ from decimal import Decimal
 from typing import ClassVar
 
 from otpcli.core.provider import Capability
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 
 class OtpxDriver(SmsActivateDriver):
     name = "otpx"
     title = "OTPX"
+    dialect: ClassVar[Dialect] = dialects.get("otpx")
     currency = "INR"
     capabilities = frozenset({Capability.SMS, Capability.CANCEL, Capability.ANOTHER_SMS})
     status_codes: ClassVar = {"cancel": "8", "another": "3"}

@@ -15,14 +15,11 @@ with the same play-money wallet; `on_demand()` is the one place that starts it.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from otpcli.core.errors import ConfigError
 from otpcli.core.models import Activation
 from otpcli.core.provider import Capability, ProviderOptions
-from otpcli.http import Reply
-from otpcli.providers import _protocol as proto
 from otpcli.providers.otpget_cheap import OtpGetCheapDriver
 from otpcli.providers.otpget_email import OtpGetEmailDriver
 from otpcli.providers.otpget_rental import OtpGetRentalDriver
@@ -80,41 +77,11 @@ class SandboxDriver(_OnDemand, SmsActivateDriver):
         Capability.EMAIL,
     }
 
-    # The simulator also speaks the family's getNumberV2, whose JSON reply tells the
-    # price: the journal and `otp orders` then show what the play money bought.
-    def _buy_params(
-        self,
-        service: str,
-        *,
-        country: str | None,
-        operator: str | None,
-        server: str | None,
-        max_price: Decimal | None,
-    ) -> tuple[str, dict[str, str | None]]:
-        _action, params = super()._buy_params(
-            service, country=country, operator=operator, server=server, max_price=max_price
-        )
-        return "getNumberV2", params
-
-    def _parse_activation(self, reply: Reply, *, service: str, country: str | None) -> Activation:
-        text = proto.check(reply.text, provider=self.name)
-        if not text.startswith("{"):
-            return super()._parse_activation(reply, service=service, country=country)
-        doc = proto.parse_json(text, reply.status, provider=self.name, what="purchase reply")
-        activation_id = proto.to_text(doc.get("activationId")) if isinstance(doc, dict) else ""
-        phone = proto.to_text(doc.get("phoneNumber")) if isinstance(doc, dict) else ""
-        if not activation_id or not phone:
-            raise proto.unexpected(text, reply.status, what="purchase reply")
-        price = proto.to_decimal(doc.get("activationCost"))
-        return Activation(
-            activation_id,
-            phone,
-            service,
-            proto.to_text(doc.get("countryCode")) or country,
-            price=price,
-            currency=self.currency if price is not None else None,
-            multi_sms=bool(doc.get("canGetAnotherSms")),
-        )
+    # The simulator speaks the family's getNumberV2 (the base driver's default), whose
+    # JSON reply tells the price: the journal and `otp orders` then show what the play
+    # money bought. Whatever currency a dialect reports, the money here is play money.
+    def _priced(self, act: Activation) -> Activation:
+        return act._replace(currency=CURRENCY) if act.price is not None else act
 
 
 class CheapDriver(_OnDemand, OtpGetCheapDriver):

@@ -18,6 +18,8 @@ from otpcli.core.models import ActionResult, Activation, CatalogEntry, Country, 
 from otpcli.core.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 CURRENCY = "INR"
@@ -159,6 +161,7 @@ def parse_orders(doc: Any) -> list[dict[str, str]]:
 class SastaOtpDriver(SmsActivateDriver):
     name = "sastaotp"
     title = "SastaOTP"
+    dialect: ClassVar[Dialect] = dialects.get("sastaotp")
     currency = CURRENCY
     # Its getCountries ids are dialling codes (91 = India); services use family codes.
     country_scheme = "dial"

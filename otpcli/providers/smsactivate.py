@@ -13,17 +13,19 @@ the flow. Drivers never print, exit or read configuration.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from otpcli.core.errors import (
+    BadInput,
     ConfigError,
     ExitCode,
     NetworkError,
     OrderStateError,
     OtpError,
     PurchaseUnknown,
+    Refused,
     Unsupported,
 )
 from otpcli.core.models import (
@@ -38,6 +40,8 @@ from otpcli.core.models import (
 from otpcli.core.provider import Capability, ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
 
 T = TypeVar("T")
 
@@ -71,6 +75,10 @@ _FLAGS = {
     "server": "--server",
     "max_price": "--max-price",
 }
+
+# Words a host answers to an action it does not have: the extension is then not used
+# again by this driver, and the family's V1 form is sent instead (nothing was done).
+_NO_SUCH_ACTION = frozenset({"BAD_ACTION", "NO_ACTION"})
 
 # Replies to a repeated finish that mean the first one was done.
 _ALREADY_DONE = frozenset({"STATUS_ALREADY_CHANGED", "ALREADY_FINISHED"})
@@ -163,7 +171,9 @@ class SmsActivateDriver:
     name: str = "smsactivate"
     title: str = "sms-activate compatible host"
     currency: str | None = None
-    poll_interval: float = 5.0
+    # How this host family speaks: extensions, poll advice, rate cap (see `dialects`).
+    dialect: ClassVar[Dialect] = dialects.DEFAULT
+    poll_interval: float = dialects.DEFAULT.poll_interval
     # How this provider numbers countries and names services, for resolving
     # `-c india` / `telegram` without its catalog (see core/names.py): the family's
     # own country ids and service codes ("smsactivate"), dialling codes ("dial"), or
@@ -178,6 +188,8 @@ class SmsActivateDriver:
             Capability.ANOTHER_SMS,
             Capability.CATALOG,
             Capability.COUNTRIES,
+            Capability.ORDERS,
+            Capability.BATCH_STATUS,
         }
     )
     script: ClassVar[str] = "handler_api.php"
@@ -197,6 +209,8 @@ class SmsActivateDriver:
                 "or set it in the profile",
             )
         self.options = options
+        # Extensions this host answered BAD_ACTION to: not asked again by this driver.
+        self._lacks: set[str] = set()
         self._key = options.api_key or None
         headers = {self.key_header: self._key} if self.key_header and self._key else None
         self._transport = Transport(
@@ -251,8 +265,8 @@ class SmsActivateDriver:
         unknown reply, an internal error word) may hide a completed purchase."""
         try:
             return parse()
-        except PurchaseUnknown:
-            raise
+        except (PurchaseUnknown, Refused):
+            raise  # already unknown, or definitely not done (an HTTP 4xx refusal)
         except OtpError as exc:
             if exc.exit_code == ExitCode.PROVIDER:
                 raise purchase_unknown(exc) from None
@@ -299,10 +313,46 @@ class SmsActivateDriver:
         action, params = self._buy_params(
             service, country=country, operator=operator, server=server, max_price=max_price
         )
+        if action == "getNumber" and self._offers("getNumberV2", self.dialect.number_v2):
+            action = "getNumberV2"
+        try:
+            return self._buy_once(action, params, service=service, country=country)
+        except BadInput as exc:
+            # A host without V2 refuses it as an unknown action: nothing was bought, so
+            # the V1 form is sent once, and V2 is not tried again by this driver.
+            if action != "getNumberV2" or exc.provider_word not in _NO_SUCH_ACTION:
+                raise
+            self._lacks.add(action)
+            return self._buy_once("getNumber", params, service=service, country=country)
+
+    def _offers(self, action: str, listed: bool) -> bool:
+        return listed and action not in self._lacks
+
+    def _buy_once(
+        self, action: str, params: Mapping[str, str | None], *, service: str, country: str | None
+    ) -> Activation:
         reply = self._purchase(action, params)
+        if action == "getNumberV2":
+            return self._settle_purchase(
+                lambda: self._priced(
+                    proto.parse_number_v2(
+                        reply.text,
+                        reply.status,
+                        service=service,
+                        country=country,
+                        provider=self.name,
+                    )
+                )
+            )
         return self._settle_purchase(
             lambda: self._parse_activation(reply, service=service, country=country)
         )
+
+    def _priced(self, act: Activation) -> Activation:
+        """A V2 purchase in this driver's currency where the reply names none."""
+        if act.price is not None and act.currency is None:
+            return act._replace(currency=self.currency)
+        return act
 
     def _buy_params(
         self,
@@ -408,7 +458,28 @@ class SmsActivateDriver:
 
     def cancel(self, activation_id: str) -> ActionResult:
         self._require(Capability.CANCEL, "cancelling an activation")
-        return self._set_status(activation_id, "cancel")
+        try:
+            return self._set_status(activation_id, "cancel")
+        except OrderStateError as exc:
+            raise self._code_instead(activation_id, exc) from None
+
+    def _code_instead(self, activation_id: str, exc: OrderStateError) -> OrderStateError:
+        """A cancel refused because a code came (hero-sms's 409 OTP_RECEIVED, a status
+        already changed): the code is read now, so the refusal carries it, not loses it."""
+        word = (exc.provider_word or "").upper()
+        if word not in dialects.CODE_ARRIVED and word not in _ALREADY_DONE:
+            return exc
+        look = self._look(activation_id)
+        if look is None or look.state is not State.CODE_RECEIVED:
+            return exc
+        shown = look.code or look.text or ""
+        err = OrderStateError(
+            f"activation {activation_id} cannot be cancelled: a code arrived: {shown}",
+            hint=f"it was paid for: use the code, then `otp finish {activation_id}`",
+            provider_word=exc.provider_word,
+        )
+        err.details = {"id": activation_id, "code": look.code, "text": look.text}
+        return err
 
     def finish(self, activation_id: str) -> ActionResult:
         self._require(Capability.FINISH, "finishing an activation")
@@ -444,16 +515,64 @@ class SmsActivateDriver:
         doc = proto.parse_json(reply.text, reply.status, provider=self.name, what="country list")
         return proto.parse_countries(doc)
 
+    # -- the host's own list of open activations (getActiveActivations) ---------
+
+    def _active_rows(self) -> list[Any]:
+        """The host's open activations; `Unsupported` where the host has no such list."""
+        action = "getActiveActivations"
+        if not self._offers(action, self.dialect.active_list):
+            raise self._unsupported(Capability.ORDERS, "a list of open activations")
+        try:
+            reply = self._call(action)
+            return proto.active_rows(reply.text, reply.status, provider=self.name)
+        except BadInput as exc:
+            if exc.provider_word not in _NO_SUCH_ACTION:
+                raise
+            self._lacks.add(action)
+            raise self._unsupported(Capability.ORDERS, "a list of open activations") from None
+
+    def statuses(self, activation_ids: Sequence[str]) -> dict[str, StatusResult]:
+        """The status of many activations in one request. Ids the host does not list
+        are missing from the result: look at those one by one (`status`)."""
+        self._require(Capability.BATCH_STATUS, "the status of many activations at once")
+        wanted = set(activation_ids)
+        found = (proto.active_status(row) for row in self._active_rows())
+        return {st.id: st for st in found if st.id in wanted}
+
     def orders(
         self, limit: int = 20, page: int = 1, status: str | None = None
     ) -> list[dict[str, str]]:
         self._require(Capability.ORDERS, "an order list")
-        raise self._unsupported(Capability.ORDERS, "an order list")
+        rows = self._active_rows()
+        start = max(0, (page - 1) * limit)
+        listed = []
+        for row in rows[start : start + limit]:
+            act, st = proto.active_activation(row), proto.active_status(row)
+            listed.append(
+                {
+                    "id": act.id,
+                    "number": act.number,
+                    "service": act.service,
+                    "country": act.country or "",
+                    "price": "" if act.price is None else str(act.price),
+                    "currency": act.currency or self.currency or "",
+                    "state": st.state.value,
+                    "code": st.code or "",
+                }
+            )
+        return [r for r in listed if status is None or r["state"] == status]
 
     def recent_activations(self, limit: int = 10) -> list[Activation]:
         """The newest still-open activations from the provider's own list, to settle a
         purchase whose outcome was unknown. Empty where the provider lists no orders."""
-        return []
+        if not self.supports(Capability.ORDERS):
+            return []
+        try:
+            rows = self._active_rows()
+        except Unsupported:
+            return []
+        acts = [self._priced(proto.active_activation(row)) for row in rows]
+        return acts[-limit:] if limit else acts
 
 
 Driver = SmsActivateDriver

@@ -1,0 +1,39 @@
+"""Presets for well-known sms-activate compatible hosts: a dialect and a default URL.
+
+Contract: each class is the generic `SmsActivateDriver` with one host family's
+`Dialect` (its words, extensions, poll advice and rate cap; see `dialects`) and that
+host's public base URL as the registry's default. A new host of a known family is a few
+lines here and one `ProviderInfo` row; `--base-url` still points any preset elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from otpcli.providers import dialects
+from otpcli.providers.dialects import Dialect
+from otpcli.providers.smsactivate import SmsActivateDriver
+
+
+class HeroSmsDriver(SmsActivateDriver):
+    name = "herosms"
+    title = "HeroSMS"
+    dialect: ClassVar[Dialect] = dialects.get("herosms")
+    currency = dialect.currency
+    poll_interval = dialect.poll_interval
+
+
+class GrizzlySmsDriver(SmsActivateDriver):
+    name = "grizzlysms"
+    title = "GrizzlySMS"
+    dialect: ClassVar[Dialect] = dialects.get("grizzlysms")
+    currency = dialect.currency
+    poll_interval = dialect.poll_interval
+
+
+class SmsHubDriver(SmsActivateDriver):
+    name = "smshub"
+    title = "SMSHub"
+    dialect: ClassVar[Dialect] = dialects.get("smshub")
+    currency = dialect.currency
+    poll_interval = dialect.poll_interval
