@@ -61,7 +61,7 @@ _otp() {
     case "$prev" in
     -p|--profile) COMPREPLY=($(compgen -W "$(otp profile list --names 2>/dev/null)" -- "$cur")); return ;;
     -c|--country) COMPREPLY=($(compgen -W "AE AR AT AU BD BE BG BR CA CN CO CZ DE DZ EE EG ES FR GB GH HK HU ID IE IL IN IT JP KE KG KH KZ LK LT LV MA MM MX MY NG NL NP NZ PE PH PK PL PT RO RU SA SE SG TH TR TW TZ UA US UZ VN ZA" -- "$cur")); return ;;
-    --provider) COMPREPLY=($(compgen -W "otpx otpget instaotp sastaotp smsactivate sandbox" -- "$cur")); return ;;
+    --provider) COMPREPLY=($(compgen -W "otpx otpget instaotp sastaotp herosms grizzlysms smshub smsactivate sandbox" -- "$cur")); return ;;
     --api-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     [[ "$valopts" == *" $prev "* ]] && return

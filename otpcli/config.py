@@ -408,7 +408,7 @@ def resolve_settings(
     named profiles, broken files and unsafe base URLs still are.
     """
     from otpcli import providers
-    from otpcli.http import check_base_url
+    from otpcli.http import check_base_url, normalise_base_url
 
     env = _env(environ)
     path = config_path(env)
@@ -500,9 +500,13 @@ def resolve_settings(
         base = Sourced(info.default_base_url, "default")
     if base.value is not None:
         try:
-            base = Sourced(check_base_url(base.value), base.source)
+            checked = check_base_url(base.value)
         except ConfigError as exc:
             raise ConfigError(f"{exc.message} (from {_describe(base)})", hint=exc.hint) from None
+        note = normalise_base_url(base.value)[1]
+        if note and warn is not None:
+            warn(f"note: {note}")
+        base = Sourced(checked, base.source)
     elif info is not None and info.needs_base_url and require_key:
         name = prof.name if prof else "NAME"
         raise ConfigError(

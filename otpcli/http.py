@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from otpcli import __version__
 from otpcli.core.errors import ConfigError, NetworkError
@@ -39,12 +39,39 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+# The scripts a base URL's folder holds: a URL naming one of them (as provider
+# documents print it, `.../stubs/handler_api.php`) means its folder.
+_SCRIPTS = ("handler_api.php", "cheap_handler.php", "rental-handler.php", "email_handler.php")
+
+
+def normalise_base_url(url: str) -> tuple[str, str | None]:
+    """The base URL as the folder holding the handler scripts, and a note when the
+    given URL had to be changed (it named the script, or carried a query string).
+
+    The note never repeats the query: it may hold the API key."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    folder, _, last = path.rpartition("/")
+    changed = bool(parts.query or parts.fragment)
+    if last.lower() in _SCRIPTS:
+        path, changed = folder, True
+    fixed = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    if not changed:
+        return url.strip().rstrip("/"), None
+    return fixed, f"base URL taken as {fixed} (the folder that holds {_SCRIPTS[0]})"
+
+
 def check_base_url(url: str) -> str:
-    """Return the URL without a trailing slash, or raise ConfigError if it is unsafe."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """Return the URL as its handler folder, or raise ConfigError if it is unsafe."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"base URL {url!r} is not an http(s) URL",
+            # Without the query: a URL copied from a document may carry the key there.
+            f"base URL {url.partition('?')[0]!r} is not an http(s) URL",
             hint="give the folder that holds the provider's handler scripts, "
             "e.g. --base-url https://example.com/stubs",
         )
@@ -53,7 +80,7 @@ def check_base_url(url: str) -> str:
             f"refusing plain http:// for {parts.hostname}: the API key would travel unencrypted",
             hint="use an https:// base URL (plain http is allowed only for 127.0.0.1/localhost)",
         )
-    return url.rstrip("/")
+    return normalise_base_url(url)[0]
 
 
 # Words in a requests ConnectionError that mean the request never left this machine.

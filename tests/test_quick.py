@@ -79,7 +79,7 @@ def test_balance_lines_agree(
     ("body", "want_code", "want_out", "word"),
     [
         ("STATUS_WAIT_CODE", 0, "waiting\n", None),
-        ("STATUS_OK:847 293", 0, "code_received 847 293\n", None),
+        ("STATUS_OK:847 293", 0, "code_received 847293\n", None),
         ("STATUS_CANCEL", 0, "cancelled\n", None),
         ("NO_ACTIVATION", 5, "", "NO_ACTIVATION"),
         ("BAD_KEY", 4, "", "BAD_KEY"),

@@ -30,6 +30,7 @@ from otpcli.core.errors import (
     BadInput,
     ExitCode,
     Interrupted,
+    NoCode,
     OrderStateError,
     OtpError,
     WaitTimeout,
@@ -173,6 +174,23 @@ def _code_doc(status: StatusResult) -> dict[str, Any]:
     return {"id": status.id, "code": status.code, "text": status.text}
 
 
+def print_code(e: Env, doc: dict[str, Any], status: StatusResult) -> None:
+    """The code on stdout (its JSON document with --json). A message in which no code
+    could be found is printed whole instead, and the exit code says so (10)."""
+    if status.code or not status.text:
+        e.result(doc, status.code or "")
+        return
+    if not e.json:
+        e.out(status.text)
+    err = NoCode(
+        f"a message arrived for activation {status.id}, but otp found no code in it; "
+        "its full text is on stdout",
+        hint=f"read the code from the text; then `otp finish {status.id}`",
+    )
+    err.details = {k: v for k, v in doc.items() if k not in ("error", "message", "exit_code")}
+    raise err
+
+
 def buy_cmd(
     ctx: typer.Context,
     service: Annotated[str, typer.Argument(help="Service code, e.g. tg or wa.")],
@@ -290,7 +308,7 @@ def deliver(
         service=service,
         life_left=life_left,
     )
-    e.result({**act.to_json(), **_code_doc(status)}, status.code or "")
+    print_code(e, {**act.to_json(), **_code_doc(status)}, status)
 
 
 def _buy_many(
@@ -392,7 +410,7 @@ def wait_cmd(
             service=known.service if known else None,
             life_left=_life_left(known),
         )
-    e.result(_code_doc(status), status.code or "")
+    print_code(e, _code_doc(status), status)
 
 
 def _life_left(known: Any) -> float | None:

@@ -25,7 +25,8 @@ from otpcli.render import Env, env
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
     "4 key rejected, 5 no such order, 6 not enough money, 7 nothing available, "
-    "8 the order cannot do that now, 9 provider or network failure, 124 timed out, "
+    "8 the order cannot do that now, 9 provider or network failure, "
+    "10 a message came but held no code (its text is printed), 124 timed out, "
     "130/143 interrupted."
 )
 EXAMPLES_HELP = (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from otpcli.cli.context import provider_for
-from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
+from otpcli.core.errors import ExitCode, Interrupted, NoCode, OtpError, WaitTimeout
 from otpcli.render import Env
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def wait_many(
     keep: bool,
 ) -> None:
     """Wait for all; print codes as they come; clean up the rest; raise if any failed."""
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, effective_interval, wait_for_codes
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, Outcome, effective_interval, wait_for_codes
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     step = max(effective_interval(interval, p) for p, _ in targets)
@@ -76,8 +76,15 @@ def wait_many(
             if e.json:
                 e.json_doc({"id": st.id, "code": st.code, "text": st.text})
             else:
-                e.out(f"{st.id} {st.code}")
-            return
+                e.out(f"{st.id} {st.code or st.text}")
+            if st.code or not st.text:
+                return
+            # A message with no code found in it: shown whole above, and counted.
+            outcome = Outcome(
+                outcome.provider,
+                outcome.activation_id,
+                error=NoCode(f"the message for {st.id} holds no code otp could find"),
+            )
         failures.append(outcome)
         assert outcome.error is not None
         if e.json:

@@ -130,7 +130,7 @@ def add(
     Example: printf '%s\\n' "$KEY" | otp profile add work --provider otpx --api-key-stdin
     """
     from otpcli import providers
-    from otpcli.http import check_base_url
+    from otpcli.http import check_base_url, normalise_base_url
 
     e = setup(ctx, json_=json_, profile=profile)
     config.validate_name(name)
@@ -141,7 +141,11 @@ def add(
             hint="choose one of: " + ", ".join(providers.PROVIDERS),
         )
     if base_url is not None:
-        base_url = check_base_url(base_url)
+        checked = check_base_url(base_url)
+        note = normalise_base_url(base_url)[1]
+        base_url = checked
+        if note:
+            e.info(f"note: {note}")
     elif info.needs_base_url:
         raise ConfigError(
             f"the {info.name} provider needs a base URL",

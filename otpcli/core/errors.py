@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 7
     ORDER_STATE = 8
     PROVIDER = 9
+    NO_CODE = 10
     TIMEOUT = 124
     INTERRUPTED = 130
     TERMINATED = 143
@@ -155,6 +156,14 @@ class NetworkError(ProviderError):
 
 class PurchaseUnknown(ProviderError):
     """A purchase may or may not have happened; it is never re-sent automatically."""
+
+
+class NoCode(OtpError):
+    """A message arrived (and was paid for) but holds no code otp can find with
+    confidence: its full text was printed on stdout instead, and this says so."""
+
+    exit_code = ExitCode.NO_CODE
+    code = "no_code"
 
 
 class WaitTimeout(OtpError):

@@ -25,6 +25,7 @@ from otpcli.core.errors import (
     OrderStateError,
     OtpError,
     ProviderError,
+    Refused,
     WaitTimeout,
 )
 from otpcli.core.models import ActionResult, State, StatusResult
@@ -102,6 +103,10 @@ def wait_for_code(
         error: OtpError | None = None
         try:
             status = provider.status(activation_id)
+        except Refused as exc:
+            if not exc.retryable:  # a wrong URL answers 404 forever: say so now
+                raise
+            error = exc
         except ProviderError as exc:  # network, 5xx, garbage: try again next interval
             error = exc
         now = clk.now()
