@@ -10,10 +10,18 @@ is measured in this one run, against a local sandbox, and reported as ratios:
 - connections opened by one `otp wait`                            (budget: 1)
 - wall time of 100 concurrent waits vs one                        (budget ≤ 1.2x)
 - peak memory of a waiting `otp` process                          (budget < 60 MB)
+- 500 and 1,000 activations waited at once by one `otp wait`: wall time vs one wait
+  (≤ 1.2x), peak memory (< 60 MB), requests per second to the host (peak over any 1 s
+  and mean; budget: the host's cap, `--cap`, default 10 as in providers/dialects.py),
+  and the request mix (one getActiveActivations per round where the driver batches)
+- the process-wide rate cap itself (`Transport(max_rate=--cap)`), shared by 500 waits
+  in one process through the library: requests per second the host sees
 
 A small TCP proxy in front of the sandbox counts connections and timestamps the reply
-that carries STATUS_OK, so the measurement needs no hooks in the product.
-Standard library only.
+that carries STATUS_OK, so the measurement needs no hooks in the product. The sandbox's
+play wallet holds 100 numbers, so the 500/1,000-wait figures use `FakeHost`, a minimal
+sms-activate host on loopback that gives each id its code a few seconds after its first
+poll and counts every request. Standard library only, apart from otpcli itself.
 """
 
 from __future__ import annotations
@@ -84,6 +92,152 @@ class Proxy:
         self.sock.close()
 
 
+class FakeHost:
+    """A minimal sms-activate host on loopback: getStatus, getActiveActivations (the
+    family's open-order list, JSON), setStatus, getBalance. Each id gets its code
+    `delay` seconds after its first poll. Every request is noted as (time, action)."""
+
+    def __init__(self, delay: float) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.delay = delay
+        self.first: dict[str, float] = {}
+        self.requests: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real host
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                q = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                body = host.answer(q.get("action", ""), q.get("id", "")).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stubs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _code(self, activation_id: str, now: float) -> str | None:
+        first = self.first.setdefault(activation_id, now)
+        return f"{int(activation_id) % 100000:05d}" if now - first >= self.delay else None
+
+    def answer(self, action: str, activation_id: str) -> str:
+        import json
+
+        now = time.perf_counter()
+        with self._lock:
+            self.requests.append((now, action))
+            if action == "getStatus":
+                code = self._code(activation_id, now)
+                return f"STATUS_OK:{code}" if code else "STATUS_WAIT_CODE"
+            if action == "getActiveActivations":
+                listed = [
+                    {"activationId": i, "phoneNumber": f"7900{i}", "activationStatus": "4",
+                     "smsCode": [code] if (code := self._code(i, now)) else None,
+                     "smsText": f"Your code is {code}" if code else None}
+                    for i in list(self.first)
+                ]
+                return json.dumps({"status": "success", "activeActivations": listed})
+        if action == "setStatus":
+            return "ACCESS_CANCEL"
+        if action == "getBalance":
+            return "ACCESS_BALANCE:100.00"
+        return "BAD_ACTION"
+
+    def reset(self, delay: float | None = None) -> None:
+        with self._lock:
+            self.first.clear()
+            self.requests.clear()
+            if delay is not None:
+                self.delay = delay
+
+    def rates(self, since: float = 0.0) -> tuple[float, float, dict[str, int]]:
+        """(peak requests in any 1 s, mean requests per second, count per action)."""
+        with self._lock:
+            times = sorted(t for t, _ in self.requests if t >= since)
+            actions = [a for t, a in self.requests if t >= since]
+        peak, lo = 0, 0
+        for hi, t in enumerate(times):
+            while times[lo] <= t - 1.0:
+                lo += 1
+            peak = max(peak, hi - lo + 1)
+        span = (times[-1] - times[0]) if len(times) > 1 else 1.0
+        mix = {a: actions.count(a) for a in sorted(set(actions))}
+        return float(peak), len(times) / max(span, 1.0), mix
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+PEAK_RSS = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
+    " stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, float]:
+    """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
+    host.reset()
+    ids = [str(7_000_000 + i) for i in range(n)]
+    start = time.perf_counter()
+    kb = subprocess.run([PY, "-c", PEAK_RSS, OTP, "wait", *ids, "--timeout", "300"],
+                        env=env, capture_output=True, text=True, check=True).stdout
+    return time.perf_counter() - start, int(kb) / 1024
+
+
+def capped_library_rate(host: FakeHost, n: int, cap: float, window: float) -> tuple[float, float]:
+    """n waits in this process through the library's many-wait loop, every status sent
+    through a `Transport(max_rate=cap)` to the host, for `window` seconds: (peak, mean)
+    requests per second the host saw. Codes never come in that time."""
+    from otpcli.core.errors import OrderStateError
+    from otpcli.core.models import State, StatusResult
+    from otpcli.core.provider import Capability
+    from otpcli.core.waiting import wait_for_codes
+    from otpcli.http import Transport
+
+    stop = threading.Event()
+
+    class Capped:
+        name = title = "capped"
+        currency = None
+        poll_interval = 5.0
+        capabilities = frozenset({Capability.SMS})
+
+        def __init__(self) -> None:
+            self.transport = Transport(host.url, max_rate=cap)
+
+        def supports(self, capability: Capability) -> bool:
+            return capability in self.capabilities
+
+        def status(self, activation_id: str) -> StatusResult:
+            if stop.is_set():  # the window is over: end each wait without a request
+                raise OrderStateError("bench window over")
+            reply = self.transport.get("handler_api.php", {"action": "getStatus", "id": activation_id})
+            if reply.text.startswith("STATUS_OK"):
+                return StatusResult(activation_id, State.CODE_RECEIVED, code=reply.text[10:])
+            return StatusResult(activation_id, State.WAITING)
+
+    host.reset(delay=3600)
+    provider = Capped()
+    threading.Timer(window, stop.set).start()
+    since = time.perf_counter()
+    wait_for_codes([(provider, str(7_000_000 + i)) for i in range(n)], timeout=600, interval=5)  # type: ignore[list-item]
+    peak, mean, _ = host.rates(since)
+    provider.transport.close()
+    return peak, mean
+
+
 def timed(commands: list[list[str]], env: dict[str, str], runs: int) -> list[float]:
     """Median wall time of each command. The commands take turns, so a machine that
     speeds up or slows down during the run affects both sides of a ratio alike."""
@@ -102,10 +256,35 @@ def otp(args: list[str], env: dict[str, str]) -> str:
     ).stdout
 
 
+def big_waits(env: dict[str, str], sizes: list[int], cap: float) -> list[tuple[str, str, str, bool]]:
+    """The 500/1,000-wait figures on FakeHost (codes 3 s after the first poll)."""
+    results: list[tuple[str, str, str, bool]] = []
+    host = FakeHost(delay=3.0)
+    try:
+        hosted = dict(env, OTPCLI_PROVIDER="smsactivate", OTPCLI_API_KEY="play",
+                      OTPCLI_BASE_URL=host.url)
+        one, _ = wait_on_host(host, hosted, 1)
+        for n in sizes:
+            wall, mb = wait_on_host(host, hosted, n)
+            peak, mean, mix = host.rates()
+            r = wall / one
+            results.append((f"{n} waits at once vs one (otp wait)", f"{wall:.2f} s vs {one:.2f} s", f"{r:.2f}x (≤ 1.2x)", r <= 1.2))
+            results.append((f"peak memory, {n} waits", f"{mb:.1f} MB", "< 60 MB", mb < 60))
+            shown = ", ".join(f"{a} {c}" for a, c in mix.items())
+            results.append((f"requests/s to the host, {n} waits", f"peak {peak:.0f}, mean {mean:.1f}", f"≤ {cap:g}/s ({shown})", peak <= cap))
+        peak, mean = capped_library_rate(host, 500, cap, window=10.0)
+        results.append(("requests/s, 500 waits, Transport(max_rate)", f"peak {peak:.0f}, mean {mean:.1f}", f"≤ {cap:g}/s (cap; +1 jitter)", peak <= cap + 1))
+    finally:
+        host.close()
+    return results
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=15, help="start-up samples per command")
     ap.add_argument("--many", type=int, default=100, help="activations in the concurrent wait")
+    ap.add_argument("--waits", default="500,1000", help="sizes of the big waits on FakeHost")
+    ap.add_argument("--cap", type=float, default=10.0, help="a host's requests/s (dialects)")
     args = ap.parse_args()
 
     # An installed package has its bytecode compiled (pip does it); an editable checkout
@@ -190,6 +369,7 @@ def main() -> int:
                                 capture_output=True, text=True, check=True).stdout)
         results.append(("peak memory of a waiting otp", f"{kb/1024:.1f} MB", "< 60 MB", kb / 1024 < 60))
         proxy.close()
+        results += big_waits(env, [int(n) for n in args.waits.split(",") if n], args.cap)
     finally:
         server.terminate()
         server.wait(10)

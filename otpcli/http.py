@@ -5,6 +5,16 @@ otpcli, https required except for loopback hosts, read retries with capped expon
 backoff and jitter (urllib3's Retry) for idempotent calls only, and no retry at all for
 purchases. Every message, log line and exception it produces has the secrets masked:
 requests puts full URLs, query string included, into its own errors.
+
+Politeness: a `Transport` given `max_rate` (requests per second) sends through the one
+`Pacer` of its host (scheme, host, port), shared by every such `Transport` in the process
+and every thread, so 500 waits together stay within one host's rate. Ordinary requests
+start at least 1/rate apart, spaced rather than in bursts. A non-idempotent request (a
+purchase, a cancel) is urgent: it waits at most one gap, never behind the queue of polls,
+and pushes that queue back one gap, so over any stretch of time the host sees at most one
+request more than the rate allows. Transports that ask different rates for one host get
+the strictest. The urllib3 retries of a failed read are not paced (they back off anyway).
+Time comes from `otpcli.core.clock`, so tests pace in fake time.
 """
 
 from __future__ import annotations
@@ -12,11 +22,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from otpcli import __version__
+from otpcli.core import clock as clock_mod
 from otpcli.core.errors import ConfigError, NetworkError
 
 if TYPE_CHECKING:
@@ -128,8 +140,87 @@ def _decode(resp: requests.Response) -> str:
     return text.strip().lstrip("\ufeff")
 
 
+HostKey = tuple[str, str, int]
+
+
+def host_key(url: str) -> HostKey:
+    """(scheme, host, port) of a URL: what one request-rate cap is counted per."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class Pacer:
+    """A min-gap scheduler for one host: each request books a start time (a slot) under
+    a lock and sleeps outside it until then, so threads never wait on each other's sleep.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError(f"max_rate must be positive, not {rate!r}")
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._clock: clock_mod.Clock | None = None
+        self._next = float("-inf")  # earliest start of the next ordinary request
+        self._next_urgent = float("-inf")
+
+    def tighten(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError(f"max_rate must be positive, not {rate!r}")
+        with self._lock:
+            self.rate = min(self.rate, rate)
+
+    def book(self, *, urgent: bool = False) -> float:
+        """Book the next start time for a request and return it (clock time)."""
+        clk = clock_mod.current()
+        with self._lock:
+            if clk is not self._clock:
+                # A timeline belongs to one clock: a test's fake clock starts afresh.
+                self._clock = clk
+                self._next = self._next_urgent = float("-inf")
+            now = clk.now()
+            gap = 1.0 / self.rate
+            if urgent:
+                # At most one gap behind the queue, and never two urgent ones closer
+                # than a gap; the ordinary queue moves back one slot to make room.
+                slot = max(self._next_urgent, min(max(now, self._next), now + gap))
+                self._next_urgent = slot + gap
+                self._next = max(self._next, slot) + gap
+            else:
+                slot = max(now, self._next)
+                self._next = slot + gap
+            return slot
+
+    def wait(self, *, urgent: bool = False) -> float:
+        """Sleep until this request's slot; return the slot."""
+        slot = self.book(urgent=urgent)
+        clk = clock_mod.current()
+        delay = slot - clk.now()
+        if delay > 0:  # a free slot costs nothing, not even a zero sleep
+            clk.sleep(delay)
+        return slot
+
+
+_PACERS: dict[HostKey, Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def pacer_for(url: str, rate: float) -> Pacer:
+    """The process-wide pacer of the URL's host, created at `rate` or tightened to it."""
+    key = host_key(url)
+    with _PACERS_LOCK:
+        pacer = _PACERS.get(key)
+        if pacer is None:
+            pacer = _PACERS[key] = Pacer(rate)
+        else:
+            pacer.tighten(rate)
+    return pacer
+
+
 class Transport:
-    """GET requests to one provider host, with the key never leaking."""
+    """GET requests to one provider host, with the key never leaking; with `max_rate`,
+    paced through the host's process-wide `Pacer`."""
 
     def __init__(
         self,
@@ -141,8 +232,10 @@ class Transport:
         connect_timeout: float = 10.0,
         read_retries: int = 3,
         backoff: float = 0.5,
+        max_rate: float | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.pacer = pacer_for(self.base_url, max_rate) if max_rate is not None else None
         self.redact = Redactor(secrets)
         self._headers = dict(headers or {})
         self._timeout = (connect_timeout, timeout)
@@ -192,6 +285,8 @@ class Transport:
 
         url = f"{self.base_url}/{script}"
         log.debug("GET %s action=%s", self.redact(url), params.get("action", ""))
+        if self.pacer is not None:
+            self.pacer.wait(urgent=not idempotent)
         failure: NetworkError | None = None
         try:
             resp = self._session(idempotent).get(

@@ -77,27 +77,20 @@ def _wait(
 
     `life_left`: seconds the number still lives (cheap numbers); without --timeout the
     wait ends with it, since no code can arrive on an expired number."""
-    from otpcli.core.waiting import (
-        DEFAULT_TIMEOUT,
-        effective_interval,
-        settle_unused,
-        wait_for_code,
-    )
+    from otpcli.cli.options import poll_interval
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, settle_unused, wait_for_code
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     if timeout is None and life_left is not None:
         limit = max(1.0, min(limit, life_left))
+    step = poll_interval(e, interval, [provider])
     view = WaitView(
         e, activation_id, number=number, service=service, timeout=limit, life_left=life_left
     )
     try:
         with view:
             return wait_for_code(
-                provider,
-                activation_id,
-                timeout=limit,
-                interval=effective_interval(interval, provider),
-                on_poll=view.update,
+                provider, activation_id, timeout=limit, interval=step, on_poll=view.update
             )
     except WaitTimeout as exc:
         if keep:

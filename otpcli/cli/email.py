@@ -56,11 +56,12 @@ def _wait(
     keep: bool,
     address: str | None = None,
 ) -> tuple[dict[str, Any], str]:
+    from otpcli.cli.options import poll_interval
     from otpcli.core.products import wait_email
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, effective_interval
+    from otpcli.core.waiting import DEFAULT_TIMEOUT
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    step = effective_interval(interval, provider)
+    step = poll_interval(e, interval, [provider])
     view = WaitView(e, email_id, number=address, timeout=limit, label="e-mail")
     try:
         with view:

@@ -61,10 +61,11 @@ def wait_many(
     keep: bool,
 ) -> None:
     """Wait for all; print codes as they come; clean up the rest; raise if any failed."""
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, Outcome, effective_interval, wait_for_codes
+    from otpcli.cli.options import poll_interval
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, Outcome, wait_for_codes
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    step = max(effective_interval(interval, p) for p, _ in targets)
+    step = poll_interval(e, interval, [p for p, _ in targets])
     e.info(f"waiting for {len(targets)} codes, up to {limit:g} s ...")
     failures: list[Outcome] = []
     ended: set[str] = set()  # got a code or failed: nothing left to clean up

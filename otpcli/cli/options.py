@@ -3,17 +3,22 @@
 Typer-free, so the fast path of `otp balance`/`otp status` (cli/quick.py) and the Typer
 commands set up a run the same way: `start` for the options before the command name,
 `merge` for a command's own `--json`/`-p`, which win over the global ones.
+`poll_interval` is the one place a waiting command turns `--interval` into seconds
+between polls, warning when the user asks for more than the provider advises.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from otpcli.render import Env, env, set_env
 
 if TYPE_CHECKING:
     import typer
+
+    from otpcli.core.waiting import Paced
 
 
 class GlobalOptions:
@@ -65,3 +70,26 @@ def merge(opts: GlobalOptions, *, json_: bool = False, profile: str | None = Non
     e.quiet = opts.quiet or e.quiet
     e.debug = opts.debug
     return e
+
+
+def poll_interval(e: Env, requested: float | None, providers: Iterable[Paced]) -> float:
+    """Seconds between polls for one waiting command: `--interval` if given, else the
+    providers' advice (the slowest of several), never under 1 s. When `--interval` is
+    shorter than a provider's advice, one warning on stderr says so: hosts rate-limit or
+    ban keys that poll too often. Call it once per command."""
+    from otpcli.core.waiting import MIN_INTERVAL, effective_interval
+
+    paced = list(providers)
+    step = max(effective_interval(requested, p) for p in paced)
+    if requested is None:
+        return step
+    strictest = max(paced, key=lambda p: p.poll_interval)
+    advice = strictest.poll_interval
+    if requested < advice:
+        title = getattr(strictest, "title", "the provider")
+        floor = f" (the minimum {MIN_INTERVAL:g} s)" if requested < MIN_INTERVAL else ""
+        e.warn(
+            f"--interval {requested:g} is shorter than the {advice:g} s between polls that "
+            f"{title} advises; polling every {step:g} s{floor} may get the key rate-limited"
+        )
+    return step

@@ -185,8 +185,9 @@ def sms_cmd(
 
     Example: CODE=$(otp rent sms "$ORDER" --wait)
     """
+    from otpcli.cli.options import poll_interval
     from otpcli.core.products import wait_rental_message
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, effective_interval
+    from otpcli.core.waiting import DEFAULT_TIMEOUT
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx, order_id) as (provider, _settings):
@@ -208,7 +209,7 @@ def sms_cmd(
             # Not bought through otp: "new" means newer than what is there now.
             seen = {m.key for m in provider.messages(order_id).messages}
         limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        step = effective_interval(interval, provider)
+        step = poll_interval(e, interval, [provider])
         known = provider.rental_row(order_id)
         view = WaitView(
             e, order_id, number=known.number if known else None, timeout=limit, label="rental"

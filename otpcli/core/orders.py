@@ -10,12 +10,18 @@ reading the provider's own order list where it has one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from otpcli.core import journal as jr
-from otpcli.core.errors import Interrupted, OtpError, ProviderError, PurchaseUnknown
+from otpcli.core.errors import (
+    Interrupted,
+    OtpError,
+    ProviderError,
+    PurchaseUnknown,
+    Unsupported,
+)
 from otpcli.core.models import (
     ActionResult,
     Activation,
@@ -187,6 +193,17 @@ class JournaledProvider(Journaled):
 
     def status(self, activation_id: str) -> StatusResult:
         return self._record_status(self.inner.status(activation_id))
+
+    def statuses(self, ids: Sequence[str]) -> dict[str, StatusResult]:
+        """The driver's batched status (Capability.BATCH_STATUS), each answer journaled
+        as `status()` journals one. Ids the host did not list stay missing."""
+        batched = getattr(self.inner, "statuses", None)
+        if batched is None or not self.inner.supports(Capability.BATCH_STATUS):
+            raise Unsupported(f"{self.title} has no batched status; nothing was sent")
+        found: dict[str, StatusResult] = batched(ids)
+        for st in found.values():
+            self._record_status(st)
+        return found
 
     def _record_action(self, result: ActionResult) -> ActionResult:
         note = "refunded" if result.refunded else None

@@ -47,10 +47,10 @@ class Capability(StrEnum):
     CATALOG = "catalog"  # services / prices
     COUNTRIES = "countries"
     ORDERS = "orders"  # the provider can list our orders
-    BATCH_STATUS = "batch_status"  # `statuses(ids)`: many activations in one request
     CHEAP = "cheap"
     RENT = "rent"
     EMAIL = "email"
+    BATCH_STATUS = "batch_status"  # statuses(ids): many open activations in one request
 
 
 # Seconds to wait for a provider's reply unless OTPCLI_HTTP_TIMEOUT says otherwise.
@@ -113,6 +113,17 @@ class Provider(Protocol):
     def countries(self, *, server: str | None = None) -> list[Country]: ...
 
     def close(self) -> None: ...
+
+    # Optional, with `Capability.BATCH_STATUS` (so not declared here: a driver without it
+    # still satisfies the protocol):
+    #
+    #     def statuses(self, ids: Sequence[str]) -> dict[str, StatusResult]: ...
+    #
+    # ONE request for the status of many open activations (the sms-activate family's
+    # getActiveActivations). The dict has an entry for each id the host listed; an id it
+    # did not list is missing (it may have been cancelled, expired or got its code), so
+    # the caller must look at it with `status(id)` before concluding anything. Raises
+    # `Unsupported` when the host does not offer the action (nothing else was learnt).
 
 
 # --- products beyond SMS activations ---------------------------------------------------

@@ -9,6 +9,13 @@ Contract:
   retrying cannot fix (bad key, no such order) are raised at once.
 Time comes from `otpcli.core.clock` so tests run in milliseconds.
 
+`wait_for_codes` waits for many activations under one deadline, with the same meaning of
+codes, terminal states and errors per activation. Where a provider offers
+`Capability.BATCH_STATUS` it asks about all of that provider's pending ids in one request
+per round; an id the answer leaves out (or says has ended) is looked at with `status()`
+the same round before anything is concluded, and a batch the host refuses (`Unsupported`)
+falls back to one `status()` per id for the rest of the wait.
+
 `settle_unused` cancels an activation that got no code, for a refund, waiting out a
 provider's early-cancel window when asked to.
 """
@@ -22,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from otpcli.core import clock as clock_mod
 from otpcli.core.errors import (
+    Interrupted,
     OrderStateError,
     OtpError,
     ProviderError,
@@ -169,8 +177,103 @@ class Outcome:
     error: OtpError | None = None
 
 
+Target = tuple[Provider, str]
+Look = tuple[Target, StatusResult | None, OtpError | None]
+
+
+def _poll(target: Target) -> tuple[StatusResult | None, OtpError | None]:
+    try:
+        return target[0].status(target[1]), None
+    except OtpError as exc:
+        return None, exc
+
+
+class Batches:
+    """Which providers of a multi-wait are asked about all their ids in one request.
+
+    A provider with `Capability.BATCH_STATUS` is, while it has two or more ids pending.
+    A batch that fails teaches nothing: its ids are looked at one by one that round.
+    `Unsupported` (or any lasting error) turns batching off for that provider for the
+    rest of the wait; transient failures do after `GIVE_UP` in a row."""
+
+    GIVE_UP = 3
+
+    def __init__(self) -> None:
+        self._off: set[int] = set()
+        self._failures: dict[int, int] = {}
+
+    def wanted(self, provider: Provider, count: int) -> bool:
+        return (
+            count > 1
+            and id(provider) not in self._off
+            and provider.supports(Capability.BATCH_STATUS)
+        )
+
+    def ask(self, provider: Provider, ids: list[str]) -> dict[str, StatusResult] | None:
+        """The host's answer for `ids`, or None when they must be looked at one by one."""
+        key = id(provider)
+        statuses = getattr(provider, "statuses", None)  # optional in the Provider protocol
+        if statuses is None:
+            self._off.add(key)
+            return None
+        try:
+            answer: dict[str, StatusResult] = statuses(ids)
+        except Interrupted:
+            raise
+        except ProviderError:  # network, 5xx, garbage: the batch may work next round
+            self._failures[key] = self._failures.get(key, 0) + 1
+            if self._failures[key] >= self.GIVE_UP:
+                self._off.add(key)
+            return None
+        except OtpError:  # Unsupported, or a refusal: per-id looks from now on
+            self._off.add(key)
+            return None
+        self._failures[key] = 0
+        return answer
+
+
+def look_round(
+    pool: ThreadPoolExecutor, pending: Sequence[Target], batches: Batches
+) -> Iterator[Look]:
+    """One round of looks at the pending activations, yielded as they are known.
+
+    One batched request per provider that offers it; from its answer only two things
+    are concluded: still waiting, or a code. Every id it leaves out, or says has ended,
+    is then looked at with `status()` (with the rest, concurrently) before anything is
+    concluded, so a code that came just before an order left the host's list is never
+    lost."""
+    groups: dict[int, list[Target]] = {}
+    for target in pending:
+        groups.setdefault(id(target[0]), []).append(target)
+    batched = [g for g in groups.values() if batches.wanted(g[0][0], len(g))]
+    singles = [t for g in groups.values() if not any(g is b for b in batched) for t in g]
+    answers = pool.map(lambda g: batches.ask(g[0][0], [t[1] for t in g]), batched)
+    for group, answer in zip(batched, answers, strict=True):
+        for target in group:
+            status = None if answer is None else answer.get(target[1])
+            if status is None or status.state.terminal:
+                singles.append(target)
+            else:
+                yield target, status, None
+    for target, (status, error) in zip(singles, pool.map(_poll, singles), strict=True):
+        yield target, status, error
+
+
+def _ended(target: Target, status: StatusResult | None, error: OtpError | None) -> Outcome | None:
+    """The outcome a look settles, or None while the activation is still waiting."""
+    provider, activation_id = target
+    if status is not None and status.state is State.CODE_RECEIVED:
+        return Outcome(provider, activation_id, status=status)
+    if status is not None and status.state.terminal:
+        why = f"activation {activation_id} is {status.state.value}; no code will arrive"
+        return Outcome(provider, activation_id, error=OrderStateError(why))
+    if error is not None and not isinstance(error, ProviderError):
+        return Outcome(provider, activation_id, error=error)
+    return None
+
+
 def wait_for_codes(
-    targets: Sequence[tuple[Provider, str]],
+    targets: Sequence[Target],
     *,
     timeout: float = DEFAULT_TIMEOUT,
     interval: float = 5.0,
@@ -180,24 +283,20 @@ def wait_for_codes(
 ) -> list[Outcome]:
     """Wait for many activations at once, under one overall deadline.
 
-    Each round polls every pending activation concurrently (a small thread pool over
-    each provider's shared connection pool), then sleeps `interval`. An outcome is
-    reported through `on_outcome` the moment its poll sees it. Activations still
-    waiting at the deadline end with a `WaitTimeout` error. Total time is about that
-    of the slowest activation, not the sum.
+    Each round looks at every pending activation (`look_round`: one batched request per
+    provider that offers `Capability.BATCH_STATUS`, else concurrent `status()` calls on a
+    small thread pool over each provider's shared connection pool), then sleeps until
+    `interval` after the round began. An outcome is reported through `on_outcome` the
+    moment its round sees it. Activations still waiting at the deadline end with a
+    `WaitTimeout` error. Total time is about that of the slowest activation, not the sum.
     """
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
     pending = list(targets)
     outcomes: list[Outcome] = []
+    batches = Batches()
     rounds = 0
-
-    def poll(target: tuple[Provider, str]) -> tuple[StatusResult | None, OtpError | None]:
-        try:
-            return target[0].status(target[1]), None
-        except OtpError as exc:
-            return None, exc
 
     def finish(outcome: Outcome) -> None:
         outcomes.append(outcome)
@@ -208,26 +307,13 @@ def wait_for_codes(
         while pending:
             rounds += 1
             polled_at = clk.now()
-            still: list[tuple[Provider, str]] = []
-            for target, (status, error) in zip(pending, pool.map(poll, pending), strict=True):
-                provider, activation_id = target
-                if status is not None and status.state is State.CODE_RECEIVED:
-                    finish(Outcome(provider, activation_id, status=status))
-                elif status is not None and status.state.terminal:
-                    finish(
-                        Outcome(
-                            provider,
-                            activation_id,
-                            error=OrderStateError(
-                                f"activation {activation_id} is {status.state.value}; "
-                                "no code will arrive"
-                            ),
-                        )
-                    )
-                elif error is not None and not isinstance(error, ProviderError):
-                    finish(Outcome(provider, activation_id, error=error))
-                else:
+            still: list[Target] = []
+            for target, status, error in look_round(pool, pending, batches):
+                outcome = _ended(target, status, error)
+                if outcome is None:
                     still.append(target)
+                else:
+                    finish(outcome)
             pending = still
             now = clk.now()
             if on_round:
@@ -236,15 +322,8 @@ def wait_for_codes(
                 break
             if now >= deadline:
                 for provider, activation_id in pending:
-                    finish(
-                        Outcome(
-                            provider,
-                            activation_id,
-                            error=WaitTimeout(
-                                f"no code for activation {activation_id} after {timeout:g} s"
-                            ),
-                        )
-                    )
+                    why = f"no code for activation {activation_id} after {timeout:g} s"
+                    finish(Outcome(provider, activation_id, error=WaitTimeout(why)))
                 break
             clk.sleep(until_next_poll(polled_at, now, interval, deadline))
     return outcomes
