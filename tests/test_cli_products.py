@@ -91,7 +91,8 @@ def test_cheap_buy_journal_first_then_wait_status_finish_on_cheap_handler(
     otpget.get(CHEAP, body="STATUS_OK:847293", match=action("getStatus"))
     r = run(["wait", "ORDER_ID_12345"])
     assert (r.exit_code, r.stdout) == (0, "847293\n"), r.stderr
-    assert clock.sleeps == [5.0]  # the cheap document's 5 s
+    # the cheap document's 5 s (the host cap may add sub-second gaps)
+    assert [round(s) for s in clock.sleeps if s >= 1] == [5]
     assert "lives 15 more min" in r.stderr
 
     otpget.get(CHEAP, body="STATUS_OK:847293", match=action("getStatus"))

@@ -70,6 +70,7 @@ class SandboxDriver(_OnDemand, SmsActivateDriver):
     title = "Sandbox"
     currency = CURRENCY
     poll_interval = POLL
+    rate_capped = False  # a simulator on this machine: no host to be polite to
     # The products below are other drivers; listed here so `otp providers` shows them.
     capabilities = SmsActivateDriver.capabilities | {
         Capability.CHEAP,

@@ -174,6 +174,9 @@ class SmsActivateDriver:
     # How this host family speaks: extensions, poll advice, rate cap (see `dialects`).
     dialect: ClassVar[Dialect] = dialects.DEFAULT
     poll_interval: float = dialects.DEFAULT.poll_interval
+    # Whether requests to this host are capped at its dialect's `max_rate` per second,
+    # shared by the whole process (the simulator on this machine is not).
+    rate_capped: ClassVar[bool] = True
     # How this provider numbers countries and names services, for resolving
     # `-c india` / `telegram` without its catalog (see core/names.py): the family's
     # own country ids and service codes ("smsactivate"), dialling codes ("dial"), or
@@ -221,6 +224,7 @@ class SmsActivateDriver:
             connect_timeout=options.connect_timeout,
             read_retries=options.read_retries,
             backoff=options.backoff,
+            max_rate=self.dialect.max_rate if self.rate_capped else None,
         )
 
     # -- plumbing ---------------------------------------------------------------
