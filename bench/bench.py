@@ -95,7 +95,8 @@ class Proxy:
 class FakeHost:
     """A minimal sms-activate host on loopback: getStatus, getActiveActivations (the
     family's open-order list, JSON), setStatus, getBalance. Each id gets its code
-    `delay` seconds after its first poll. Every request is noted as (time, action)."""
+    `delay` seconds after it was opened (`open`) or first polled. Every request is
+    noted as (time, action)."""
 
     def __init__(self, delay: float) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,6 +127,13 @@ class FakeHost:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stubs"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def open(self, ids: list[str]) -> None:
+        """Mark ids bought now: a real host lists every open order, polled or not."""
+        now = time.perf_counter()
+        with self._lock:
+            for i in ids:
+                self.first.setdefault(i, now)
 
     def _code(self, activation_id: str, now: float) -> str | None:
         first = self.first.setdefault(activation_id, now)
@@ -190,6 +198,7 @@ def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, fl
     """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
     host.reset()
     ids = [str(7_000_000 + i) for i in range(n)]
+    host.open(ids)
     start = time.perf_counter()
     kb = subprocess.run([PY, "-c", PEAK_RSS, OTP, "wait", *ids, "--timeout", "300"],
                         env=env, capture_output=True, text=True, check=True).stdout
