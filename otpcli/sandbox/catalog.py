@@ -173,6 +173,20 @@ SERVICES: dict[str, ServiceInfo] = {
     )
 }
 
+# International dialling code per country (hero-sms's getNumberV2 `countryPhoneCode`).
+PHONE_CODES: dict[str, int] = {"0": 7, "6": 62, "12": 1, "16": 44, "22": 91, "73": 55}
+
+# Mobile operators per country (getOperators; `operator` is accepted and ignored on a
+# purchase, whose reply names it as `activationOperator`, or "any").
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "0": ("beeline", "megafon", "mts", "tele2"),
+    "6": ("indosat", "telkomsel", "xl"),
+    "12": ("att", "tmobile", "verizon"),
+    "16": ("ee", "o2", "three", "vodafone"),
+    "22": ("airtel", "jio", "vi"),
+    "73": ("claro", "tim", "vivo"),
+}
+
 # Cells deliberately out of stock (a real service can say NO_NUMBERS too).
 _SOLD_OUT = frozenset({("0", "oi"), ("6", "tw"), ("73", "am")})
 
