@@ -1,0 +1,173 @@
+"""PyPI `herosms` 0.1.1 (asyncio, httpx, pydantic) against the `herosms` dialect.
+
+Contract: `run(base_url, check)` drives the library's main flow through `check(name, fn)`:
+get_balance, the catalog (countries, services, operators, prices, top countries), buy
+with getNumberV2 (its pydantic `Activation`: `currency` and `countryCode` integers),
+`wait_for_sms` (getStatusV2), finish by setStatus 6 and by finishActivation (HTTP 204),
+cancel refused in the early-cancel window (HTTP 409) and accepted after it, by setStatus 8
+and by cancelActivation (204), list_active (`{"data": [...]}`), and its typed exceptions
+for no balance (402), a bad key (401), an unknown id (404) and a cancel after the code
+(409). The URL is given to its constructor (`base_url=`).
+
+hero-sms answers `NO_NUMBERS` as plain text with HTTP 200 (recorded by [usa]); this
+library raises only on HTTP errors, so in model mode its pydantic parser rejects the word
+(a `ValidationError`), and `response_format="raw"` gives the word itself. Its model mode
+for getServicesList iterates the values of a dict, which hero-sms's
+`{"status": "success", "services": [...]}` does not fit, so services are read as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pydantic
+from herosms import HeroSMSClient  # type: ignore[import-not-found]
+from herosms import exceptions as errors  # type: ignore[import-not-found]
+
+Check = Callable[[str, Callable[[], object]], object]
+
+
+def client(base_url: str, key: str = "play") -> Any:
+    return HeroSMSClient(
+        key, base_url=base_url + "/handler_api.php", retry_attempts=1, poll_interval=0.2
+    )
+
+
+def run(base_url: str, check: Check) -> None:
+    def go(work: Callable[[Any], Coroutine[Any, Any, Any]], key: str = "play") -> Any:
+        async def inner() -> Any:
+            async with client(base_url, key) as c:
+                return await work(c)
+
+        return asyncio.run(inner())
+
+    def raises(work: Callable[[Any], Coroutine[Any, Any, Any]], kind: type, title: str) -> None:
+        try:
+            go(work)
+        except kind as exc:
+            assert getattr(exc, "title", title) == title, repr(exc)
+        else:
+            raise AssertionError(f"expected {kind.__name__} {title}")
+
+    async def balance(c: Any) -> None:
+        got = await c.get_balance()
+        assert got.amount == 1000.0, got
+
+    check("get_balance", lambda: go(balance))
+
+    async def catalog(c: Any) -> None:
+        countries = await c.get_countries()
+        assert any(x.id == 22 and x.name == "India" for x in countries), countries
+        services = await c.get_services(response_format="json")
+        assert {"code": "tg", "name": "Telegram"} in services["services"], services
+        assert "jio" in (await c.get_operators(country=22))["22"]
+        prices = await c.get_prices(service="tg", country=22)
+        assert prices["22"]["tg"].cost == 12.5 and prices["22"]["tg"].count > 0, prices
+        assert (await c.get_top_countries(service="tg"))["22"]["count"] > 0
+
+    check("countries, services (json), operators, prices, top countries", lambda: go(catalog))
+
+    async def buy_wait_finish(c: Any) -> None:
+        act = await c.activations.create(service="tg", country=22)
+        info = act.info
+        assert info.currency == 840 and info.country_code == 22, info
+        assert info.country_phone_code == 91 and info.activation_end_time is not None, info
+        status = await act.wait_for_sms(timeout=10)
+        assert status.code and status.code.isdigit() and status.sms.date_time, status
+        assert (await c.get_status_v1(act.id)) == f"STATUS_OK:{status.code}"
+        await act.complete()
+
+    check(
+        "create (getNumberV2) -> wait_for_sms (getStatusV2) -> complete",
+        lambda: go(buy_wait_finish),
+    )
+
+    async def finish_204(c: Any) -> None:
+        act = await c.activations.create(service="tg", country=22)
+        await act.wait_for_sms(timeout=10)
+        await c.activations.finish(act.id)  # finishActivation: an empty 204
+        assert (await c.get_status_v1(act.id)).startswith("STATUS_OK:")
+        try:
+            await act.cancel()
+        except errors.ConflictError as exc:  # 409: the activation is closed
+            assert exc.title == "ACTIVATION_NOT_ACTIVE", repr(exc)
+        else:
+            raise AssertionError("cancel of a finished activation accepted")
+
+    check("finishActivation (204); a later cancel is a 409", lambda: go(finish_204))
+
+    async def cancel_flow(c: Any) -> None:
+        first = await c.activations.create(service="never", country=22)
+        second = await c.activations.create(service="never", country=22)
+        try:
+            await first.cancel()
+        except errors.ConflictError as exc:
+            assert exc.title == "EARLY_CANCEL_DENIED" and exc.status_code == 409, repr(exc)
+        else:
+            raise AssertionError("early cancel accepted")
+        active = await c.activations.list_active()
+        assert {a.activation_id for a in active} == {first.id, second.id}, active
+        assert all(a.currency == 840 and a.service_code == "never" for a in active)
+        await asyncio.sleep(1.6)  # past the early-cancel window (--early-cancel 1.5)
+        await first.cancel()  # setStatus 8
+        await c.activations.cancel(second.id)  # cancelActivation: an empty 204
+        assert await c.activations.list_active() == []
+        assert (await c.get_status_v1(second.id)) == "STATUS_CANCEL"
+        assert (await c.get_balance()).amount == 975.0
+
+    check(
+        "early cancel 409, list_active, cancel (setStatus 8, cancelActivation)",
+        lambda: go(cancel_flow),
+    )
+
+    async def code_then_cancel(c: Any) -> None:
+        act = await c.activations.create(service="tg", country=22)
+        await act.wait_for_sms(timeout=10)
+        await act.cancel()
+
+    check(
+        "cancel after the code: 409 OTP_RECEIVED",
+        lambda: raises(code_then_cancel, errors.ConflictError, "OTP_RECEIVED"),
+    )
+
+    async def no_numbers(c: Any) -> None:
+        raw = await c.activations.create(service="nonum", country=22, response_format="raw")
+        assert raw == "NO_NUMBERS", raw
+        # The plain word reaches its model parser, as with the real host.
+        with contextlib.suppress(pydantic.ValidationError):
+            await c.activations.create(service="nonum", country=22)
+        assert (await c.get_balance()).amount == 962.5  # nothing charged
+
+    check("no numbers: plain NO_NUMBERS with HTTP 200", lambda: go(no_numbers))
+    check(
+        "no balance: InsufficientFundsError (402)",
+        lambda: raises(
+            lambda c: c.activations.create(service="nobal", country=22),
+            errors.InsufficientFundsError,
+            "NO_BALANCE",
+        ),
+    )
+    check(
+        "bad key: AuthenticationError (401)",
+        lambda: go_bad_key(base_url),
+    )
+    check(
+        "unknown id: ActivationNotFoundError (404)",
+        lambda: raises(lambda c: c.get_status_v1(1), errors.ActivationNotFoundError, "NOT_FOUND"),
+    )
+
+
+def go_bad_key(base_url: str) -> None:
+    async def inner() -> None:
+        async with client(base_url, "bad-key") as c:
+            await c.get_balance()
+
+    try:
+        asyncio.run(inner())
+    except errors.AuthenticationError as exc:
+        assert exc.status_code == 401 and exc.title == "BAD_KEY", repr(exc)
+    else:
+        raise AssertionError("bad key accepted")
