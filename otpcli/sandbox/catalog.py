@@ -32,8 +32,8 @@ class Scenario:
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("nonum", "getNumber answers NO_NUMBERS (stock 0)"),
     Scenario("nobal", "getNumber answers NO_BALANCE (price 1000000.00, above any wallet)"),
-    Scenario("never", "the SMS never arrives (expires after 20 min, refunded)"),
-    Scenario("slow", "the SMS arrives after 60 s of sandbox time (not 3 s)"),
+    Scenario("never", "the SMS never arrives (expires after the lifetime, 20 min; refunded)"),
+    Scenario("slow", "the SMS arrives after 60 s of sandbox time (not the SMS delay)"),
     Scenario("multi", "after setStatus=3 a second SMS with a new code arrives"),
     Scenario("bad*", "an API key starting with 'bad' gets BAD_KEY for every action", "api key"),
 )

@@ -2,10 +2,18 @@
 
 Served at `/stubs/handler_api.php`, so the base URL is `http://HOST:PORT/stubs`. Parameters
 come in the query string (GET) or a form body (POST); `api_key` and `action` always.
-Plain-text replies are `text/plain; charset=utf-8`, the two catalog actions answer JSON.
+Plain-text replies are `text/plain; charset=utf-8`, JSON ones `application/json`.
 HTTP/1.1 keep-alive is supported; OTPGet's cheap_handler.php, rental-handler.php and
 email_handler.php are served beside it (`otpcli.sandbox.otpget_api`); any other path
 answers 404.
+
+One server speaks one dialect (`start_background(dialect=)`, `serve(dialect=)`, else
+`OTPCLI_SANDBOX_DIALECT`, else the default; an unknown name is a `ConfigError`). The
+replies below are the default's; `otpcli.sandbox.handler` answers every action, the
+newer ones (getNumberV2's full reply, getStatusV2, getActiveActivations,
+getNumbersStatus, getTopCountriesByService, getServicesList, getOperators,
+getBalanceAndCashBack, getPricesExtended, hero-sms's cancel/finishActivation, setStatus
+-1) included, and `otpcli.sandbox.dialects` says how each host family words them.
 
 - `getBalance` -> `ACCESS_BALANCE:1000.00` (two decimals, play money).
 - `getNumber&service=S[&country=C][&operator=O][&maxPrice=P]` -> `ACCESS_NUMBER:<id>:<phone>`;
@@ -15,7 +23,7 @@ answers 404.
   | `STATUS_CANCEL` (cancelled or expired); `NO_ACTIVATION` for an unknown id.
 - `getFullSms&id=` -> `FULL_SMS:<text>` (or `STATUS_WAIT_CODE` / `STATUS_CANCEL`).
 - `setStatus&id=&status=` -> 1 `ACCESS_READY`, 3 `ACCESS_RETRY_GET`, 6 `ACCESS_ACTIVATION`,
-  8 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
+  8 or -1 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
   `NO_SMS_RECEIVED`, `STATUS_ALREADY_CHANGED`.
 - `getPrices[&service=S][&country=C]` -> `{"22": {"tg": {"cost": 12.50, "count": 140}}}`;
   errors `BAD_SERVICE`, `BAD_COUNTRY`.
@@ -25,11 +33,13 @@ answers 404.
   still reports `STATUS_OK:<code>` (the protocol has no "finished" word).
 - Status 8 on an order that has received a code answers `STATUS_ALREADY_CHANGED` (the
   number is used: finish it instead); `EARLY_CANCEL_DENIED` is kept for the 2-minute
-  rule alone, `BAD_STATUS` for a status value that is not 1, 3, 6 or 8. Status 3 or 6
+  rule alone, `BAD_STATUS` for a status value that is not 1, 3, 6, 8 or -1. Status 3 or 6
   before any code: `NO_SMS_RECEIVED`. See `otpcli.sandbox.state` for every rule.
 - A key starting with `bad` gets `BAD_KEY` for every action; missing `action`, an unknown
   one, or a missing `id` gets `BAD_ACTION`; a missing `service` `BAD_SERVICE`; a missing
   `status` `BAD_STATUS`. A database failure answers `ERROR_SQL`.
+- A SIGTERM (`Interrupted`) stops `serve` whenever it lands, also while a connection is
+  being handed to its thread.
 - The server never writes to stderr (the CLI's stderr belongs to the user) and never
   repeats the API key, except on purpose in the `html` fault.
 - Planned faults (`OTPCLI_SANDBOX_FAULTS`, `otp sandbox fault`, the `sandboxFault` control
