@@ -54,9 +54,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-_Seconds = Annotated[
+# serve's dialect and time options (None: the OTPCLI_SANDBOX_* variable, else the default)
+_Dialect = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        help="Answer as this host family does: smsactivate, herosms, grizzlysms, smshub "
+        "(default: OTPCLI_SANDBOX_DIALECT, else the plain sandbox).",
+        show_default=False,
+    ),
+]
+_TimeScale = Annotated[
     float | None,
     typer.Option("--time-scale", min=0.001, help="Sandbox seconds per real second (default: 1)."),
+]
+_SmsDelay = Annotated[
+    float | None,
+    typer.Option("--sms-delay", min=0, help="Sandbox seconds from purchase to the SMS."),
+]
+_EarlyCancel = Annotated[
+    float | None,
+    typer.Option(
+        "--early-cancel", min=0, help="Sandbox seconds after purchase a cancel is refused."
+    ),
+]
+_Lifetime = Annotated[
+    float | None,
+    typer.Option("--lifetime", min=0.001, help="Sandbox seconds from purchase to expiry."),
 ]
 
 
@@ -75,30 +99,11 @@ def serve(
             show_default=False,
         ),
     ] = None,
-    dialect: Annotated[
-        str | None,
-        typer.Option(
-            "--dialect",
-            help="Answer as this host family does: smsactivate, herosms, grizzlysms, smshub "
-            "(default: OTPCLI_SANDBOX_DIALECT, else the plain sandbox).",
-            show_default=False,
-        ),
-    ] = None,
-    time_scale: _Seconds = None,
-    sms_delay: Annotated[
-        float | None,
-        typer.Option("--sms-delay", min=0, help="Sandbox seconds from purchase to the SMS."),
-    ] = None,
-    early_cancel: Annotated[
-        float | None,
-        typer.Option(
-            "--early-cancel", min=0, help="Sandbox seconds after purchase a cancel is refused."
-        ),
-    ] = None,
-    lifetime: Annotated[
-        float | None,
-        typer.Option("--lifetime", min=0.001, help="Sandbox seconds from purchase to expiry."),
-    ] = None,
+    dialect: _Dialect = None,
+    time_scale: _TimeScale = None,
+    sms_delay: _SmsDelay = None,
+    early_cancel: _EarlyCancel = None,
+    lifetime: _Lifetime = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run the simulator standalone; print its base URL; stop with Ctrl-C.

@@ -13,6 +13,7 @@ constructor (`base_url=`).
 from __future__ import annotations
 
 import asyncio
+import time
 import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -36,70 +37,75 @@ def refused(coro: Coroutine[Any, Any, object], word: str) -> None:
         raise AssertionError(f"expected {word}")
 
 
+def call(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+def balance(sa: Any) -> None:
+    assert call(sa.get_balance()) == 1000.0
+    assert call(sa.get_balance_and_cashback()) == 1000.0
+
+
+def catalog(sa: Any) -> None:
+    assert call(sa.get_countries())["22"]["eng"] == "India"
+    assert call(sa.get_service_name("tg")) == "Telegram"
+    assert call(sa.get_prices(service="tg", country=22))["22"]["tg"]["count"] > 0
+    top = call(sa.get_available_countries("tg", freePrice=True))
+    assert top["22"]["freePriceMap"], top
+    assert call(sa.get_count_numbers(country="22", operator="any"))["tg_0"] > 0
+    assert "jio" in call(sa.get_operators(country="22"))["countryOperators"]["22"]
+    service = call(sa.get_service("tg", 22))
+    assert service.name == "Telegram" and service.price == 12.5, service
+
+
+def v2_flow(sa: Any) -> None:
+    number = call(sa.purchase("tg", country=22))
+    assert number.phone_number.isdigit() and number.activation_cost == 12.5, number
+    assert number.country_code == "22" and number.operator == "any", number
+    assert number.end_activation_time > number.activation_unix_time
+    code = call(sa.wait_sms_code(number.activation_id, timeout=10, per_attempt=0.3))
+    assert isinstance(code, str) and code.isdigit(), code
+    status = call(sa.get_activation_status(number.activation_id))
+    assert status.sms is not None and status.sms.code == code, status
+    finished = call(sa.set_activation_status(number.activation_id, 6))
+    assert finished is SetActivationStatusResponse.ACTIVATED
+
+
+def v1_flow(sa: Any) -> None:
+    reply = call(sa.get_number("tg", country=22))
+    assert isinstance(reply, str) and reply.startswith("ACCESS_NUMBER:"), reply
+    activation_id = reply.split(":")[1]
+    code = call(sa.wait_sms_code(activation_id, timeout=10, per_attempt=0.3))
+    assert isinstance(code, str) and code.isdigit(), code
+    refused(sa.set_activation_status(activation_id, 8), "BAD_STATUS")  # a code came
+    finished = call(sa.set_activation_status(activation_id, 6))
+    assert finished is SetActivationStatusResponse.ACTIVATED
+
+
+def cancel_flow(sa: Any) -> None:
+    number = call(sa.purchase("never", country=22))
+    refused(sa.set_activation_status(number.activation_id, 8), "EARLY_CANCEL_DENIED")
+    active = call(sa.get_active_activations())["activeActivations"]
+    assert [a["activationId"] for a in active] == [str(number.activation_id)], active
+    time.sleep(1.6)  # past the early-cancel window (--early-cancel 1.5)
+    cancelled = call(sa.set_activation_status(number.activation_id, 8))
+    assert cancelled is SetActivationStatusResponse.CANCEL
+    refused(sa.get_active_activations(), "NO_ACTIVATIONS")
+    assert call(sa.get_balance()) == 975.0
+
+
 def run(base_url: str, check: Check) -> None:
     url = base_url + "/handler_api.php"
     sa = SmsActivate("play", base_url=url)
-
-    def call(coro: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run(coro)
-
-    def balance() -> None:
-        assert call(sa.get_balance()) == 1000.0
-        assert call(sa.get_balance_and_cashback()) == 1000.0
-
-    check("get_balance, get_balance_and_cashback", balance)
-
-    def catalog() -> None:
-        assert call(sa.get_countries())["22"]["eng"] == "India"
-        assert call(sa.get_service_name("tg")) == "Telegram"
-        assert call(sa.get_prices(service="tg", country=22))["22"]["tg"]["count"] > 0
-        top = call(sa.get_available_countries("tg", freePrice=True))
-        assert top["22"]["freePriceMap"], top
-        assert call(sa.get_count_numbers(country="22", operator="any"))["tg_0"] > 0
-        assert "jio" in call(sa.get_operators(country="22"))["countryOperators"]["22"]
-        service = call(sa.get_service("tg", 22))
-        assert service.name == "Telegram" and service.price == 12.5, service
-
-    check("countries, services, prices, top countries, numbers status, operators", catalog)
-
-    def v2_flow() -> None:
-        number = call(sa.purchase("tg", country=22))
-        assert number.phone_number.isdigit() and number.activation_cost == 12.5, number
-        assert number.country_code == "22" and number.operator == "any", number
-        assert number.end_activation_time > number.activation_unix_time
-        code = call(sa.wait_sms_code(number.activation_id, timeout=10, per_attempt=0.3))
-        assert isinstance(code, str) and code.isdigit(), code
-        status = call(sa.get_activation_status(number.activation_id))
-        assert status.sms is not None and status.sms.code == code, status
-        finished = call(sa.set_activation_status(number.activation_id, 6))
-        assert finished is SetActivationStatusResponse.ACTIVATED
-
-    check("purchase (getNumberV2) -> wait_sms_code -> getStatusV2 -> finish", v2_flow)
-
-    def v1_flow() -> None:
-        reply = call(sa.get_number("tg", country=22))
-        assert isinstance(reply, str) and reply.startswith("ACCESS_NUMBER:"), reply
-        activation_id = reply.split(":")[1]
-        code = call(sa.wait_sms_code(activation_id, timeout=10, per_attempt=0.3))
-        assert isinstance(code, str) and code.isdigit(), code
-        refused(sa.set_activation_status(activation_id, 8), "BAD_STATUS")  # a code came
-        finished = call(sa.set_activation_status(activation_id, 6))
-        assert finished is SetActivationStatusResponse.ACTIVATED
-
-    check("get_number (getNumber) -> wait_sms_code -> finish; cancel after code refused", v1_flow)
-
-    def cancel_flow() -> None:
-        number = call(sa.purchase("never", country=22))
-        refused(sa.set_activation_status(number.activation_id, 8), "EARLY_CANCEL_DENIED")
-        active = call(sa.get_active_activations())["activeActivations"]
-        assert [a["activationId"] for a in active] == [str(number.activation_id)], active
-        asyncio.run(asyncio.sleep(1.6))  # past the early-cancel window (--early-cancel 1.5)
-        cancelled = call(sa.set_activation_status(number.activation_id, 8))
-        assert cancelled is SetActivationStatusResponse.CANCEL
-        refused(sa.get_active_activations(), "NO_ACTIVATIONS")
-        assert call(sa.get_balance()) == 975.0
-
-    check("early cancel refused, active list, cancel after the window, refund", cancel_flow)
+    steps: list[tuple[str, Callable[[Any], None]]] = [
+        ("get_balance, get_balance_and_cashback", balance),
+        ("countries, services, prices, top countries, numbers status, operators", catalog),
+        ("purchase (getNumberV2) -> wait_sms_code -> getStatusV2 -> finish", v2_flow),
+        ("get_number (getNumber) -> wait_sms_code -> finish; cancel after code refused", v1_flow),
+        ("early cancel refused, active list, cancel after the window, refund", cancel_flow),
+    ]
+    for name, step in steps:
+        check(name, lambda step=step: step(sa))  # type: ignore[misc]
 
     def errors() -> None:
         refused(sa.purchase("nonum", country=22), "NO_NUMBERS")
