@@ -6,8 +6,8 @@ without an account. `otp --sandbox ...` starts it in-process on demand; `otp san
 runs it standalone for other tools at `http://127.0.0.1:PORT/stubs` (the handler is
 `/stubs/handler_api.php`).
 
-Modules (importing this package stays cheap; sqlite3 and http.server are imported only by
-the two last ones):
+Modules (importing this package stays cheap: it loads `catalog` alone; sqlite3 and
+http.server come with `state`, `server`, `handler` and `faults`):
 - `catalog`: countries, services, prices, stock, SMS texts and the scenario table;
 - `state`:   `SandboxState`, the wallet/orders/SMS in `<state_dir>/sandbox.sqlite3` and the
              rules (early-cancel window, expiry, refunds, another SMS);
