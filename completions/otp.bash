@@ -3,7 +3,7 @@
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local path="" i w skip=0
-    local valopts=' --api-key-file --base-url --count --country --domain --host --hours --interval --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --timeout -c -n -p -s '
+    local valopts=' --api-key-file --base-url --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
@@ -146,7 +146,7 @@ _otp() {
     "/sandbox")
         if [[ "$cur" == -* ]]; then words="--help -h"; else words="serve reset deliver fault scenarios"; fi ;;
     "/sandbox/serve")
-        if [[ "$cur" == -* ]]; then words="--port --host --json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--port --host --dialect --time-scale --sms-delay --early-cancel --lifetime --json --help -h"; else words=""; fi ;;
     "/sandbox/reset")
         if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
     "/sandbox/deliver")

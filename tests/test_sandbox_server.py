@@ -314,7 +314,7 @@ def test_any_other_key_or_none_is_accepted(server: SandboxServer) -> None:
 
 
 def test_unknown_or_missing_action(api: Api) -> None:
-    assert api("getNumbersStatus") == "BAD_ACTION"
+    assert api("getRentList") == "BAD_ACTION"  # not an action of the simulator
     assert api(None) == "BAD_ACTION"
 
 

@@ -2,11 +2,16 @@
 
 Contract:
 
-- `serve [--port N] [--host H]` listens on 127.0.0.1 (port 0: any free port) unless `--host`
-  is given; a host that is not loopback gets a warning, because anyone who reaches it can
-  use the simulator. Once listening it prints the base URL alone on stdout (with `--json`:
-  `{"base_url": URL}`) and a hint line on stderr, then serves until Ctrl-C (exit 0) or
-  SIGTERM (exit 143). A port in use is bad input (exit 2).
+- `serve [--port N] [--host H] [--dialect NAME] [--time-scale X] [--sms-delay S]
+  [--early-cancel S] [--lifetime S]` listens on 127.0.0.1 (port 0: any free port) unless
+  `--host` is given; a host that is not loopback gets a warning, because anyone who
+  reaches it can use the simulator. `--dialect` (else `OTPCLI_SANDBOX_DIALECT`, else the
+  default sandbox) makes it answer as that host family does (`otpcli.sandbox.dialects`);
+  the time options override `OTPCLI_SANDBOX_TIME_SCALE`, `_SMS_DELAY`, `_EARLY_CANCEL` and
+  `_LIFETIME` (sandbox seconds; see `otpcli.sandbox`). Once listening it prints the base
+  URL alone on stdout (with `--json`: `{"base_url": URL, "dialect": NAME}`) and a hint
+  line on stderr, then serves until Ctrl-C (exit 0) or SIGTERM (exit 143). A port in use
+  is bad input (exit 2); an unknown dialect a configuration error (exit 3).
 - `reset` forgets every order and refills the wallet: one line on stderr; stdout is empty,
   or `{"reset": true}` with `--json`.
 - `deliver ID [CODE]` makes an SMS arrive now (a random code when CODE is left out) and
@@ -49,6 +54,36 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# serve's dialect and time options (None: the OTPCLI_SANDBOX_* variable, else the default)
+_Dialect = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        help="Answer as this host family does: smsactivate, herosms, grizzlysms, smshub "
+        "(default: OTPCLI_SANDBOX_DIALECT, else the plain sandbox).",
+        show_default=False,
+    ),
+]
+_TimeScale = Annotated[
+    float | None,
+    typer.Option("--time-scale", min=0.001, help="Sandbox seconds per real second (default: 1)."),
+]
+_SmsDelay = Annotated[
+    float | None,
+    typer.Option("--sms-delay", min=0, help="Sandbox seconds from purchase to the SMS."),
+]
+_EarlyCancel = Annotated[
+    float | None,
+    typer.Option(
+        "--early-cancel", min=0, help="Sandbox seconds after purchase a cancel is refused."
+    ),
+]
+_Lifetime = Annotated[
+    float | None,
+    typer.Option("--lifetime", min=0.001, help="Sandbox seconds from purchase to expiry."),
+]
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -64,26 +99,42 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    dialect: _Dialect = None,
+    time_scale: _TimeScale = None,
+    sms_delay: _SmsDelay = None,
+    early_cancel: _EarlyCancel = None,
+    lifetime: _Lifetime = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run the simulator standalone; print its base URL; stop with Ctrl-C.
 
-    Example: otp sandbox serve --port 8080
+    Example: otp sandbox serve --port 8080 --dialect herosms --early-cancel 1
     """
     e = setup(ctx, json_=json_)
+    from otpcli.sandbox.server import rendering
     from otpcli.sandbox.server import serve as run
+    from otpcli.sandbox.state import Timing
 
     if host is not None and not _is_loopback(host):
         e.warn(f"listening on {host}: anyone who can reach it can use the sandbox")
+    speech = rendering(dialect)  # an unknown name stops here, before listening
 
     def ready(base_url: str) -> None:
-        e.result({"base_url": base_url}, base_url)
+        e.result({"base_url": base_url, "dialect": speech.name or None}, base_url)
         e.info(
             f"export OTPCLI_PROVIDER=smsactivate OTPCLI_BASE_URL={base_url} "
             "OTPCLI_API_KEY=play ; Ctrl-C to stop"
         )
 
-    run(config.state_dir(), host=host or "127.0.0.1", port=port, ready=ready)
+    timing = Timing(time_scale, sms_delay, early_cancel, lifetime)
+    run(
+        config.state_dir(),
+        host=host or "127.0.0.1",
+        port=port,
+        ready=ready,
+        dialect=speech.name,
+        timing=timing,
+    )
     e.info("sandbox stopped")
 
 

@@ -32,8 +32,8 @@ class Scenario:
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("nonum", "getNumber answers NO_NUMBERS (stock 0)"),
     Scenario("nobal", "getNumber answers NO_BALANCE (price 1000000.00, above any wallet)"),
-    Scenario("never", "the SMS never arrives (expires after 20 min, refunded)"),
-    Scenario("slow", "the SMS arrives after 60 s of sandbox time (not 3 s)"),
+    Scenario("never", "the SMS never arrives (expires after the lifetime, 20 min; refunded)"),
+    Scenario("slow", "the SMS arrives after 60 s of sandbox time (not the SMS delay)"),
     Scenario("multi", "after setStatus=3 a second SMS with a new code arrives"),
     Scenario("bad*", "an API key starting with 'bad' gets BAD_KEY for every action", "api key"),
 )
@@ -171,6 +171,20 @@ SERVICES: dict[str, ServiceInfo] = {
             stock=100,
         ),
     )
+}
+
+# International dialling code per country (hero-sms's getNumberV2 `countryPhoneCode`).
+PHONE_CODES: dict[str, int] = {"0": 7, "6": 62, "12": 1, "16": 44, "22": 91, "73": 55}
+
+# Mobile operators per country (getOperators; `operator` is accepted and ignored on a
+# purchase, whose reply names it as `activationOperator`, or "any").
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "0": ("beeline", "megafon", "mts", "tele2"),
+    "6": ("indosat", "telkomsel", "xl"),
+    "12": ("att", "tmobile", "verizon"),
+    "16": ("ee", "o2", "three", "vodafone"),
+    "22": ("airtel", "jio", "vi"),
+    "73": ("claro", "tim", "vivo"),
 }
 
 # Cells deliberately out of stock (a real service can say NO_NUMBERS too).

@@ -11,7 +11,8 @@ Contract:
 Rules (durations are sandbox seconds, divided by `OTPCLI_SANDBOX_TIME_SCALE`):
 - cheap: buyNumber charges the server's price; the code arrives `SMS_DELAY` (3 s,
   `OTPCLI_SANDBOX_SMS_DELAY`) later; the number lives 900 s. Cancel (8) → `ACCESS_READY`
-  + refund, refused with `EARLY_CANCEL_DENIED` in the first 120 s and
+  + refund, refused with `EARLY_CANCEL_DENIED` in the first 120 s
+  (`OTPCLI_SANDBOX_EARLY_CANCEL`) and
   `STATUS_ALREADY_CHANGED` once a code arrived or the order ended; finish (3 or 6) →
   `ACCESS_FINISH` after a code, else `NO_SMS_RECEIVED`. Expired unused → refunded.
 - rentals: rentNumber charges the tier's price; the first SMS arrives `SMS_DELAY` after
@@ -34,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from otpcli.sandbox import catalog
-from otpcli.sandbox.state import EARLY_CANCEL, Refusal, SandboxState
+from otpcli.sandbox.state import Refusal, SandboxState
 
 CHEAP_LIFETIME = 900.0
 EMAIL_LIFETIME = 1200.0
@@ -205,7 +206,7 @@ class OtpGetState:
                     order.phone,
                     str(price),
                     now,
-                    self._after(now, EARLY_CANCEL),
+                    self._after(now, self.s.early_cancel),
                     self._after(now, CHEAP_LIFETIME),
                     self._code(),
                     self._after(now, self.s.sms_delay),

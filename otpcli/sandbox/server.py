@@ -2,10 +2,18 @@
 
 Served at `/stubs/handler_api.php`, so the base URL is `http://HOST:PORT/stubs`. Parameters
 come in the query string (GET) or a form body (POST); `api_key` and `action` always.
-Plain-text replies are `text/plain; charset=utf-8`, the two catalog actions answer JSON.
+Plain-text replies are `text/plain; charset=utf-8`, JSON ones `application/json`.
 HTTP/1.1 keep-alive is supported; OTPGet's cheap_handler.php, rental-handler.php and
 email_handler.php are served beside it (`otpcli.sandbox.otpget_api`); any other path
 answers 404.
+
+One server speaks one dialect (`start_background(dialect=)`, `serve(dialect=)`, else
+`OTPCLI_SANDBOX_DIALECT`, else the default; an unknown name is a `ConfigError`). The
+replies below are the default's; `otpcli.sandbox.handler` answers every action, the
+newer ones (getNumberV2's full reply, getStatusV2, getActiveActivations,
+getNumbersStatus, getTopCountriesByService, getServicesList, getOperators,
+getBalanceAndCashBack, getPricesExtended, hero-sms's cancel/finishActivation, setStatus
+-1) included, and `otpcli.sandbox.dialects` says how each host family words them.
 
 - `getBalance` -> `ACCESS_BALANCE:1000.00` (two decimals, play money).
 - `getNumber&service=S[&country=C][&operator=O][&maxPrice=P]` -> `ACCESS_NUMBER:<id>:<phone>`;
@@ -15,7 +23,7 @@ answers 404.
   | `STATUS_CANCEL` (cancelled or expired); `NO_ACTIVATION` for an unknown id.
 - `getFullSms&id=` -> `FULL_SMS:<text>` (or `STATUS_WAIT_CODE` / `STATUS_CANCEL`).
 - `setStatus&id=&status=` -> 1 `ACCESS_READY`, 3 `ACCESS_RETRY_GET`, 6 `ACCESS_ACTIVATION`,
-  8 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
+  8 or -1 `ACCESS_CANCEL`; errors `NO_ACTIVATION`, `BAD_STATUS`, `EARLY_CANCEL_DENIED`,
   `NO_SMS_RECEIVED`, `STATUS_ALREADY_CHANGED`.
 - `getPrices[&service=S][&country=C]` -> `{"22": {"tg": {"cost": 12.50, "count": 140}}}`;
   errors `BAD_SERVICE`, `BAD_COUNTRY`.
@@ -25,11 +33,13 @@ answers 404.
   still reports `STATUS_OK:<code>` (the protocol has no "finished" word).
 - Status 8 on an order that has received a code answers `STATUS_ALREADY_CHANGED` (the
   number is used: finish it instead); `EARLY_CANCEL_DENIED` is kept for the 2-minute
-  rule alone, `BAD_STATUS` for a status value that is not 1, 3, 6 or 8. Status 3 or 6
+  rule alone, `BAD_STATUS` for a status value that is not 1, 3, 6, 8 or -1. Status 3 or 6
   before any code: `NO_SMS_RECEIVED`. See `otpcli.sandbox.state` for every rule.
 - A key starting with `bad` gets `BAD_KEY` for every action; missing `action`, an unknown
   one, or a missing `id` gets `BAD_ACTION`; a missing `service` `BAD_SERVICE`; a missing
   `status` `BAD_STATUS`. A database failure answers `ERROR_SQL`.
+- A SIGTERM (`Interrupted`) stops `serve` whenever it lands, also while a connection is
+  being handed to its thread.
 - The server never writes to stderr (the CLI's stderr belongs to the user) and never
   repeats the API key, except on purpose in the `html` fault.
 - Planned faults (`OTPCLI_SANDBOX_FAULTS`, `otp sandbox fault`, the `sandboxFault` control
@@ -40,25 +50,27 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import os
 import selectors
 import socket
 import socketserver
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from otpcli.core.errors import BadInput
-from otpcli.sandbox import catalog, faults, otpget_api
-from otpcli.sandbox.state import Refusal, SandboxState, parse_price
+from otpcli.core.errors import BadInput, ConfigError, Interrupted
+from otpcli.sandbox import dialects, faults, handler, otpget_api
+from otpcli.sandbox.dialects import Rendering
+from otpcli.sandbox.state import SandboxState, Timing
 
 HANDLER_PATH = "/stubs/handler_api.php"
 BASE_PATH = "/stubs"
+DIALECT_VAR = "OTPCLI_SANDBOX_DIALECT"
 
 _TEXT = "text/plain; charset=utf-8"
 _JSON = "application/json; charset=utf-8"
@@ -68,93 +80,27 @@ _MAX_BODY = 64 * 1024
 # --- the protocol ---------------------------------------------------------------------
 
 
-def _catalog_filter(params: dict[str, str]) -> tuple[list[str], list[str]]:
-    service = params.get("service", "").strip()
-    country = params.get("country", "").strip()
-    if service and service not in catalog.SERVICES:
-        raise Refusal("BAD_SERVICE")
-    if country and country not in catalog.COUNTRIES:
-        raise Refusal("BAD_COUNTRY")
-    return (
-        [service] if service else list(catalog.SERVICES),
-        [country] if country else list(catalog.COUNTRIES),
-    )
-
-
-def _prices(params: dict[str, str]) -> str:
-    """getPrices JSON. Built by hand so that a cost is written as its exact decimal text
-    (`12.50`, a valid JSON number) rather than through a float."""
-    services, countries = _catalog_filter(params)
-    cells = []
-    for cid in countries:
-        cinfo = catalog.COUNTRIES[cid]
-        row = ", ".join(
-            f"{json.dumps(code)}: "
-            f'{{"cost": {catalog.price(catalog.SERVICES[code], cinfo)}, '
-            f'"count": {catalog.stock(catalog.SERVICES[code], cinfo)}}}'
-            for code in services
-        )
-        cells.append(f"{json.dumps(cid)}: {{{row}}}")
-    return "{" + ", ".join(cells) + "}"
-
-
 def respond(state: SandboxState, params: dict[str, str]) -> tuple[str, str]:
-    """Answer one request: (content type, body). Protocol errors are bodies, not exceptions."""
-    if params.get("api_key", "").lower().startswith("bad"):
-        return _TEXT, "BAD_KEY"
-    action = params.get("action", "")
-    order_id = params.get("id", "").strip()
+    """Answer one request in the default dialect: (content type, body)."""
+    reply = handler.respond(state, params, dialects.DEFAULT)
+    return reply.ctype, reply.body
+
+
+def rendering(name: str | None = None, environ: Mapping[str, str] | None = None) -> Rendering:
+    """The dialect to speak: `name`, else `OTPCLI_SANDBOX_DIALECT`, else the default.
+
+    An unknown name is a configuration error (exit 3).
+    """
+    env = os.environ if environ is None else environ
+    chosen = name if name is not None else env.get(DIALECT_VAR, "").strip()
     try:
-        if action == "getBalance":
-            return _TEXT, f"ACCESS_BALANCE:{state.balance():.2f}"
-        if action in ("getNumber", "getNumberV2"):
-            service = params.get("service", "").strip()
-            if not service:
-                raise Refusal("BAD_SERVICE")
-            max_price = params.get("maxPrice", "").strip()
-            order = state.buy(
-                service,
-                params.get("country", "").strip() or None,
-                max_price=parse_price(max_price) if max_price else None,
-            )
-            if action == "getNumberV2":
-                # The family's V2 purchase reply: JSON that also tells the price.
-                return _JSON, json.dumps(
-                    {
-                        "activationId": order.id,
-                        "phoneNumber": order.phone,
-                        "activationCost": f"{order.price:.2f}",
-                        "currency": catalog.CURRENCY,
-                        "countryCode": order.country,
-                        "canGetAnotherSms": True,
-                    }
-                )
-            return _TEXT, f"ACCESS_NUMBER:{order.id}:{order.phone}"
-        if action in ("getStatus", "getFullSms"):
-            if not order_id:
-                raise Refusal("BAD_ACTION")
-            status = state.status(order_id)
-            if status.kind == "cancel":
-                return _TEXT, "STATUS_CANCEL"
-            if status.kind == "wait":
-                return _TEXT, "STATUS_WAIT_CODE"
-            if action == "getFullSms":
-                return _TEXT, f"FULL_SMS:{status.text}"
-            if status.kind == "retry":
-                return _TEXT, f"STATUS_WAIT_RETRY:{status.code}"
-            return _TEXT, f"STATUS_OK:{status.code}"
-        if action == "setStatus":
-            if not order_id:
-                raise Refusal("BAD_ACTION")
-            return _TEXT, state.set_status(order_id, params.get("status", "").strip())
-        if action == "getPrices":
-            return _JSON, _prices(params)
-        if action == "getCountries":
-            countries = {c.id: {"id": int(c.id), "eng": c.name} for c in catalog.COUNTRIES.values()}
-            return _JSON, json.dumps(countries)
-        raise Refusal("BAD_ACTION")
-    except Refusal as refusal:
-        return _TEXT, refusal.word
+        return dialects.get(chosen)
+    except KeyError:
+        source = "--dialect" if name is not None else DIALECT_VAR
+        raise ConfigError(
+            f"{source}: unknown dialect {chosen!r}",
+            hint=f"one of: {', '.join(dialects.RENDERINGS)} (or leave it unset)",
+        ) from None
 
 
 # --- HTTP -------------------------------------------------------------------------------
@@ -203,8 +149,13 @@ class _Handler(BaseHTTPRequestHandler):
         # Planned faults (otpcli.sandbox.faults) come before any handler script's dispatch.
         if faults.intercept(self, self.server.state, params):
             return
-        answer = otpget_api.HANDLERS.get(url.path.rstrip("/"), respond)
-        if url.path.rstrip("/") != HANDLER_PATH and answer is respond:
+        path = url.path.rstrip("/")
+        if path == HANDLER_PATH:
+            reply = handler.respond(self.server.state, params, self.server.rendering)
+            self._send(reply.status, reply.ctype, reply.body)
+            return
+        answer = otpget_api.HANDLERS.get(path)
+        if answer is None:
             self._send(404, _TEXT, "NOT_FOUND")
             return
         try:
@@ -219,11 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, code: int, ctype: str, text: str) -> None:
         data = text.encode("utf-8")
         self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
+        if code != 204:  # a 204 has neither a body nor its headers (RFC 9110 15.3.5)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if data:
+            self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the user's stderr is not ours, and request lines carry the key."""
@@ -235,10 +188,11 @@ class _Server(ThreadingHTTPServer):
     # a second later: 100 activations waited at once must not pay that.
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, state: SandboxState) -> None:
+    def __init__(self, host: str, port: int, state: SandboxState, speech: Rendering) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
         self.state = state
+        self.rendering = speech
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopping = False
@@ -274,7 +228,15 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Silent (a client hanging up is not the user's problem)."""
+        """Silent (a client hanging up is not the user's problem), except for a signal.
+
+        socketserver calls this for any Exception raised while the main thread hands a
+        connection over; SIGTERM's `Interrupted` landing just then must still stop the
+        server, not be swallowed here (it was, about one stop in ten under load).
+        """
+        caught = sys.exc_info()[1]
+        if isinstance(caught, Interrupted):
+            raise caught
 
     def track(self, conn: socket.socket, *, add: bool) -> None:
         with self._lock:
@@ -302,14 +264,15 @@ class _Server(ThreadingHTTPServer):
         return f"http://{host}:{port}{BASE_PATH}"
 
 
-def _listen(host: str, port: int, state: SandboxState) -> _Server:
+def _listen(host: str, port: int, state: SandboxState, dialect: str | None) -> _Server:
     try:
+        speech = rendering(dialect)  # a bad name is a ConfigError
         faults.load_env(state)  # OTPCLI_SANDBOX_FAULTS; a bad value is a ConfigError
     except BaseException:
         state.close()
         raise
     try:
-        return _Server(host, port, state)
+        return _Server(host, port, state, speech)
     except (OSError, OverflowError) as exc:
         state.close()
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -317,6 +280,22 @@ def _listen(host: str, port: int, state: SandboxState) -> _Server:
             f"the sandbox cannot listen on {host}:{port}: {reason}",
             hint="choose another --port, or 0 for any free port",
         ) from None
+
+
+def _state(
+    state_dir: str | os.PathLike[str],
+    clock: Callable[[], float] | None,
+    timing: Timing | None,
+) -> SandboxState:
+    t = timing or Timing()
+    return SandboxState(
+        state_dir,
+        clock,
+        scale=t.scale,
+        delay=t.sms_delay,
+        cancel_window=t.early_cancel,
+        life=t.lifetime,
+    )
 
 
 class SandboxServer:
@@ -357,9 +336,14 @@ def start_background(
     host: str = "127.0.0.1",
     port: int = 0,
     clock: Callable[[], float] | None = None,
+    dialect: str | None = None,
+    timing: Timing | None = None,
 ) -> SandboxServer:
-    """Start the simulator in a daemon thread (port 0: any free port) and return at once."""
-    httpd = _listen(host, port, SandboxState(state_dir, clock))
+    """Start the simulator in a daemon thread (port 0: any free port) and return at once.
+
+    `dialect` (None: `OTPCLI_SANDBOX_DIALECT`, else the default) and `timing` as for `serve`.
+    """
+    httpd = _listen(host, port, _state(state_dir, clock, timing), dialect)
     thread = threading.Thread(target=httpd.run, name="otpcli-sandbox", daemon=True)
     thread.start()
     return SandboxServer(httpd, thread)
@@ -371,12 +355,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     ready: Callable[[str], None] | None = None,
+    dialect: str | None = None,
+    timing: Timing | None = None,
 ) -> None:
     """Serve in this thread until Ctrl-C (returns) or `Interrupted` (propagates).
 
-    `ready(base_url)` is called once the socket is listening.
+    `ready(base_url)` is called once the socket is listening. `dialect` names a row of
+    `otpcli.sandbox.dialects.RENDERINGS` (None: `OTPCLI_SANDBOX_DIALECT`, else the
+    default); a setting of `timing` that is not None overrides its variable.
     """
-    httpd = _listen(host, port, SandboxState(state_dir))
+    httpd = _listen(host, port, _state(state_dir, None, timing), dialect)
     try:
         if ready is not None:
             ready(httpd.base_url)

@@ -17,21 +17,32 @@ Contract:
   arrival time, or NULL for never) until it arrives or the order ends.
 
 Rules (the reply words are the sms-activate protocol's, see `otpcli.sandbox.server`):
-- buy: the first SMS arrives `SMS_DELAY` (3 s, `OTPCLI_SANDBOX_SMS_DELAY`) after purchase;
-  `slow` after 60 s; `never` not at all.
+- Three durations are settings of their own, so a client's cancel path and its wait path
+  can both be exercised at any time scale (each in sandbox seconds, read from the
+  environment when the state is created, or given to the constructor):
+  `sms_delay` (`OTPCLI_SANDBOX_SMS_DELAY`, default 3, may be 0), `early_cancel`
+  (`OTPCLI_SANDBOX_EARLY_CANCEL`, default 120, may be 0) and `lifetime`
+  (`OTPCLI_SANDBOX_LIFETIME`, default 1200, > 0). A bad value is a `ConfigError`.
+- buy: the first SMS arrives `sms_delay` after purchase; `slow` after 60 s; `never` not
+  at all.
 - cancel (8): refused with `STATUS_ALREADY_CHANGED` on a finished/cancelled/expired order
   and also once a code has arrived (the order has moved on to "code received": the
   number is used, finish it instead; this keeps the refusal in the exit-8 family, where
   `BAD_STATUS` would read as "this provider does not offer cancel"), and with
-  `EARLY_CANCEL_DENIED` during the first 120 s; otherwise `ACCESS_CANCEL` + refund.
+  `EARLY_CANCEL_DENIED` during the first `early_cancel` seconds; otherwise
+  `ACCESS_CANCEL` + refund.
 - finish (6): `ACCESS_ACTIVATION` after a code, else `NO_SMS_RECEIVED`.
 - another SMS (3): `ACCESS_RETRY_GET` after a code (every service, not only `multi`), else
   `NO_SMS_RECEIVED`; the next SMS, with a new code, arrives after the service's delay and
   until then the status is `STATUS_WAIT_RETRY:<old code>`. Asking again while one is on
   its way changes nothing.
 - ready (1): `ACCESS_READY` on any open order.
-- expiry: 20 min after purchase an open order becomes expired (`STATUS_CANCEL`), refunded
-  only when no code had arrived.
+- expiry: `lifetime` after purchase an open order becomes expired (`STATUS_CANCEL`),
+  refunded only when no code had arrived.
+- A `Refusal` carries the word of the default sandbox (the one above) and a `reason` where
+  one word covers several situations (`STATUS_ALREADY_CHANGED`: "closed" or
+  "code_arrived"; `NO_SMS_RECEIVED`: "finish" or "retry"; `MAX_PRICE_EXCEEDED` with the
+  price as `detail`), so that `otpcli.sandbox.dialects` can pick each host family's word.
 """
 
 from __future__ import annotations
@@ -46,7 +57,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from otpcli.core.errors import BadInput, ConfigError, NotFound, OrderStateError
 from otpcli.sandbox import catalog
@@ -92,11 +103,17 @@ CREATE TABLE IF NOT EXISTS faults (  -- the fault plan, see otpcli.sandbox.fault
 
 
 class Refusal(Exception):
-    """A request the protocol answers with an error word (`NO_BALANCE`, `BAD_STATUS`, ...)."""
+    """A request the protocol answers with an error word (`NO_BALANCE`, `BAD_STATUS`, ...).
 
-    def __init__(self, word: str) -> None:
+    `reason` tells apart the situations one word covers; `detail` is data a dialect's
+    word may carry (the current price for a max-price refusal).
+    """
+
+    def __init__(self, word: str, *, reason: str = "", detail: str = "") -> None:
         super().__init__(word)
         self.word = word
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,17 @@ class Order:
     service: str
     country: str
     price: Decimal
+    created: float = 0.0  # clock() at purchase
+    expires: float = 0.0  # clock() value at which it expires
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    """One open order as `getActiveActivations` lists it (`code`/`text`: the latest SMS)."""
+
+    order: Order
+    code: str | None
+    text: str | None
 
 
 @dataclass(frozen=True)
@@ -118,6 +146,16 @@ class Status:
     kind: str
     code: str | None = None
     text: str | None = None
+    at: float | None = None  # when that SMS arrived (clock() time)
+
+
+class Timing(NamedTuple):
+    """Time settings given in code (`otp sandbox serve` options); None: from the environment."""
+
+    scale: float | None = None
+    sms_delay: float | None = None
+    early_cancel: float | None = None
+    lifetime: float | None = None
 
 
 def _positive_float(environ: Mapping[str, str], name: str, default: float, *, zero: bool) -> float:
@@ -146,6 +184,19 @@ def sms_delay(environ: Mapping[str, str] | None = None) -> float:
     return _positive_float(env, "OTPCLI_SANDBOX_SMS_DELAY", SMS_DELAY, zero=True)
 
 
+def early_cancel(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_SANDBOX_EARLY_CANCEL`: sandbox seconds after purchase during which a cancel
+    is refused with `EARLY_CANCEL_DENIED` (0: never refused)."""
+    env = os.environ if environ is None else environ
+    return _positive_float(env, "OTPCLI_SANDBOX_EARLY_CANCEL", EARLY_CANCEL, zero=True)
+
+
+def lifetime(environ: Mapping[str, str] | None = None) -> float:
+    """`OTPCLI_SANDBOX_LIFETIME`: sandbox seconds from purchase to expiry."""
+    env = os.environ if environ is None else environ
+    return _positive_float(env, "OTPCLI_SANDBOX_LIFETIME", LIFETIME, zero=False)
+
+
 class SandboxState:
     """The simulator's state in `<state_dir>/sandbox.sqlite3`; safe across threads and processes.
 
@@ -160,6 +211,8 @@ class SandboxState:
         *,
         scale: float | None = None,
         delay: float | None = None,
+        cancel_window: float | None = None,
+        life: float | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.dir = Path(state_dir)
@@ -167,6 +220,8 @@ class SandboxState:
         self.clock: Callable[[], float] = clock or time.time
         self.scale = time_scale() if scale is None else scale
         self.sms_delay = sms_delay() if delay is None else delay
+        self.early_cancel = early_cancel() if cancel_window is None else cancel_window
+        self.lifetime = lifetime() if life is None else life
         self._rng = rng or random.SystemRandom()
         # One connection, one transaction at a time per process: every operation writes
         # (BEGIN IMMEDIATE), so threads would only queue inside SQLite's busy handler,
@@ -250,13 +305,16 @@ class SandboxState:
         return str(catalog.ID_BASE + int(seq))
 
     @staticmethod
-    def _last_sms(db: sqlite3.Connection, order_id: str, until: float) -> tuple[str, str] | None:
+    def _last_sms(
+        db: sqlite3.Connection, order_id: str, until: float
+    ) -> tuple[str, str, float] | None:
+        """(code, text, arrival time) of the latest SMS that arrived by `until`."""
         row = db.execute(
-            "SELECT code, text FROM sms WHERE order_id = ? AND arrives IS NOT NULL"
+            "SELECT code, text, arrives FROM sms WHERE order_id = ? AND arrives IS NOT NULL"
             " AND arrives <= ? ORDER BY arrives DESC, seq DESC LIMIT 1",
             (order_id, until),
         ).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     @staticmethod
     def _has_pending(db: sqlite3.Connection, order_id: str, now: float) -> bool:
@@ -335,7 +393,7 @@ class SandboxState:
             raise Refusal("NO_NUMBERS")
         price = catalog.price(svc, cinfo)
         if max_price is not None and max_price < price:
-            raise Refusal("MAX_PRICE_EXCEEDED")
+            raise Refusal("MAX_PRICE_EXCEEDED", detail=str(price))
         with self._tx() as db:
             now = self.clock()
             self._settle(db, now)
@@ -348,6 +406,8 @@ class SandboxState:
                 service=svc.code,
                 country=cinfo.id,
                 price=price,
+                created=now,
+                expires=self._after(now, self.lifetime),
             )
             db.execute(
                 "INSERT INTO orders (id, service, country, phone, price, state, created,"
@@ -359,8 +419,8 @@ class SandboxState:
                     order.phone,
                     str(price),
                     now,
-                    self._after(now, EARLY_CANCEL),
-                    self._after(now, LIFETIME),
+                    self._after(now, self.early_cancel),
+                    order.expires,
                 ),
             )
             self._schedule(db, order.id, svc, now)
@@ -395,13 +455,13 @@ class SandboxState:
                 raise Refusal("NO_ACTIVATION")
             state, service, price, cancel_after = row
             if state != "open":
-                raise Refusal("STATUS_ALREADY_CHANGED")
+                raise Refusal("STATUS_ALREADY_CHANGED", reason="closed")
             last = self._last_sms(db, order_id, now)
             if status == "1":
                 return "ACCESS_READY"
             if status == "8":
                 if last is not None:  # see the module docstring for the choice of word
-                    raise Refusal("STATUS_ALREADY_CHANGED")
+                    raise Refusal("STATUS_ALREADY_CHANGED", reason="code_arrived")
                 if now < cancel_after:
                     raise Refusal("EARLY_CANCEL_DENIED")
                 self._drop_pending(db, order_id, now)
@@ -411,7 +471,7 @@ class SandboxState:
                 self._credit(db, Decimal(price))
                 return "ACCESS_CANCEL"
             if last is None:
-                raise Refusal("NO_SMS_RECEIVED")
+                raise Refusal("NO_SMS_RECEIVED", reason="finish" if status == "6" else "retry")
             if status == "6":
                 self._drop_pending(db, order_id, now)
                 db.execute("UPDATE orders SET state = 'finished' WHERE id = ?", (order_id,))
@@ -420,6 +480,22 @@ class SandboxState:
             if not self._has_pending(db, order_id, now):
                 self._schedule(db, order_id, SERVICES[service], now, not_code=last[0])
             return "ACCESS_RETRY_GET"
+
+    def open_orders(self) -> list[OpenOrder]:
+        """Every open order, oldest first, with its latest SMS (getActiveActivations)."""
+        with self._tx() as db:
+            now = self.clock()
+            self._settle(db, now)
+            rows = db.execute(
+                "SELECT id, phone, service, country, price, created, expires FROM orders"
+                " WHERE state = 'open' ORDER BY created, id"
+            ).fetchall()
+            found = []
+            for oid, phone, service, country, price, created, expires in rows:
+                last = self._last_sms(db, oid, now)
+                order = Order(oid, phone, service, country, Decimal(price), created, expires)
+                found.append(OpenOrder(order, *(last[:2] if last else (None, None))))
+            return found
 
     # --- for the CLI and tests --------------------------------------------------------
 
