@@ -505,7 +505,7 @@ def resolve_settings(
             raise ConfigError(f"{exc.message} (from {_describe(base)})", hint=exc.hint) from None
         note = normalise_base_url(base.value)[1]
         if note and warn is not None:
-            warn(f"note: {note}")
+            warn(note)
         base = Sourced(checked, base.source)
     elif info is not None and info.needs_base_url and require_key:
         name = prof.name if prof else "NAME"

@@ -110,7 +110,7 @@ def test_full_script_url_is_normalised(
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "2.225 USD\n"
     assert hero.calls[0].request.url.startswith(URL + "?")
-    assert "note: base URL taken as https://hero.test/stubs" in r.stderr
+    assert "base URL taken as https://hero.test/stubs" in r.stderr
 
 
 def test_profile_add_with_a_preset_and_a_script_url(

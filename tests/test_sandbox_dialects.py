@@ -480,14 +480,7 @@ def test_a_signal_while_handing_over_a_connection_stops_the_server(
         "smsactivate",
         "herosms",
         "grizzlysms",
-        pytest.param(
-            "smshub",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="providers/sandbox.py always buys with getNumberV2 and does not fall "
-                "back to getNumber on BAD_ACTION; smshub has no V2 (reported, not ours to edit)",
-            ),
-        ),
+        "smshub",  # no getNumberV2: the driver falls back to getNumber once
     ],
 )
 def test_otp_itself_works_in_every_dialect(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
