@@ -116,14 +116,14 @@ def expect(fault: str, command: str) -> Expect:
     kind, count = split(fault)
     recovers = count is not None and kind in RETRIED
     if command == "buy":
-        # A purchase is sent once: every fault leaves its outcome unknown (exit 9); only
-        # reset_after_charge really bought, and a retry would have bought twice.
-        return Expect(
-            {9},
-            {1 if kind == "reset_after_charge" else 0},
-            says="outcome is unknown",
-            journal="unknown",
-        )
+        # A purchase is sent once, never retried. Only reset_after_charge really bought
+        # (a retry would have bought twice): the host's own list of open orders
+        # (getActiveActivations) then finds it, and it is delivered as bought (0),
+        # journaled "reconciled". Every other fault bought nothing and finds nothing:
+        # its outcome stays unknown (exit 9).
+        if kind == "reset_after_charge":
+            return Expect({0}, {1}, journal="waiting")
+        return Expect({9}, {0}, says="outcome is unknown", journal="unknown")
     if command in ("buy --wait", "wait"):
         new = {1} if command == "buy --wait" else {0}
         if recovers:
@@ -402,7 +402,9 @@ def test_fault_matrix(case: str, outcomes: dict[str, Outcome]) -> None:
 
 
 def test_buy_json_error_is_one_document(tmp_path: Path) -> None:
-    env = {**base_env(tmp_path), "OTPCLI_SANDBOX_FAULTS": "getNumber=reset_after_charge"}
+    # The host's own list fails too, so the charged purchase cannot be found: unknown.
+    faults = "getNumber=reset_after_charge,getActiveActivations=500"
+    env = {**base_env(tmp_path), "OTPCLI_SANDBOX_FAULTS": faults}
     r = otp(["--sandbox", "buy", "tg", "--json"], env)
     assert r.code == 9, r.stderr
     doc = json.loads(r.stdout)
@@ -520,8 +522,10 @@ def test_standalone_server_steered_by_cli_and_control_action(
         )
         assert (reply.status_code, reply.text) == (200, "OK")
 
-    # Charged, then the connection dropped: one order, the row unknown, never a second.
+    # Charged, then the connection dropped, and the host's list is down too: one order,
+    # the row unknown, never a second.
     control(target="getNumber", fault="reset_after_charge", count="1")
+    control(target="getActiveActivations", fault="500")
     r = otp(["buy", "tg"], env)
     assert (r.code, r.stdout) == (9, ""), r.stderr
     assert "outcome is unknown" in r.stderr
@@ -529,6 +533,7 @@ def test_standalone_server_steered_by_cli_and_control_action(
     listed = otp(["orders", "--json"], env)
     assert [row["state"] for row in json.loads(listed.stdout)["orders"]] == ["unknown"]
     assert wasted(state)[0] == 0
+    control(target="getActiveActivations", fault="none")
 
     # The count is used up: the next purchase goes through.
     r = otp(["buy", "tg", "--json"], env)
