@@ -431,3 +431,14 @@ def test_named_providers_send_only_their_documented_actions(
     mock.get(URL, body="ACCESS_NUMBER:1:919876543210")
     d.buy("tg")
     assert sent(mock.calls[0])["action"] == "getNumber"  # OTPX's document has no V2
+
+
+def test_hero_409_bad_status_is_an_order_state(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    # [hero-py] 409 = ConflictError: a finish before any code
+    mock.get(URL, body=hero("BAD_STATUS", "no sms yet"), status=409)
+    with pytest.raises(OtpError) as info:
+        driver.finish("1")
+    assert info.value.exit_code == ExitCode.ORDER_STATE
+    assert info.value.provider_word == "BAD_STATUS"

@@ -270,8 +270,17 @@ def check(text: str, *, provider: str | None = None, http_status: int = 200) -> 
         # success word under an error status is still read (it may carry a bought number).
         err = unexpected(t, http_status)
     if err is not None:
-        raise err
+        raise _conflict(err, http_status)
     return t
+
+
+def _conflict(err: OtpError, http_status: int) -> OtpError:
+    """HTTP 409 says the order's state forbids the request ([hero-py] ConflictError):
+    a word that alone would read as bad input (hero-sms's 409 BAD_STATUS on a finish
+    before the code) is then an order-state refusal, exit 8."""
+    if http_status != 409 or type(err) is not BadInput:
+        return err
+    return OrderStateError(err.message, hint=dialects.CHECK_STATUS, provider_word=err.provider_word)
 
 
 def unexpected(text: str, http_status: int = 200, *, what: str = "reply") -> OtpError:

@@ -216,7 +216,8 @@ class SastaOtpDriver(SmsActivateDriver):
             text = None
         if text is None:
             return result
-        return StatusResult(activation_id, result.state, code=result.code, text=text)
+        # The full text may hold the code the short reply did not show.
+        return proto.code_status(activation_id, result.code or text, text=text)
 
     def reget(self, activation_id: str) -> ActionResult:
         self._require(Capability.REGET, "a new activation on the same number")
