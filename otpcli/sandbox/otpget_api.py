@@ -24,13 +24,11 @@ is written as exact decimal JSON numbers (`120.00`), never through a float.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import weakref
 from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
 
+from otpcli.sandbox.handler import dump
 from otpcli.sandbox.otpget_state import OgRefusal, OtpGetState
 from otpcli.sandbox.state import Refusal, SandboxState
 
@@ -47,23 +45,9 @@ def _products(state: SandboxState) -> OtpGetState:
     return og
 
 
-_MARK = "\u0000dec:"
-_MARKED = re.compile(r'"\\u0000dec:([-0-9.]+)"')
-
-
-def _json(doc: Any) -> str:
-    """JSON with Decimals written as exact numbers (`120.00`, not `120.0`)."""
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return f"{_MARK}{value}"
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [mark(v) for v in value]
-        return value
-
-    return _MARKED.sub(r"\1", json.dumps(mark(doc)))
+# JSON with Decimals written as exact numbers (`120.00`, not `120.0`): one writer for
+# every handler script of the simulator.
+_json = dump
 
 
 def _bad_key(params: dict[str, str]) -> bool:
