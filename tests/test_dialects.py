@@ -442,3 +442,20 @@ def test_hero_409_bad_status_is_an_order_state(
         driver.finish("1")
     assert info.value.exit_code == ExitCode.ORDER_STATE
     assert info.value.provider_word == "BAD_STATUS"
+
+
+def test_cancel_answered_with_the_code_shows_the_code(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    mock.get(URL, body="STATUS_OK:4411", match=[_action("setStatus")])
+    mock.get(URL, body="STATUS_OK:4411", match=[_action("getStatus")])
+    with pytest.raises(OtpError) as info:
+        driver.cancel("9")
+    assert info.value.exit_code == ExitCode.ORDER_STATE
+    assert info.value.details["code"] == "4411"
+    assert [sent(c)["action"] for c in mock.calls] == ["setStatus", "getStatus"]
+
+
+def test_status_finish_is_finished(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+    mock.get(URL, body="STATUS_FINISH")  # [aio], [sa-py]
+    assert driver.status("1").state is State.FINISHED

@@ -442,6 +442,8 @@ def parse_status(
             "ACCESS_CANCEL": (State.CANCELLED, None),
             # [aio]: "The number has been blocked, and your funds have been refunded."
             "STATUS_REVOKE": (State.CANCELLED, "the number was blocked; the price is refunded"),
+            # [aio], [sa-py]: the word of a closed (paid and completed) order.
+            "STATUS_FINISH": (State.FINISHED, None),
         }.get(word)
         if simple is not None:
             return StatusResult(activation_id, simple[0], detail=simple[1])
@@ -509,6 +511,14 @@ def parse_action(
 
     An empty HTTP 204 is success: hero-sms answers its cancel and finish that way [usa]."""
     t = check(text, provider=provider, http_status=http_status)
+    if t.startswith("STATUS_OK:") and t[10:].strip() and action != "finish":
+        # Some hosts answer a cancel that came too late with the code itself: a refusal
+        # whose code the driver reads back (`dialects.CODE_ARRIVED`), never a success.
+        raise OrderStateError(
+            f"the {action} was refused: a code has arrived ({_quote(t)})",
+            hint=dialects.CHECK_STATUS,
+            provider_word="STATUS_OK",
+        )
     outcome = (replies or {}).get(t) or ACTION_REPLIES.get(t)
     if outcome is None and http_status == 204 and not t:
         outcome = _NO_CONTENT.get(action)

@@ -351,7 +351,7 @@ SENTENCES: Mapping[str, ErrorKind] = MappingProxyType(
 
 # Words in a cancel's refusal that mean "too late: a code came": the driver then reads
 # the activation so the code is shown, not lost ([usa] OTP_RECEIVED, NEW_OTP_RECEIVED).
-CODE_ARRIVED = frozenset({"OTP_RECEIVED", "NEW_OTP_RECEIVED"})
+CODE_ARRIVED = frozenset({"OTP_RECEIVED", "NEW_OTP_RECEIVED", "STATUS_OK"})
 
 # ISO 4217 numeric codes hero-sms-style hosts put in `currency` ([usa], [hero-py] enums).
 CURRENCIES: Mapping[str, str] = MappingProxyType(
