@@ -14,6 +14,9 @@ is measured in this one run, against a local sandbox, and reported as ratios:
   (≤ 1.2x), peak memory (< 60 MB), requests per second to the host (peak over any 1 s
   and mean; budget: the host's cap, `--cap`, default 10 as in providers/dialects.py),
   and the request mix (one getActiveActivations per round where the driver batches)
+- `otp orders` on a 100,000-row journal vs a 4-row one: wall time (budget ≤ 1.5x) and
+  peak memory (≤ 1.2x); peak memory of `otp orders --json` at 100,000 rows (streamed;
+  reported against the 4-row `otp orders --json`). `--only-orders` runs just these.
 - the process-wide rate cap itself (`Transport(max_rate=--cap)`), shared by 500 waits
   in one process through the library: requests per second the host sees
 
@@ -194,6 +197,74 @@ PEAK_RSS = (
 )
 
 
+def fill_journal(state_dir: Path, rows: int) -> None:
+    """A journal of `rows` orders, as otp writes it (schema from otpcli), mostly settled,
+    a few still waiting, cheap numbers and e-mail addresses among them."""
+    import random
+    import sqlite3
+
+    from otpcli.core.journal import Journal
+
+    Journal(state_dir).orders()  # creates and migrates the file
+    rnd = random.Random(7)
+    now = time.time()
+    kinds = ["activation"] * 8 + ["cheap", "email"]
+    states = ["finished"] * 6 + ["cancelled"] * 3 + ["code_received"]
+    data = []
+    for i in range(rows):
+        kind = kinds[i % len(kinds)]
+        state = "waiting" if i >= rows - 2 else states[rnd.randrange(len(states))]
+        number = f"user.{i}.long-address@example-mail.test" if kind == "email" else f"+9198{i:08d}"
+        created = now - (rows - i) * 30
+        data.append((kind, "sandbox", None, None, "tg", "india", str(10_000_000 + i), number,
+                     f"{rnd.randrange(5, 90)}.{rnd.randrange(100):02d}", "PLAY", state,
+                     "123456" if state in ("finished", "code_received") else None,
+                     None, None, None, created, created))
+    db = sqlite3.connect(state_dir / "journal.sqlite3")
+    with db:
+        db.executemany(
+            "INSERT INTO orders (kind, provider, profile, base_url, service, country, order_id,"
+            " number, price, currency, state, code, text, note, expires_at, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            data,
+        )
+    db.close()
+
+
+def peak_mb(cmd: list[str], env: dict[str, str], runs: int = 3) -> float:
+    """Median peak RSS (MB) of a command, its output thrown away."""
+    probes = [int(subprocess.run([PY, "-c", PEAK_RSS, *cmd], env=env, capture_output=True,
+                                 text=True, check=True).stdout) for _ in range(runs)]
+    return statistics.median(probes) / 1024
+
+
+def orders_figures(env: dict[str, str], tmp: Path, runs: int) -> list[tuple[str, str, str, bool]]:
+    """`otp orders` on 4 rows vs 100,000 rows: time and peak memory; `--json` memory."""
+    small, big = dict(env), dict(env)
+    for name, e, n in (("small", small, 4), ("big", big, 100_000)):
+        e["OTPCLI_STATE_DIR"] = str(tmp / f"orders-{name}")
+        fill_journal(Path(e["OTPCLI_STATE_DIR"]), n)
+    results: list[tuple[str, str, str, bool]] = []
+    # The two journals take turns, so drift in the machine's speed hits both alike.
+    both: list[list[float]] = [[], []]
+    for _ in range(runs):
+        for i, e in enumerate((small, big)):
+            t = time.perf_counter()
+            subprocess.run([OTP, "orders"], env=e, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            both[i].append(time.perf_counter() - t)
+    t_small, t_big = (statistics.median(x) for x in both)
+    r = t_big / t_small
+    results.append(("otp orders, 100,000 rows vs 4", f"{t_big*1000:.0f} ms vs {t_small*1000:.0f} ms", f"{r:.2f}x (≤ 1.5x)", r <= 1.5))
+    m_small, m_big = peak_mb([OTP, "orders"], small), peak_mb([OTP, "orders"], big)
+    r = m_big / m_small
+    results.append(("otp orders peak memory, 100,000 vs 4", f"{m_big:.1f} MB vs {m_small:.1f} MB", f"{r:.2f}x (≤ 1.2x)", r <= 1.2))
+    j_small, j_big = peak_mb([OTP, "orders", "--json"], small), peak_mb([OTP, "orders", "--json"], big)
+    r = j_big / j_small
+    results.append(("otp orders --json peak memory, 100,000 rows", f"{j_big:.1f} MB vs {j_small:.1f} MB (4 rows)", f"{r:.2f}x (streamed)", r <= 1.2))
+    return results
+
+
 def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, float]:
     """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
     host.reset()
@@ -294,6 +365,7 @@ def main() -> int:
     ap.add_argument("--many", type=int, default=100, help="activations in the concurrent wait")
     ap.add_argument("--waits", default="500,1000", help="sizes of the big waits on FakeHost")
     ap.add_argument("--cap", type=float, default=10.0, help="a host's requests/s (dialects)")
+    ap.add_argument("--only-orders", action="store_true", help="only the `otp orders` figures")
     args = ap.parse_args()
 
     # An installed package has its bytecode compiled (pip does it); an editable checkout
@@ -315,6 +387,12 @@ def main() -> int:
         OTPCLI_CONFIG=str(tmp / "config.toml"),
         OTPCLI_SANDBOX_SMS_DELAY="2",
     )
+    if args.only_orders:
+        try:
+            report(orders_figures(env, tmp, args.runs))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     server = subprocess.Popen(
         [OTP, "sandbox", "serve", "--port", "0"], env=env, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True,
@@ -379,18 +457,22 @@ def main() -> int:
         results.append(("peak memory of a waiting otp", f"{kb/1024:.1f} MB", "< 60 MB", kb / 1024 < 60))
         proxy.close()
         results += big_waits(env, [int(n) for n in args.waits.split(",") if n], args.cap)
+        results += orders_figures(env, tmp, args.runs)
     finally:
         server.terminate()
         server.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
+    report(results)
+    _ = one_wall, resource
+    return 0
 
+
+def report(results: list[tuple[str, str, str, bool]]) -> None:
     print(f"otp benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()} {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}")
     width = max(len(r[0]) for r in results)
     for name, measured, ratio, ok in results:
         print(f"{'ok ' if ok else 'OVER'} {name:<{width}}  {measured:<22} {ratio}")
-    _ = one_wall, resource
-    return 0
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ _otp() {
     "/again")
         if [[ "$cur" == -* ]]; then words="--reget --json --profile -p --help -h"; else words=""; fi ;;
     "/orders")
-        if [[ "$cur" == -* ]]; then words="--active --remote --limit --page --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--active --remote --limit --all --page --json --profile -p --help -h"; else words=""; fi ;;
     "/balance")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/prices")

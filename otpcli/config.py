@@ -356,8 +356,12 @@ class ConfigStore:
     def remove(self, name: str) -> str | None:
         """Remove a profile; return the default afterwards.
 
-        Removing the default leaves no default, unless exactly one profile remains.
+        Removing the default leaves no default: another profile may spend real money,
+        and choosing it must be the user's act (`otp profile use NAME`). The one
+        exception is a single remaining profile that costs nothing (the sandbox).
         """
+        from otpcli.providers import SANDBOX
+
         validate_name(name)
         with self._locked() as doc:
             profiles = doc["profiles"]
@@ -365,7 +369,9 @@ class ConfigStore:
                 raise missing_profile(name, profiles, self.path)
             del profiles[name]
             if doc.get("default") == name:
-                doc["default"] = next(iter(profiles)) if len(profiles) == 1 else None
+                rest = list(profiles.values())
+                free = len(rest) == 1 and rest[0].get("provider") == SANDBOX
+                doc["default"] = next(iter(profiles)) if free else None
             default: str | None = doc.get("default")
             return default
 

@@ -148,20 +148,31 @@ class Env:
         *,
         title: str | None = None,
         stderr: bool = False,
+        no_wrap: Sequence[str] = (),
     ) -> None:
-        """A human table; listing commands print theirs on stdout (DESIGN §3)."""
+        """A human table; listing commands print theirs on stdout (DESIGN §3). Columns
+        named in `no_wrap` (ids, numbers, addresses) are never wrapped mid-value."""
         from rich import box
         from rich.table import Table
         from rich.text import Text
 
         isatty = self.stderr_isatty if stderr else self.stdout_isatty
         table = Table(title=title, box=box.SIMPLE_HEAD if isatty else box.ASCII2, show_edge=False)
+        cells = [["" if v is None else str(v) for v in row] for row in rows]
         for col in columns:
             # Ids and numbers are copied from here: wrap them, never cut them with "…".
-            table.add_column(col, overflow="fold")
-        for row in rows:
-            table.add_row(*(Text("" if v is None else str(v)) for v in row))
-        self.console(stderr=stderr).print(table)
+            table.add_column(col, overflow="fold", no_wrap=col in no_wrap)
+        for line in cells:
+            table.add_row(*(Text(v) for v in line))
+        console = self.console(stderr=stderr)
+        # A terminal too narrow for the unwrappable values gets longer lines (the terminal
+        # folds them) rather than values cut short.
+        keep = [i for i, col in enumerate(columns) if col in no_wrap]
+        need = sum(max((len(line[i]) for line in cells), default=0) for i in keep)
+        need += 3 * len(columns) + 4 * (len(columns) - len(keep))
+        if need > console.width:
+            console.width = need
+        console.print(table)
 
 
 _current = Env()

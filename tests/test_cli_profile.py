@@ -286,13 +286,25 @@ def test_remove() -> None:
     add("b", "otpget", key=OTHER_KEY)
     result = run("profile", "remove", "work", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"removed": "work", "default": "b"}
+    # The one left spends real money: it is not promoted, and stderr says so.
+    assert json.loads(result.stdout) == {"removed": "work", "default": None}
+    assert "no default profile now" in result.stderr
+    assert stored().get("default") is None
     assert list(stored()["profiles"]) == ["b"]
     result = run("profile", "remove", "work")
     assert result.exit_code == 3
     result = run("profile", "remove", "b")
     assert result.exit_code == 0
-    assert "otp profile use NAME" in result.stderr
+    assert "no default" not in result.stderr  # b was not the default
+
+
+def test_remove_default_keeps_a_lone_sandbox_as_default() -> None:
+    add()
+    add("play", "sandbox")
+    result = run("profile", "remove", "work")
+    assert result.exit_code == 0, result.stderr
+    assert "'play'" in result.stderr and "sandbox" in result.stderr
+    assert stored()["default"] == "play"
 
 
 # --- show ----------------------------------------------------------------------------

@@ -427,12 +427,23 @@ def test_remove() -> None:
     s.add(Profile("b", "otpx", api_key="k"))
     s.add(Profile("c", "otpx", api_key="k"))
     assert s.remove("b") == "a"
-    assert s.remove("a") == "c"  # one left: it becomes the default
+    assert s.remove("a") is None  # one left, but it spends money: never promoted
     assert s.remove("c") is None
     assert s.load().profiles == {}
     with pytest.raises(ConfigError) as exc:
         s.remove("c")
     assert exc.value.exit_code == 3
+
+
+def test_remove_default_promotes_only_a_lone_sandbox() -> None:
+    s = store()
+    s.add(Profile("real", "otpx", api_key="k"))
+    s.add(Profile("play", "sandbox"))
+    s.add(Profile("other", "otpx", api_key="k"))
+    assert s.remove("real") is None  # two left: no default
+    s.set_default("other")
+    assert s.remove("other") == "play"  # the one left costs nothing
+    assert s.load().default == "play"
 
 
 def test_remove_default_with_several_left_clears_it() -> None:

@@ -496,15 +496,18 @@ def _settle_pending(
 def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
     from otpcli.cli.context import email_for
     from otpcli.core.journal import CANCEL_PENDING, EMAIL
-    from otpcli.core.session import open_journal
+    from otpcli.core.session import open_journal, quiet_leftovers
 
+    quiet_leftovers()  # this command settles them
     journal = open_journal()
     try:
         rows = [r for r in journal.orders(state=CANCEL_PENDING) if r.order_id]
     finally:
         journal.close()
-    results: list[dict[str, Any]] = []
-    failures: list[OtpError] = []
+    # Orders whose otp process died (core/orphans.py): codes shown, the rest refunded.
+    orphaned = _settle_orphans(ctx, e, wait=wait)
+    results: list[dict[str, Any]] = [o.to_json() for o in orphaned]
+    failures: list[OtpError] = [o.error for o in orphaned if o.error is not None]
     for row in rows:
         assert row.order_id is not None
         try:
@@ -527,7 +530,8 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
         # An error has one output: the error (its JSON document carries what did settle).
         first = failures[0]
         summary = first.with_message(
-            f"{len(failures)} of {len(rows)} pending order(s) could not be cancelled yet: "
+            f"{len(failures)} of {len(rows) + len(orphaned)} pending order(s) could not be "
+            f"cancelled yet: "
             f"{first.message}",
             hint="try again later, or `otp cancel --pending --wait`",
         )
@@ -535,10 +539,28 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
         raise summary
     if e.json:
         e.json_doc({"settled": results})
-    elif not rows:
+    elif not rows and not orphaned:
         e.info("no orders are waiting to be cancelled")
-    else:
+    elif rows:
         e.out(f"{len(rows)} of {len(rows)} pending orders cancelled")
+
+
+def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool) -> list[Any]:
+    from otpcli.core.orphans import settle_orphans
+    from otpcli.core.session import open_journal
+
+    journal = open_journal()
+    try:
+        return settle_orphans(
+            journal,
+            lambda row: provider_for(ctx, row.order_id),
+            wait=wait,
+            report=e.info,
+            on_code=lambda s: None if e.json else e.out(f"{s.order_id} {s.code}"),
+            on_retry=lambda oid, left: _retry_note(e, oid)(left),
+        )
+    finally:
+        journal.close()
 
 
 def finish_cmd(

@@ -1,23 +1,36 @@
 """`otp orders`: the local journal of every purchase, and the provider's own list.
 
 The journal is local (state dir); `--remote` asks the provider where it can list orders.
-Listing tables go to stdout; the spend summary goes to stderr.
+Listing tables go to stdout; the spend summary and hints go to stderr.
+
+Scale: the table shows at most `--limit` rows (default 50): the active orders first, then
+the most recent others, newest first; `--all` shows every row. `--json` lists every row
+(oldest first) unless `--limit` is given, written to stdout as it is read from the journal
+(one JSON document, never every row in memory). Totals come from SQL, not from the rows
+shown. An orphan (an order whose otp process died, core/journal.py) is marked in the
+state column and as `"orphan": true` in JSON; `otp cancel --pending` settles it.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from otpcli.cli.common import JsonOpt, ProfileOpt, setup
 from otpcli.cli.context import provider_for
 
-# What a row cost: purchases the provider refused, or refunded, cost nothing.
-_FREE_STATES = {"failed", "cancelled"}
+if TYPE_CHECKING:
+    from otpcli.core.journal import Journal, Order
+
+DEFAULT_LIMIT = 50
+REMOTE_LIMIT = 20
+# Copied from the table: never wrapped mid-value.
+_NO_WRAP = ("id", "number")
 
 
 def _age(seconds: float) -> str:
@@ -42,51 +55,91 @@ def orders_cmd(
     remote: Annotated[
         bool, typer.Option("--remote", help="Ask the provider for its own order list.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", help="With --remote: rows per page.")] = 20,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help=f"Rows to show (default {DEFAULT_LIMIT}; --json: every row; "
+            f"--remote: rows per page, default {REMOTE_LIMIT}).",
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Show every row of the journal.")] = False,
     page: Annotated[int, typer.Option("--page", help="With --remote: page number.")] = 1,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List your purchases (the local journal), newest last, with a spend summary.
+    """List your purchases (the local journal): active first, then the newest, with a
+    spend summary.
 
     Example: otp orders --active
     """
     e = setup(ctx, json_=json_, profile=profile)
     if remote:
-        _remote(ctx, e, limit=limit, page=page)
+        _remote(ctx, e, limit=limit or REMOTE_LIMIT, page=page)
         return
-    from otpcli.core.session import open_journal
+    from otpcli.core.session import open_journal, quiet_leftovers
 
+    quiet_leftovers()  # the listing says it itself
     journal = open_journal()
     try:
-        rows = journal.orders(active=active)
+        if e.json:
+            _json(e.stdout, journal, active=active, limit=None if all_ else limit)
+        else:
+            _table(e, journal, active=active, limit=None if all_ else limit or DEFAULT_LIMIT)
     finally:
         journal.close()
-    spent: dict[str, Decimal] = defaultdict(Decimal)
+
+
+def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, bool]]:
+    from otpcli.core.journal import is_orphan
+    from otpcli.core.owner import Liveness
+
+    alive = Liveness()
     for r in rows:
-        if r.price is not None and r.state not in _FREE_STATES:
-            spent[r.currency or ""] += r.price
-    if e.json:
-        e.json_doc(
-            {
-                "orders": [r.to_json() for r in rows],
-                "spent": {cur or "unknown": str(v) for cur, v in spent.items()},
-            }
-        )
+        yield r, is_orphan(r, alive)
+
+
+def _json(out: IO[str], journal: Journal, *, active: bool, limit: int | None) -> None:
+    """One JSON document, written row by row as the cursor yields them."""
+    rows = journal.iter_orders(active=active or None, limit=limit, newest_first=False)
+    out.write('{"orders": [')
+    for i, (r, orphan) in enumerate(_flagged(journal, rows)):
+        out.write(("," if i else "") + "\n" + json.dumps({**r.to_json(), "orphan": orphan}))
+    spent = journal.spent(active=active or None)
+    out.write('\n], "spent": ' + json.dumps({c or "unknown": str(v) for c, v in spent.items()}))
+    out.write("}\n")
+    out.flush()
+
+
+def _shown(journal: Journal, *, active: bool, limit: int | None) -> Iterator[Order]:
+    """The rows of the table: active ones first, then the newest of the rest."""
+    if limit is None:
+        yield from journal.iter_orders(active=active or None)
         return
+    n = 0
+    for r in journal.iter_orders(active=True, limit=limit):
+        n += 1
+        yield r
+    if not active and n < limit:
+        yield from journal.iter_orders(active=False, limit=limit - n)
+
+
+def _table(e: Any, journal: Journal, *, active: bool, limit: int | None) -> None:
     now = time.time()
+    rows = list(_flagged(journal, _shown(journal, active=active, limit=limit)))
     # Rentals and cheap numbers expire: a "left" column shows how long they still live
     # (only when some row has one, so a journal of plain activations keeps its width).
-    expiring = any(r.expires_at and r.kind != "activation" for r in rows)
+    expiring = any(r.expires_at and r.kind != "activation" for r, _ in rows)
     columns = ["id", "provider", "service", "number", "state", "code", "price", "age"]
     table: list[list[Any]] = []
-    for r in rows:
+    for r, orphan in rows:
         line: list[Any] = [
             r.order_id or f"(row {r.row})",
             r.provider,
             r.service,
             r.number,
-            r.state,
+            f"{r.state} (orphan)" if orphan else r.state,
             r.code,
             "" if r.price is None else f"{r.price} {r.currency or ''}".strip(),
             _age(now - r.created_at),
@@ -95,19 +148,32 @@ def orders_cmd(
             exp = r.expires_at if r.kind != "activation" else None
             line.append(_left(exp - now) if exp else "")
         table.append(line)
-    e.table([*columns, "left"] if expiring else columns, table)
+    e.table([*columns, "left"] if expiring else columns, table, no_wrap=_NO_WRAP)
+    total = journal.count(active=active or None)
     if not rows:
         e.info("no orders yet" if not active else "no active orders")
+    elif len(rows) < total:
+        e.info(
+            f"{len(rows)} of {total} orders shown (active first, then newest): "
+            "--all or --limit N for more"
+        )
+    _summary(e, journal, active=active, total=total)
+
+
+def _summary(e: Any, journal: Journal, *, active: bool, total: int) -> None:
+    from otpcli.core.journal import UNKNOWN
+
+    spent: dict[str, Decimal] = journal.spent(active=active or None)
     if spent:
-        total = ", ".join(f"{v} {cur}".strip() for cur, v in sorted(spent.items()))
-        e.info(f"spent: {total} on {len(rows)} order(s) listed")
-    pending = [r for r in rows if r.state == "cancel_pending"]
-    if pending:
-        e.info(f"{len(pending)} order(s) await a refund: run `otp cancel --pending --wait`")
-    unknown = [r for r in rows if r.state == "unknown"]
+        sums = ", ".join(f"{v} {cur}".strip() for cur, v in sorted(spent.items()))
+        e.info(f"spent: {sums} on {total} order(s)")
+    line = journal.leftovers().line()
+    if line:
+        e.info(line)
+    unknown = journal.count(state=UNKNOWN)
     if unknown:
         e.info(
-            f"{len(unknown)} purchase(s) have an unknown outcome: check them on the "
+            f"{unknown} purchase(s) have an unknown outcome: check them on the "
             "provider's dashboard (or `otp orders --remote`) before buying again"
         )
 

@@ -269,11 +269,15 @@ def remove(
     Example: otp profile remove old
     """
     e = setup(ctx, json_=json_, profile=profile)
-    default = _store().remove(name)
-    line = f"removed profile {name}"
-    if default is None:
-        line += "; no default profile now: choose one with `otp profile use NAME`"
-    _done(e, {"removed": name, "default": default}, line)
+    store = _store()
+    was_default = store.load().default == name
+    default = store.remove(name)
+    _done(e, {"removed": name, "default": default}, f"removed profile {name}")
+    # Said on stderr even with --json or -q: which profile spends money next matters.
+    if was_default and default is None:
+        e.warn("no default profile now: choose one with `otp profile use NAME`")
+    elif was_default:
+        e.warn(f"the default profile is now {default!r} (the sandbox: play money only)")
 
 
 @app.command("show")

@@ -17,17 +17,32 @@ Contract:
   `add_seen()` remember which rental messages the user has been shown.
 - SQLite in WAL mode with a busy timeout; each change is one short `BEGIN IMMEDIATE`
   transaction, so several `otp` processes (parallel CI jobs) can write at once.
+- The schema is versioned (`PRAGMA user_version`) and migrated forward by otp itself on
+  first use; a journal written by an older otp keeps working, and reads name their
+  columns, so one written by a newer otp (extra columns) is still readable.
+- Ownership: a row may name the process that is responsible for it (`core/owner.py`):
+  the one buying it (`begin()`), or one waiting on it (`claim()`). `close()` releases
+  what this journal object owned, so only a process that died without closing (SIGKILL,
+  OOM, a lost runner) leaves an owner behind. An *orphan* is a `pending`, `waiting` or
+  `code_received` row whose owner is gone for certain (`is_orphan`); an order bought
+  without a wait (owner released) belongs to the user and is never an orphan.
+  `leftovers()` counts orphans and `cancel_pending` rows with one indexed query.
+- Listings stream: `iter_orders()` walks the cursor newest first with an optional
+  limit; `spent()` sums the money spent without building rows.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from otpcli.core import owner as owner_mod
+from otpcli.core.owner import Owner
 
 if TYPE_CHECKING:
     import sqlite3
@@ -90,6 +105,57 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+# A row costs money unless the provider refused it or refunded it (FREE_STATES).
+_COSTS = "{t}.price IS NOT NULL AND {t}.state NOT IN ('failed', 'cancelled')"
+_MICROS = "CAST(ROUND(CAST({t}.price AS REAL) * 1000000) AS INTEGER)"
+_ADD = (
+    "INSERT INTO spend SELECT COALESCE({t}.currency, ''), {sign}(" + _MICROS + ")"
+    " WHERE " + _COSTS + " ON CONFLICT(currency) DO UPDATE SET micros = micros + excluded.micros"
+)
+
+
+# Forward migrations, applied in order from the file's `user_version`; each step runs in
+# the one transaction that opens the journal. Never edit a released step: add one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: who owns a row (orphans), and indexes for the queries the commands make.
+    (
+        "ALTER TABLE orders ADD COLUMN owner_host TEXT",
+        "ALTER TABLE orders ADD COLUMN owner_boot TEXT",
+        "ALTER TABLE orders ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE orders ADD COLUMN owner_start INTEGER",
+        "CREATE INDEX IF NOT EXISTS orders_state ON orders(state)",
+        "CREATE INDEX IF NOT EXISTS orders_owned ON orders(owner_pid) WHERE owner_pid IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS events_order_row ON events(order_row)",
+    ),
+    # 2: money spent per currency, kept by triggers in millionths (exact integers), so the
+    # summary of a 100,000-row journal is one row per currency, not a scan.
+    (
+        "CREATE TABLE IF NOT EXISTS spend (currency TEXT PRIMARY KEY, micros INTEGER NOT NULL)",
+        f"INSERT INTO spend SELECT COALESCE(currency, ''), SUM({_MICROS.format(t='orders')})"
+        f" FROM orders WHERE {_COSTS.format(t='orders')} GROUP BY COALESCE(currency, '')",
+        f"""CREATE TRIGGER IF NOT EXISTS spend_insert AFTER INSERT ON orders
+        BEGIN {_ADD.format(t="NEW", sign="+")}; END""",
+        f"""CREATE TRIGGER IF NOT EXISTS spend_update AFTER UPDATE OF price, currency, state
+        ON orders BEGIN
+            {_ADD.format(t="OLD", sign="-")};
+            {_ADD.format(t="NEW", sign="+")};
+        END""",
+        f"""CREATE TRIGGER IF NOT EXISTS spend_delete AFTER DELETE ON orders
+        BEGIN {_ADD.format(t="OLD", sign="-")}; END""",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_COLUMNS = (
+    "rowid, kind, provider, profile, base_url, service, country, order_id, number, price,"
+    " currency, state, code, text, note, expires_at, created_at, updated_at,"
+    " owner_host, owner_boot, owner_pid, owner_start"
+)
+# The states in which a dead owner leaves something behind (money or a code).
+OWNED_STATES = (PENDING, "waiting", "code_received")
+# Money spent: refused purchases and refunded orders cost nothing.
+FREE_STATES = (FAILED, "cancelled")
+
 
 class Order(NamedTuple):
     row: int
@@ -110,6 +176,7 @@ class Order(NamedTuple):
     expires_at: float | None
     created_at: float
     updated_at: float
+    owner: Owner | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +197,7 @@ class Order(NamedTuple):
             "expires_at": self.expires_at,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "owner": None if self.owner is None else self.owner._asdict(),
         }
 
 
@@ -137,15 +205,51 @@ def _order(r: sqlite3.Row) -> Order:
     d = dict(r)
     d["row"] = d.pop("rowid")
     d["price"] = Decimal(d["price"]) if d["price"] is not None else None
+    host, boot, pid, start = (
+        d.pop(k) for k in ("owner_host", "owner_boot", "owner_pid", "owner_start")
+    )
+    d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start)
     return Order(**d)
 
 
+def is_orphan(order: Order, alive: Callable[[Owner], bool | None] = owner_mod.alive) -> bool:
+    """True when the process responsible for `order` is gone for certain and the order
+    may still hold money or an unseen code (see the module contract)."""
+    return order.owner is not None and order.state in OWNED_STATES and alive(order.owner) is False
+
+
+class Leftovers(NamedTuple):
+    orphans: int
+    cancel_pending: int
+
+    def line(self) -> str | None:
+        """The one stderr line about them, or None when there are none."""
+        parts = []
+        if self.orphans:
+            parts.append(f"{self.orphans} order(s) whose otp process died")
+        if self.cancel_pending:
+            parts.append(f"{self.cancel_pending} order(s) awaiting a refund")
+        if not parts:
+            return None
+        return f"{' and '.join(parts)}: settle them with `otp cancel --pending --wait`"
+
+
 class Journal:
-    def __init__(self, state_dir: str | Path, *, now: Any = time.time) -> None:
+    def __init__(
+        self,
+        state_dir: str | Path,
+        *,
+        now: Any = time.time,
+        on_open: Callable[[Journal], None] | None = None,
+    ) -> None:
         self.path = Path(state_dir) / FILE_NAME
         self._now = now
+        # Called once, when the file is first opened (the leftover line, core/session.py).
+        self._on_open = on_open
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        # Rows this object made this process the owner of; released by close().
+        self._owned: set[int] = set()
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -164,9 +268,10 @@ class Journal:
             # executescript() would commit on its own; run the statements in one
             # transaction so concurrent first runs do not race.
             with self._tx() as db:
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
+                _migrate(db)
+            if self._on_open is not None:
+                hook, self._on_open = self._on_open, None
+                hook(self)
         return self._conn
 
     @contextmanager
@@ -182,10 +287,70 @@ class Journal:
             db.execute("COMMIT")
 
     def close(self) -> None:
+        """Release the rows this object owns (the process ends its work on them cleanly)
+        and close the file."""
         with self._lock:
             if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+                try:
+                    self._release()
+                finally:
+                    self._conn.close()
+                    self._conn = None
+
+    # --- ownership -----------------------------------------------------------------
+
+    def _own(self, db: sqlite3.Connection, row: int) -> None:
+        me = owner_mod.this_process()
+        db.execute(
+            "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?"
+            " WHERE rowid=?",
+            (*me, row),
+        )
+        self._owned.add(row)
+
+    def claim(self, *order_ids: str, provider: str | None = None) -> None:
+        """This process now answers for these orders (it waits on them and will clean
+        up): a dead previous owner's order is taken over. Unknown ids are ignored. One
+        transaction for all of them (a 1,000-activation wait claims at once)."""
+        sql = (
+            f"SELECT rowid FROM orders WHERE order_id=? AND kind IN (?,?)"
+            f" AND state IN ({','.join('?' * len(OWNED_STATES))})"
+        )
+        if provider:
+            sql += " AND provider=?"
+        sql += " ORDER BY rowid DESC LIMIT 1"
+        with self._tx() as db:
+            for order_id in order_ids:
+                args = [order_id, ACTIVATION, CHEAP, *OWNED_STATES]
+                found = db.execute(sql, [*args, provider] if provider else args).fetchone()
+                if found is not None:
+                    self._own(db, int(found[0]))
+
+    def disown(self, row: int) -> None:
+        """Nobody answers for `row` any more (an orphan settled, or handed to the user)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
+                " owner_start=NULL WHERE rowid=?",
+                (row,),
+            )
+        self._owned.discard(row)
+
+    def _release(self) -> None:
+        if not self._owned:
+            return
+        me = owner_mod.this_process()
+        rows = sorted(self._owned)
+        with self._tx() as db:
+            for i in range(0, len(rows), 500):
+                chunk = rows[i : i + 500]
+                db.execute(
+                    "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
+                    f" owner_start=NULL WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    " AND owner_pid=? AND owner_start IS ?",
+                    (*chunk, me.pid, me.start),
+                )
+        self._owned.clear()
 
     # --- writes --------------------------------------------------------------------
 
@@ -208,6 +373,9 @@ class Journal:
             )
             row = int(cur.lastrowid or 0)
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, PENDING, "purchase sent"))
+            # The buyer answers for the row until it closes the journal: a purchase cut
+            # short by SIGKILL is then an orphan, not a silent `pending` row.
+            self._own(db, row)
         return row
 
     def adopt(
@@ -371,7 +539,7 @@ class Journal:
         provider: str | None = None,
         kinds: tuple[str, ...] | None = None,
     ) -> Order | None:
-        sql = "SELECT * FROM orders WHERE order_id=?"
+        sql = f"SELECT {_COLUMNS} FROM orders WHERE order_id=?"
         args: list[Any] = [order_id]
         if provider:
             sql += " AND provider=?"
@@ -384,13 +552,116 @@ class Journal:
         return _order(r) if r else None
 
     def orders(self, *, active: bool = False, state: str | None = None) -> list[Order]:
-        sql = "SELECT * FROM orders"
+        """Every matching row, oldest first (small journals, tests, the library)."""
+        return list(self.iter_orders(active=active or None, state=state, newest_first=False))
+
+    def iter_orders(
+        self,
+        *,
+        active: bool | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> Iterator[Order]:
+        """Matching rows, read from the cursor as they are consumed (a 100,000-row
+        journal is never held in memory). `active=True` keeps the active states,
+        `active=False` the others, None every row; `active` and `state` use the state
+        index, the order is the rowid's (the purchase order)."""
+        sql = f"SELECT {_COLUMNS} FROM orders"
         args: list[Any] = []
         if state:
             sql += " WHERE state=?"
             args.append(state)
-        elif active:
-            sql += f" WHERE state IN ({','.join('?' * len(ACTIVE_STATES))})"
+        elif active is not None:
+            sql += (
+                f" WHERE state {'' if active else 'NOT '}IN ({','.join('?' * len(ACTIVE_STATES))})"
+            )
+            args.extend(ACTIVE_STATES)
+        sql += " ORDER BY rowid DESC" if newest_first else " ORDER BY rowid"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with self._lock:
+            cur = self._db.execute(sql, args)
+        while True:
+            # Batches: the lock is not held while the caller works on the rows.
+            with self._lock:
+                batch = cur.fetchmany(500)
+            if not batch:
+                return
+            yield from (_order(r) for r in batch)
+
+    def count(self, *, active: bool | None = None, state: str | None = None) -> int:
+        sql, args = "SELECT count(*) FROM orders", list[Any]()
+        if state:
+            sql, args = sql + " WHERE state=?", [state]
+        elif active is not None:
+            sql += (
+                f" WHERE state {'' if active else 'NOT '}IN ({','.join('?' * len(ACTIVE_STATES))})"
+            )
             args.extend(ACTIVE_STATES)
         with self._lock:
-            return [_order(r) for r in self._db.execute(sql + " ORDER BY rowid", args)]
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    def spent(self, *, active: bool | None = None) -> dict[str, Decimal]:
+        """Money spent per currency ("" when unknown), over every row (the `spend` table
+        the triggers keep) or over the active ones: refused and refunded purchases cost
+        nothing."""
+        totals: dict[str, Decimal] = {}
+        with self._lock:
+            if not active:
+                for currency, micros in self._db.execute("SELECT currency, micros FROM spend"):
+                    if micros:
+                        totals[currency] = _money(Decimal(micros).scaleb(-6))
+                return totals
+            sql = (
+                f"SELECT price, currency FROM orders WHERE {_COSTS.format(t='orders')}"
+                f" AND state IN ({','.join('?' * len(ACTIVE_STATES))})"
+            )
+            for price, currency in self._db.execute(sql, ACTIVE_STATES):
+                key = currency or ""
+                totals[key] = totals.get(key, Decimal(0)) + Decimal(price)
+        return totals
+
+    def owned(self) -> list[Order]:
+        """Rows some process answers for (few: live owners and orphans), newest first."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM orders WHERE owner_pid IS NOT NULL"
+            f" AND state IN ({','.join('?' * len(OWNED_STATES))}) ORDER BY rowid DESC"
+        )
+        with self._lock:
+            return [_order(r) for r in self._db.execute(sql, OWNED_STATES)]
+
+    def orphans(self) -> list[Order]:
+        alive = owner_mod.Liveness()
+        return [o for o in self.owned() if is_orphan(o, alive)]
+
+    def leftovers(self) -> Leftovers:
+        """Orphans and `cancel_pending` rows, from the two small indexed sets."""
+        with self._lock:
+            pending = self._db.execute(
+                "SELECT count(*) FROM orders WHERE state=?", (CANCEL_PENDING,)
+            ).fetchone()[0]
+        return Leftovers(len(self.orphans()), int(pending))
+
+
+def _money(amount: Decimal) -> Decimal:
+    """Millionths back to money: at least two decimals, no trailing zeros beyond them."""
+    amount = amount.normalize()
+    exponent = amount.as_tuple().exponent
+    return (
+        amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
+    )
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Create the tables of a new journal, then apply the migrations it lacks."""
+    for stmt in _SCHEMA.split(";"):
+        if stmt.strip():
+            db.execute(stmt)
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    for step in _MIGRATIONS[version:]:
+        for stmt in step:
+            db.execute(stmt)
+    if version < SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -3,7 +3,9 @@
 `JournaledProvider` implements the `Provider` protocol by delegation and writes the
 journal around each call: a purchase row *before* the request, completed or marked
 failed/unknown after; state changes (code, finish, cancel, refund) as they are seen.
-A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
+A cheap number's purchase reply tells no price: its price is the drop of the balance
+read before and after (two reads; left unknown when either fails or the drop is
+unclear). A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
 that settles a purchase row, for the rental and e-mail wrappers (core/products.py) too,
 reading the provider's own order list where it has one.
 """
@@ -115,6 +117,10 @@ class Journaled:
         else:
             self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
 
+    def claim(self, *order_ids: str) -> None:
+        """This process waits on these orders now and answers for them (core/journal.py)."""
+        self.journal.claim(*order_ids, provider=self.name)
+
     def close(self) -> None:
         self.inner.close()
 
@@ -148,6 +154,8 @@ class JournaledProvider(Journaled):
         server: str | None = None,
         max_price: Decimal | None = None,
     ) -> Activation:
+        # A cheap number's reply tells no price: the balance before and after does.
+        before = self._balance_or_none() if self.kind == jr.CHEAP else None
         row = self.journal.begin(
             provider=self.name,
             profile=self.profile,
@@ -164,10 +172,29 @@ class JournaledProvider(Journaled):
             ),
             lambda: self._reconcile(service, country),
         )
+        if act.price is None and before is not None:
+            act = self._priced(act, before)
         self.journal.complete(row, act)
         if reconciled:
             self.journal.record(act.id, "waiting", provider=self.name, note="reconciled")
         return act
+
+    def _balance_or_none(self) -> Balance | None:
+        try:
+            return self.inner.balance()
+        except Interrupted:
+            raise
+        except OtpError:
+            return None  # the price stays unknown; the purchase is what matters
+
+    def _priced(self, act: Activation, before: Balance) -> Activation:
+        """`act` with the price the wallet paid for it (the balance's drop), when the
+        drop is clear; a purchase made in parallel by another process can blur it, so
+        the price is journaled as found and shown as such in `otp orders`."""
+        after = self._balance_or_none()
+        if after is None or after.currency != before.currency or after.balance >= before.balance:
+            return act
+        return act._replace(price=before.balance - after.balance, currency=after.currency)
 
     def _reconcile(self, service: str, country: str | None) -> Activation | None:
         """After an unknown purchase, ask the provider's own order list: exactly one open

@@ -12,6 +12,9 @@ rental and e-mail drivers. Given an order id, the journal row's kind picks the p
 so `otp wait ID` on a cheap number goes to the cheap handler; an id that names a rental
 or an e-mail order is refused with the command to use instead. A provider without the
 product raises `Unsupported` (exit 2) before anything is sent.
+
+Leftovers: the first journal a command opens with a `warn` callback says in one line
+(through `warn`, i.e. stderr) how many orphans and cancel_pending rows wait to be settled.
 """
 
 from __future__ import annotations
@@ -86,8 +89,32 @@ def http_backoff(environ: Mapping[str, str] | None = None) -> float:
     return _seconds(HTTP_BACKOFF_VAR, READ_BACKOFF, environ, zero_ok=True)
 
 
-def open_journal(environ: Mapping[str, str] | None = None) -> Journal:
-    return Journal(config.state_dir(environ))
+# The leftover line is said once per process, however many journals a command opens.
+_leftovers_said = False
+
+
+def quiet_leftovers() -> None:
+    """For the commands that list or settle leftovers themselves (orders, cancel --pending)."""
+    global _leftovers_said
+    _leftovers_said = True
+
+
+def _mention_leftovers(journal: Journal, warn: Warn) -> None:
+    global _leftovers_said
+    if _leftovers_said:
+        return
+    _leftovers_said = True
+    line = journal.leftovers().line()
+    if line:
+        warn(line)
+
+
+def open_journal(environ: Mapping[str, str] | None = None, *, warn: Warn | None = None) -> Journal:
+    """The journal in the state dir. With `warn`, the first command to open its file
+    hears in one line about leftovers (orphans, cancel_pending rows): one indexed query,
+    paid only by commands that touch the journal (not `otp balance`)."""
+    hook = None if warn is None else (lambda j: _mention_leftovers(j, warn))
+    return Journal(config.state_dir(environ), on_open=hook)
 
 
 def _resolve(
@@ -190,7 +217,7 @@ def _open_product(
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
 ) -> tuple[object, Journal, config.Settings, str]:
-    journal = open_journal(environ)
+    journal = open_journal(environ, warn=warn)
     try:
         settings, row = _resolve(
             journal,

@@ -16,6 +16,9 @@ per round; an id the answer leaves out (or says has ended) is looked at with `st
 the same round before anything is concluded, and a batch the host refuses (`Unsupported`)
 falls back to one `status()` per id for the rest of the wait.
 
+Both waits first `claim` each activation where the provider is journaled: this process
+now answers for it, so a wait killed without clean-up leaves an orphan the journal can name.
+
 `settle_unused` cancels an activation that got no code, for a refund, waiting out a
 provider's early-cancel window when asked to.
 """
@@ -92,6 +95,13 @@ def until_next_poll(polled_at: float, now: float, interval: float, deadline: flo
     return max(0.0, min(polled_at + interval, deadline) - now)
 
 
+def _claim(provider: object, *activation_ids: str) -> None:
+    # Only journaled wrappers have `claim`; a bare driver (tests, the sandbox) has none.
+    claim = getattr(provider, "claim", None)
+    if claim is not None:
+        claim(*activation_ids)
+
+
 def wait_for_code(
     provider: Provider,
     activation_id: str,
@@ -100,6 +110,7 @@ def wait_for_code(
     interval: float = 5.0,
     on_poll: Callable[[PollEvent], None] | None = None,
 ) -> StatusResult:
+    _claim(provider, activation_id)
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
@@ -290,6 +301,11 @@ def wait_for_codes(
     moment its round sees it. Activations still waiting at the deadline end with a
     `WaitTimeout` error. Total time is about that of the slowest activation, not the sum.
     """
+    by_provider: dict[int, tuple[Provider, list[str]]] = {}
+    for provider, activation_id in targets:
+        by_provider.setdefault(id(provider), (provider, []))[1].append(activation_id)
+    for provider, ids in by_provider.values():
+        _claim(provider, *ids)
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
