@@ -17,7 +17,9 @@ the same round before anything is concluded, and a batch the host refuses (`Unsu
 falls back to one `status()` per id for the rest of the wait.
 
 `settle_unused` cancels an activation that got no code, for a refund, waiting out a
-provider's early-cancel window when asked to.
+provider's early-cancel window when asked to. It does not look at the order: the
+commands clean up with `otpcli.core.cleanup.settle`, which does (a code that arrives
+during the cancel is delivered), and is bounded by a budget.
 """
 
 from __future__ import annotations
