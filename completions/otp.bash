@@ -3,7 +3,7 @@
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local path="" i w skip=0
-    local valopts=' --api-key-file --base-url --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
+    local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
@@ -70,15 +70,15 @@ _otp() {
     "")
         if [[ "$cur" == -* ]]; then words="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else words="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
     "/buy")
-        if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --count -n --cheapest --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
-        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
     "/status")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/finish")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/cancel")
-        if [[ "$cur" == -* ]]; then words="--pending --wait --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--pending --wait --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
     "/again")
         if [[ "$cur" == -* ]]; then words="--reget --json --profile -p --help -h"; else words=""; fi ;;
     "/orders")
@@ -98,7 +98,7 @@ _otp() {
     "/cheap/servers")
         if [[ "$cur" == -* ]]; then words="--server-type --json --profile -p --help -h"; else words=""; fi ;;
     "/cheap/buy")
-        if [[ "$cur" == -* ]]; then words="--server-type --wait -w --timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--server-type --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
     "/rent")
         if [[ "$cur" == -* ]]; then words="--help -h"; else words="countries prices stock buy list sms renew"; fi ;;
     "/rent/countries")
@@ -120,9 +120,9 @@ _otp() {
     "/email/services")
         if [[ "$cur" == -* ]]; then words="--domain --json --profile -p --help -h"; else words=""; fi ;;
     "/email/buy")
-        if [[ "$cur" == -* ]]; then words="--domain --wait -w --timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--domain --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
     "/email/wait")
-        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
     "/email/cancel")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/email/history")

@@ -23,6 +23,7 @@ import ipaddress
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
@@ -131,8 +132,57 @@ class Reply(NamedTuple):
     text: str
 
 
-def _decode(resp: requests.Response) -> str:
-    raw = resp.content
+def _stamped_retry() -> type:
+    """urllib3's Retry, noting when it sends the next attempt (after its backoff), so
+    the total deadline of a request is counted per attempt."""
+    from urllib3.util.retry import Retry
+
+    class StampedRetry(Retry):
+        sent_at: float | None = None
+
+        def sleep(self, response: object = None) -> None:
+            super().sleep(response)  # type: ignore[arg-type]
+            self.sent_at = time.monotonic()
+
+    return StampedRetry
+
+
+class _Overdue(Exception):
+    """The reply did not complete within the request's total deadline."""
+
+
+def urllib3_errors() -> type[Exception]:
+    from urllib3.exceptions import HTTPError
+
+    return HTTPError
+
+
+def _read_body(resp: requests.Response, deadline: float, read_timeout: float) -> bytes:
+    """The reply body, read chunk by chunk until `deadline` (time.monotonic): before each
+    read the socket's timeout is cut to what is left, so no read outlives the deadline.
+    A reply that is not complete by then is closed (its connection is not reused)."""
+    raw = resp.raw
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Overdue
+            if sock is not None:
+                sock.settimeout(min(read_timeout, left))
+            chunk = raw.read1(65536, decode_content=True)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except BaseException as exc:
+        resp.close()
+        if sock is not None and time.monotonic() >= deadline and not isinstance(exc, _Overdue):
+            raise _Overdue from None  # the cut socket timeout fired: the deadline passed
+        raise
+
+
+def _decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -248,7 +298,8 @@ class Transport:
         if session is None:
             import requests
             from requests.adapters import HTTPAdapter
-            from urllib3.util.retry import Retry
+
+            Retry = _stamped_retry()
 
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
@@ -288,21 +339,40 @@ class Transport:
         if self.pacer is not None:
             self.pacer.wait(urgent=not idempotent)
         failure: NetworkError | None = None
+        # Each attempt, reply body included, has `timeout` seconds in all: the read
+        # timeout alone bounds only the gap between two bytes, and a reply that drips
+        # one byte a second would keep a command alive for ever.
+        sent = time.monotonic()
         try:
             resp = self._session(idempotent).get(
-                url, params=dict(params), timeout=self._timeout, allow_redirects=False
+                url, params=dict(params), timeout=self._timeout, allow_redirects=False, stream=True
             )
+            # After urllib3 retried a read, the attempt that answered began later.
+            sent = getattr(resp.raw.retries, "sent_at", None) or sent
+            body = _read_body(resp, sent + self._timeout[1], self._timeout[1])
         except requests.exceptions.RequestException as exc:
             failure = self._classify(exc)
+        except _Overdue:
+            failure = self._overdue()
+        except (OSError, urllib3_errors()) as exc:  # a read of the body failed
+            failure = self._network_error("connection failed", exc, maybe_sent=True)
         if failure is not None:
             # Raised outside the `except` block so that the requests error, whose text
             # holds the full URL with the key, is not even kept as __context__.
             raise failure
-        reply = Reply(resp.status_code, _decode(resp))
+        reply = Reply(resp.status_code, _decode(body))
         # Mask before cutting: a key straddling the cut would otherwise survive as a
         # prefix that no longer matches the whole secret.
         log.debug("-> HTTP %s %s", reply.status, self.redact(reply.text)[:200])
         return reply
+
+    def _overdue(self) -> NetworkError:
+        host = urlsplit(self.base_url).netloc
+        return NetworkError(
+            f"no complete answer from {host} within {self._timeout[1]:g} s",
+            maybe_sent=True,
+            hint="the provider is too slow right now; try again later",
+        )
 
     def _classify(self, exc: Exception) -> NetworkError:
         import requests

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
-from functools import partial
 
 import pytest
 import responses
@@ -102,7 +101,7 @@ def test_pool_does_not_wait_for_requests_in_flight_when_the_block_fails() -> Non
 def test_clean_up_cut_by_its_deadline_records_what_it_did_not_settle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(deadline, "time_limit", partial(deadline.time_limit, 0.3))
+    monkeypatch.setattr(deadline, "hard_limit", lambda budget, *, after_signal: 0.3)
     p = Fake()
     try:
         intr = clean_up_after_signal(

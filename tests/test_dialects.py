@@ -213,7 +213,7 @@ def test_hero_409_early_cancel_keeps_its_word(
     mock.get(URL, body=hero("EARLY_CANCEL_DENIED", "too early"), status=409)
     with pytest.raises(OtpError) as info:
         driver.cancel("1")
-    # the word is what the clean-up waits out (core/waiting.settle_unused)
+    # the word is what the clean-up waits out (core/cleanup.settle)
     assert info.value.exit_code == ExitCode.ORDER_STATE
     assert info.value.provider_word == "EARLY_CANCEL_DENIED"
 

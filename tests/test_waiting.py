@@ -15,7 +15,6 @@ from otpcli.core.models import ActionResult, State, StatusResult
 from otpcli.core.provider import Capability
 from otpcli.core.waiting import (
     effective_interval,
-    settle_unused,
     wait_for_code,
 )
 
@@ -158,32 +157,3 @@ def test_interval_floor_and_default() -> None:
     assert effective_interval(None, p) == 5.0
     assert effective_interval(0.1, p) == 1.0
     assert effective_interval(3, p) == 3
-
-
-def test_settle_waits_out_early_cancel_window(clock: FakeClock) -> None:
-    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
-    done = ActionResult(id="9", action="cancel", state=State.CANCELLED, message="cancelled 9")
-    p = Scripted([st(State.WAITING)], cancels=[early, early, early, done])
-    retries: list[float] = []
-    result = settle_unused(p, "9", wait_out_window=True, on_retry=retries.append)
-    assert result.state is State.CANCELLED
-    assert p.cancel_calls == 4
-    assert len(retries) == 3
-    assert sum(clock.sleeps) == 30
-
-
-def test_settle_gives_up_after_window(clock: FakeClock) -> None:
-    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
-    p = Scripted([st(State.WAITING)], cancels=[early])
-    with pytest.raises(OrderStateError):
-        settle_unused(p, "9", wait_out_window=True, window=25)
-    assert sum(clock.sleeps) == pytest.approx(25)
-
-
-def test_settle_without_waiting_raises_early_refusal(clock: FakeClock) -> None:
-    early = OrderStateError("too early", provider_word="EARLY_CANCEL_DENIED")
-    p = Scripted([st(State.WAITING)], cancels=[early])
-    with pytest.raises(OrderStateError):
-        settle_unused(p, "9", wait_out_window=False)
-    assert p.cancel_calls == 1
-    assert clock.sleeps == []

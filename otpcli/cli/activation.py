@@ -8,7 +8,6 @@ is cancelled for a refund unless --keep (DESIGN §4).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +25,8 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.context import provider_for
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
+from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import (
     BadInput,
     ExitCode,
@@ -39,7 +40,7 @@ from otpcli.core.names import resolve_target
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
-    from otpcli.core.models import ActionResult, Activation, StatusResult
+    from otpcli.core.models import Activation, StatusResult
     from otpcli.core.orders import JournaledProvider
 
 IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
@@ -49,15 +50,28 @@ KeepOpt = Annotated[
 ]
 
 
+MAX_PRICE = Decimal(10) ** 9  # more than any number costs: a typo, not a limit
+
+
 def _max_price(value: str | None) -> Decimal | None:
+    """`--max-price` as a Decimal: a finite amount above 0 and at most `MAX_PRICE`
+    (NaN, infinities, `1e999999` or `1e-999999`, which would be sent as a megabyte of
+    digits, are refused with exit 2 before anything is sent)."""
     if value is None:
         return None
     try:
-        price = Decimal(value)
+        price = Decimal(value.strip())
     except InvalidOperation:
         raise BadInput(f"--max-price {value!r} is not a number") from None
+    if not price.is_finite():
+        raise BadInput(f"--max-price {value!r} is not a finite number")
     if price <= 0:
         raise BadInput("--max-price must be greater than 0")
+    if price > MAX_PRICE:
+        raise BadInput(f"--max-price must be at most {MAX_PRICE:f}, not {value!r}")
+    exponent = price.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -8:
+        raise BadInput(f"--max-price {value!r} has more than 8 decimal places")
     return price
 
 
@@ -69,16 +83,19 @@ def _wait(
     timeout: float | None,
     interval: float | None,
     keep: bool,
+    cleanup: float = CLEANUP_DEFAULT,
     number: str | None = None,
     service: str | None = None,
     life_left: float | None = None,
 ) -> StatusResult:
-    """Wait for the code; on timeout or signal, cancel for a refund unless `keep`.
+    """Wait for the code; on timeout or signal, clean up with the core policy unless
+    `keep` (a code that arrives meanwhile is returned; the rest is refunded or left
+    cancel_pending), within `cleanup` seconds.
 
     `life_left`: seconds the number still lives (cheap numbers); without --timeout the
     wait ends with it, since no code can arrive on an expired number."""
     from otpcli.cli.options import poll_interval
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, settle_unused, wait_for_code
+    from otpcli.core.waiting import DEFAULT_TIMEOUT, wait_for_code
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     if timeout is None and life_left is not None:
@@ -96,71 +113,56 @@ def _wait(
         if keep:
             exc.hint = f"the number is kept (--keep); wait again: `otp wait {activation_id}`"
             raise
-        e.info(f"no code in time; cancelling {activation_id} for a refund ...")
-        try:
-            result = settle_unused(
-                provider,
-                activation_id,
-                wait_out_window=True,
-                on_retry=lambda left: e.info(
-                    f"  the provider refuses an early cancel; retrying for up to {left:.0f} s"
-                ),
-            )
-        except (KeyboardInterrupt, Interrupted) as intr:
-            # Interrupted while waiting out an early-cancel window: keep the refund owed.
-            code = Interrupted.exit_of(intr)
-            provider.mark_cancel_pending(activation_id, "interrupted during clean-up")
-            raise Interrupted(
-                f"interrupted; activation {activation_id} got no code and is not cancelled yet",
-                signal_exit=code,
-                hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
-            ) from None
-        except OtpError as cerr:
-            provider.mark_cancel_pending(activation_id, cerr.message)
-            exc.hint = (
-                f"could not cancel ({cerr.message}); it is marked cancel_pending: "
-                "`otp cancel --pending --wait` settles it"
-            )
-            raise exc from None
-        exc.message += f"; {result.message}"
-        exc.hint = "buy a new number: `otp buy SERVICE`"
-        raise
+        e.info(
+            f"no code in time; cancelling {activation_id} for a refund "
+            f"(clean-up up to {cleanup:g} s) ..."
+        )
+        settled = clean_up(e, provider, activation_id, after_signal=False, budget=cleanup)
+        return _after_timeout(exc, settled)
     except (KeyboardInterrupt, Interrupted) as intr:
         code = Interrupted.exit_of(intr)
-        raise _clean_up_after_signal(e, provider, activation_id, code, keep=keep) from None
+        if keep:
+            raise Interrupted(
+                f"interrupted; activation {activation_id} is kept (--keep)",
+                signal_exit=code,
+                hint=f"resume with `otp wait {activation_id}`",
+            ) from None
+        e.info(f"interrupted; cancelling {activation_id} for a refund (Ctrl-C again to skip) ...")
+        settled = clean_up(e, provider, activation_id, after_signal=True, budget=cleanup)
+        if settled.outcome is Outcome.CODE and settled.status is not None:
+            return settled.status  # paid for and here: delivered, exit 0
+        raise _after_signal(activation_id, settled, code) from None
 
 
-def _clean_up_after_signal(
-    e: Env, provider: JournaledProvider, activation_id: str, code: ExitCode, *, keep: bool
-) -> Interrupted:
-    from otpcli.cli.deadline import time_limit
-    from otpcli.core.waiting import settle_unused
-
-    if keep:
-        return Interrupted(
-            f"interrupted; activation {activation_id} is kept (--keep)",
-            signal_exit=code,
-            hint=f"resume with `otp wait {activation_id}`",
+def _after_timeout(exc: WaitTimeout, settled: Settled) -> StatusResult:
+    """The code if one arrived during clean-up; else the timeout, saying what was done."""
+    if settled.outcome is Outcome.CODE and settled.status is not None:
+        return settled.status
+    if isinstance(settled.error, Interrupted):
+        raise Interrupted(
+            f"interrupted; activation {settled.order_id} got no code and is not cancelled yet",
+            signal_exit=settled.error.signal_exit,
+            hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
+        ) from None
+    if settled.outcome is Outcome.PENDING:
+        exc.hint = (
+            f"could not cancel ({settled.message}); it is marked cancel_pending: "
+            "`otp cancel --pending --wait` settles it"
         )
-    e.info(f"interrupted; cancelling {activation_id} for a refund (Ctrl-C again to skip) ...")
-    try:
-        with time_limit():
-            result = settle_unused(provider, activation_id, wait_out_window=False)
-    except (KeyboardInterrupt, Interrupted):
-        provider.mark_cancel_pending(activation_id, "interrupted twice during clean-up")
+        raise exc from None
+    exc.message += f"; {settled.message}"
+    exc.hint = "buy a new number: `otp buy SERVICE`"
+    raise exc from None
+
+
+def _after_signal(activation_id: str, settled: Settled, code: ExitCode) -> Interrupted:
+    if settled.outcome is Outcome.PENDING:
         return Interrupted(
-            f"interrupted twice; activation {activation_id} was left as it is",
-            signal_exit=code,
-            hint="cancel it for a refund later: `otp cancel --pending`",
-        )
-    except OtpError as cerr:
-        provider.mark_cancel_pending(activation_id, cerr.message)
-        return Interrupted(
-            f"interrupted; could not cancel {activation_id} now ({cerr.message})",
+            f"interrupted; could not cancel {activation_id} now ({settled.message})",
             signal_exit=code,
             hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
         )
-    return Interrupted(f"interrupted; {result.message}", signal_exit=code)
+    return Interrupted(f"interrupted; {settled.message}", signal_exit=code)
 
 
 def _code_doc(status: StatusResult) -> dict[str, Any]:
@@ -199,6 +201,7 @@ def buy_cmd(
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     count: Annotated[
         int,
         typer.Option("--count", "-n", min=1, max=100, help="Buy this many (each one journaled)."),
@@ -246,6 +249,7 @@ def buy_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
         )
         return
     with provider_for(ctx) as (provider, settings):
@@ -268,6 +272,7 @@ def buy_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
             service=act.service,
         )
 
@@ -282,6 +287,7 @@ def deliver(
     interval: float | None,
     keep: bool,
     service: str,
+    cleanup: float = CLEANUP_DEFAULT,
     life_left: float | None = None,
 ) -> None:
     """After a purchase: `ID NUMBER` on stdout, or with --wait the code (its JSON
@@ -297,6 +303,7 @@ def deliver(
         timeout=timeout,
         interval=interval,
         keep=keep,
+        cleanup=cleanup,
         number=act.number,
         service=service,
         life_left=life_left,
@@ -318,6 +325,7 @@ def _buy_many(
     timeout: float | None,
     interval: float | None,
     keep: bool,
+    cleanup: float,
 ) -> None:
     """Buy `count` activations one after the other (never in parallel, never retried);
     with --wait, wait for all at once. A failed purchase stops further buying, but the
@@ -344,7 +352,9 @@ def _buy_many(
                     raise
                 left = [(provider, a.id) for a in bought]
                 signal_exit = Interrupted.exit_of(intr)
-                raise clean_up_after_signal(e, left, signal_exit, keep=keep) from None
+                raise clean_up_after_signal(
+                    e, left, signal_exit, keep=keep, budget=cleanup
+                ) from None
             except OtpError as err:
                 failure = err
                 break
@@ -362,6 +372,7 @@ def _buy_many(
                 timeout=timeout,
                 interval=interval,
                 keep=keep,
+                cleanup=cleanup,
             )
     if failure is not None:
         raise failure
@@ -375,6 +386,7 @@ def wait_cmd(
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -387,7 +399,14 @@ def wait_cmd(
         from otpcli.cli.many import providers_for, wait_many
 
         with providers_for(ctx, list(dict.fromkeys(activation_ids))) as targets:
-            wait_many(e, targets, timeout=timeout, interval=interval, keep=keep)
+            wait_many(
+                e,
+                targets,
+                timeout=timeout,
+                interval=interval,
+                keep=keep,
+                cleanup=cleanup_timeout,
+            )
         return
     activation_id = activation_ids[0]
     with provider_for(ctx, activation_id) as (provider, _settings):
@@ -399,6 +418,7 @@ def wait_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
             number=known.number if known else None,
             service=known.service if known else None,
             life_left=_life_left(known),
@@ -441,6 +461,7 @@ def cancel_cmd(
         bool,
         typer.Option("--wait", help="With --pending: wait out early-cancel windows and retry."),
     ] = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -452,7 +473,7 @@ def cancel_cmd(
     if pending:
         if activation_id:
             raise BadInput("give an activation id or --pending, not both")
-        _cancel_pending(ctx, e, wait=wait)
+        _cancel_pending(ctx, e, wait=wait, cleanup=cleanup_timeout)
         return
     if not activation_id:
         raise BadInput("which activation? `otp cancel ID` (or `otp cancel --pending`)")
@@ -461,41 +482,38 @@ def cancel_cmd(
     e.result(result.to_json(), result.message)
 
 
-def _retry_note(e: Env, order_id: str) -> Callable[[float], None]:
-    def note(left: float) -> None:
-        e.info(f"  {order_id}: early cancel refused; retrying for up to {left:.0f} s")
-
-    return note
-
-
-def _settle_pending(
-    e: Env, provider: JournaledProvider, activation_id: str, *, wait: bool
-) -> ActionResult:
-    """Cancel one cancel_pending activation. When the provider says it cannot be
-    cancelled, one look at it settles the row: the cancel of a clean-up cut short by its
-    deadline may have gone through after all, or the order ended another way."""
-    from otpcli.core.models import ActionResult, State
-    from otpcli.core.waiting import settle_unused
-
-    try:
-        return settle_unused(
-            provider, activation_id, wait_out_window=wait, on_retry=_retry_note(e, activation_id)
-        )
-    except OrderStateError:
-        st = provider.status(activation_id)  # the journal records what it shows
-        if st.state is State.WAITING:
-            raise
-        return ActionResult(
-            id=activation_id,
-            action="cancel",
-            state=st.state,
-            message=f"{activation_id} is already {st.state.value}; nothing left to cancel",
-        )
-
-
-def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
+def _settle_row(ctx: typer.Context, e: Env, row: Any, *, wait: bool, cleanup: float) -> Settled:
+    """Settle one cancel_pending order with the core policy: a code that arrived is
+    found and delivered, an order that ended another way needs nothing more."""
     from otpcli.cli.context import email_for
-    from otpcli.core.journal import CANCEL_PENDING, EMAIL
+    from otpcli.core.cleanup import settle
+    from otpcli.core.journal import EMAIL
+
+    budget = cleanup if wait else 0.0
+
+    def note(order_id: str, what: str) -> None:
+        e.info(f"  {order_id}: {what}")
+
+    if row.kind == EMAIL:
+        # E-mail orders have no early-cancel window: one cancel settles them.
+        with email_for(ctx, row.order_id) as (mailbox, _settings):
+            return settle(mailbox, row.order_id, wait_out_window=False, check_capability=False)
+    with provider_for(ctx, row.order_id) as (provider, _settings):
+        return settle(provider, row.order_id, wait_out_window=wait, budget=budget, on_note=note)
+
+
+def _settled_doc(settled: Settled) -> dict[str, Any]:
+    if settled.outcome is Outcome.CODE and settled.status is not None:
+        return {**_code_doc(settled.status), "state": "code_received"}
+    if settled.result is not None:
+        doc: dict[str, Any] = settled.result.to_json()
+        return doc
+    state = settled.status.state.value if settled.status else settled.outcome.value
+    return {"id": settled.order_id, "state": state, "message": settled.message}
+
+
+def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> None:
+    from otpcli.core.journal import CANCEL_PENDING
     from otpcli.core.session import open_journal, quiet_leftovers
 
     quiet_leftovers()  # this command settles them
@@ -505,32 +523,49 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
     finally:
         journal.close()
     # Orders whose otp process died (core/orphans.py): codes shown, the rest refunded.
-    orphaned = _settle_orphans(ctx, e, wait=wait)
+    orphaned = _settle_orphans(ctx, e, wait=wait, cleanup=cleanup)
     results: list[dict[str, Any]] = [o.to_json() for o in orphaned]
     failures: list[OtpError] = [o.error for o in orphaned if o.error is not None]
+    codes = 0
     for row in rows:
         assert row.order_id is not None
         try:
-            if row.kind == EMAIL:
-                # E-mail orders have no early-cancel window: one cancel settles them.
-                with email_for(ctx, row.order_id) as (mailbox, _settings):
-                    result: Any = mailbox.cancel(row.order_id)
-            else:
-                with provider_for(ctx, row.order_id) as (provider, _settings):
-                    result = _settle_pending(e, provider, row.order_id, wait=wait)
-            results.append(result.to_json())
-            e.info(result.message)
+            settled = _settle_row(ctx, e, row, wait=wait, cleanup=cleanup)
         except Interrupted:
             raise  # the rows not reached stay cancel_pending for the next run
-        except OtpError as err:
-            failures.append(err)
-            results.append({"id": row.order_id, "error": err.code, "message": err.message})
-            e.info(f"{row.order_id}: {err.message}")
+        except OtpError as exc:  # the provider could not even be opened
+            settled = Settled(row.order_id, Outcome.PENDING, exc.message, error=exc)
+        if settled.outcome is Outcome.PENDING:
+            failure = settled.error or OrderStateError(settled.message)
+            failures.append(failure)
+            results.append({"id": row.order_id, "error": failure.code, "message": failure.message})
+            e.info(f"{row.order_id}: {failure.message}")
+            continue
+        results.append(_settled_doc(settled))
+        if settled.outcome is Outcome.CODE and settled.status is not None:
+            codes += 1  # paid for: shown, never called an error
+            st = settled.status
+            e.info(f"{row.order_id}: a code arrived; it is yours (no refund)")
+            if not e.json:
+                e.out(f"{st.id} {st.code or st.text or ''}")
+        else:
+            e.info(settled.message)
+    _report_pending(e, rows, len(orphaned), results, failures, codes)
+
+
+def _report_pending(
+    e: Env,
+    rows: list[Any],
+    orphaned: int,
+    results: list[dict[str, Any]],
+    failures: list[OtpError],
+    codes: int,
+) -> None:
     if failures:
         # An error has one output: the error (its JSON document carries what did settle).
         first = failures[0]
         summary = first.with_message(
-            f"{len(failures)} of {len(rows) + len(orphaned)} pending order(s) could not be "
+            f"{len(failures)} of {len(rows) + orphaned} pending order(s) could not be "
             f"cancelled yet: "
             f"{first.message}",
             hint="try again later, or `otp cancel --pending --wait`",
@@ -541,11 +576,13 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool) -> None:
         e.json_doc({"settled": results})
     elif not rows and not orphaned:
         e.info("no orders are waiting to be cancelled")
+    elif codes:
+        e.info(f"{len(rows)} pending order(s) settled: {codes} with a code (shown above)")
     elif rows:
         e.out(f"{len(rows)} of {len(rows)} pending orders cancelled")
 
 
-def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool) -> list[Any]:
+def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> list[Any]:
     from otpcli.core.orphans import settle_orphans
     from otpcli.core.session import open_journal
 
@@ -555,9 +592,10 @@ def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool) -> list[Any]:
             journal,
             lambda row: provider_for(ctx, row.order_id),
             wait=wait,
+            budget=cleanup,
             report=e.info,
             on_code=lambda s: None if e.json else e.out(f"{s.order_id} {s.code}"),
-            on_retry=lambda oid, left: _retry_note(e, oid)(left),
+            on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
         )
     finally:
         journal.close()

@@ -15,6 +15,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import provider_for
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cheap numbers (15-minute life)."
@@ -62,6 +63,7 @@ def buy_cmd(
     keep: Annotated[
         bool, typer.Option("--keep", help="Do not cancel when the wait ends without a code.")
     ] = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -84,6 +86,7 @@ def buy_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
             service=f"cheap server {act.service}",
             life_left=float(act.expires_in) if act.expires_in is not None else None,
         )

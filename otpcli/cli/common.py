@@ -7,6 +7,7 @@ Options that mean the same thing are spelled the same everywhere (DESIGN §3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -28,16 +29,33 @@ ServerOpt = Annotated[
     str | None,
     typer.Option("--server", help="Provider server / type (where the provider has several)."),
 ]
+
+
+def _finite(option: str) -> Callable[[float | None], float | None]:
+    """A callback refusing NaN, infinities, negatives and absurd seconds (exit 2)."""
+
+    def check(value: float | None) -> float | None:
+        from otpcli.cli.deadline import finite_seconds
+
+        return finite_seconds(value, option)
+
+    return check
+
+
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", help="Give up after this many seconds (default 600).", min=0),
+    typer.Option(
+        "--timeout",
+        help="Give up after this many seconds (default 600).",
+        callback=_finite("--timeout"),
+    ),
 ]
 IntervalOpt = Annotated[
     float | None,
     typer.Option(
         "--interval",
         help="Seconds between status checks (default: the provider's advice; at least 1).",
-        min=0,
+        callback=_finite("--interval"),
     ),
 ]
 

@@ -3,8 +3,9 @@
 `buy` prints `EMAIL_ID ADDRESS` (with --wait: the code); `wait` prints the code alone
 (the message text when it carries no code) on stdout; listing tables go to stdout, the
 rest to stderr. When `wait` reaches its deadline or is interrupted, the order is
-cancelled for a refund unless --keep, as for SMS activations; if the code arrived in the
-meantime, the cancel returns it and it is printed (exit 0). A cancelled order: exit 8.
+cleaned up by the same core policy as SMS activations (`otpcli.core.cleanup`, within
+`--cleanup-timeout`): a code that arrived in the meantime is printed (exit 0), else the
+order is cancelled for a refund unless --keep, or left cancel_pending. A cancelled order: exit 8.
 A provider without e-mail: exit 2, nothing sent.
 """
 
@@ -16,7 +17,9 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import email_for
-from otpcli.core.errors import Interrupted, OtpError, WaitTimeout
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
+from otpcli.core.cleanup import Outcome, Settled
+from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
 from otpcli.render import Env, WaitView
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ def _wait(
     timeout: float | None,
     interval: float | None,
     keep: bool,
+    cleanup: float = CLEANUP_DEFAULT,
     address: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     from otpcli.cli.options import poll_interval
@@ -72,7 +76,10 @@ def _wait(
             exc.hint = f"the address is kept (--keep); wait again: `otp email wait {email_id}`"
             raise
         e.info(f"no e-mail in time; cancelling {email_id} for a refund ...")
-        return _settle(e, provider, email_id, exc)
+        settled = clean_up(
+            e, provider, email_id, after_signal=False, budget=cleanup, check_capability=False
+        )
+        return _after(settled, exc, None)
     except (KeyboardInterrupt, Interrupted) as intr:
         code = Interrupted.exit_of(intr)
         if keep:
@@ -81,51 +88,42 @@ def _wait(
                 signal_exit=code,
                 hint=f"resume with `otp email wait {email_id}`",
             ) from None
-        from otpcli.cli.deadline import time_limit
-
         e.info(f"interrupted; cancelling {email_id} for a refund (Ctrl-C again to skip) ...")
-        try:
-            with time_limit():
-                result = provider.cancel(email_id)
-        except (KeyboardInterrupt, Interrupted):
-            why = "interrupted twice during clean-up"
-        except OtpError as cut:
-            why = cut.message
-        else:
-            if result.code:
-                e.info(f"the code arrived just in time ({result.message})")
-                doc = {"id": email_id, "code": result.code, "text": None, "state": "finished"}
-                return doc, result.code
-            raise Interrupted(f"interrupted; {result.message}", signal_exit=code) from None
-        # Same as an activation: recorded for `otp cancel --pending` to refund later.
-        provider.mark_cancel_pending(email_id, why)
-        raise Interrupted(
-            f"interrupted; could not cancel e-mail order {email_id} now ({why})",
-            signal_exit=code,
-            hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
-        ) from None
+        settled = clean_up(
+            e, provider, email_id, after_signal=True, budget=cleanup, check_capability=False
+        )
+        return _after(settled, None, code)
 
 
-def _settle(
-    e: Env, provider: JournaledEmail, email_id: str, exc: OtpError
+def _after(
+    settled: Settled, timeout: OtpError | None, signal_exit: ExitCode | None
 ) -> tuple[dict[str, Any], str]:
-    try:
-        result = provider.cancel(email_id)
-    except OtpError as cerr:
-        # As for an activation: the refund is owed, `otp cancel --pending` settles it.
-        provider.mark_cancel_pending(email_id, cerr.message)
-        exc.hint = (
-            f"could not cancel ({cerr.message}); it is marked cancel_pending: "
+    """The code if one arrived during the clean-up (exit 0); else the timeout or the
+    interruption, saying what the clean-up did."""
+    email_id = settled.order_id
+    st = settled.status
+    if settled.outcome is Outcome.CODE and st is not None:
+        doc = {"id": email_id, "code": st.code, "text": st.text, "state": "finished"}
+        return doc, st.code or st.text or ""
+    if signal_exit is not None or isinstance(settled.error, Interrupted):
+        code = signal_exit or Interrupted.exit_of(settled.error or KeyboardInterrupt())
+        if settled.outcome is Outcome.PENDING:
+            raise Interrupted(
+                f"interrupted; could not cancel e-mail order {email_id} now ({settled.message})",
+                signal_exit=code,
+                hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
+            ) from None
+        raise Interrupted(f"interrupted; {settled.message}", signal_exit=code) from None
+    assert timeout is not None
+    if settled.outcome is Outcome.PENDING:
+        timeout.hint = (
+            f"could not cancel ({settled.message}); it is marked cancel_pending: "
             "`otp cancel --pending` settles it"
         )
-        raise exc from None
-    if result.code:
-        # The code arrived between the last poll and the cancel: the job is done.
-        e.info(f"the code arrived just in time ({result.message})")
-        return {"id": email_id, "code": result.code, "text": None, "state": "finished"}, result.code
-    exc.message += f"; {result.message}"
-    exc.hint = "buy a new address: `otp email buy SERVICE`"
-    raise exc
+        raise timeout from None
+    timeout.message += f"; {settled.message}"
+    timeout.hint = "buy a new address: `otp email buy SERVICE`"
+    raise timeout from None
 
 
 @app.command("services")
@@ -167,6 +165,7 @@ def buy_cmd(
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -190,6 +189,7 @@ def buy_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
             address=order.email,
         )
     e.result({**order.to_json(), **doc}, human)
@@ -202,6 +202,7 @@ def wait_cmd(
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -219,6 +220,7 @@ def wait_cmd(
             timeout=timeout,
             interval=interval,
             keep=keep,
+            cleanup=cleanup_timeout,
             address=known.number if known else None,
         )
     e.result(doc, human)

@@ -2,25 +2,31 @@
 
 One process, one connection pool per provider, one overall deadline. Each code is
 printed the moment it arrives as an `ID CODE` line (a JSON line with --json). Those
-that end without a code are cleaned up exactly as for a single wait: cancelled for a
-refund unless --keep, left `cancel_pending` in the journal when the provider refuses
-for now after a signal.
+that end without a code are cleaned up by the same core policy as a single wait
+(`otpcli.core.cleanup`, concurrently, within `--cleanup-timeout`): a code that arrives
+during the clean-up is printed and is no failure; the rest are cancelled for a refund
+unless --keep, or left `cancel_pending` in the journal when that cannot be done now.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import typer
 
+from otpcli.cli import deadline
 from otpcli.cli.context import provider_for
+from otpcli.core.cleanup import DEFAULT_BUDGET
 from otpcli.core.errors import ExitCode, Interrupted, NoCode, OtpError, WaitTimeout
 from otpcli.render import Env
 
 if TYPE_CHECKING:
+    from otpcli.core.models import StatusResult
     from otpcli.core.orders import JournaledProvider
     from otpcli.core.waiting import Outcome
 
@@ -52,6 +58,13 @@ def providers_for(
         yield targets
 
 
+def _print_code(e: Env, st: StatusResult) -> None:
+    if e.json:
+        e.json_doc({"id": st.id, "code": st.code, "text": st.text})
+    else:
+        e.out(f"{st.id} {st.code or st.text}")
+
+
 def wait_many(
     e: Env,
     targets: list[tuple[JournaledProvider, str]],
@@ -59,6 +72,7 @@ def wait_many(
     timeout: float | None,
     interval: float | None,
     keep: bool,
+    cleanup: float = DEFAULT_BUDGET,
 ) -> None:
     """Wait for all; print codes as they come; clean up the rest; raise if any failed."""
     from otpcli.cli.options import poll_interval
@@ -74,10 +88,7 @@ def wait_many(
         ended.add(outcome.activation_id)
         if outcome.status is not None:
             st = outcome.status
-            if e.json:
-                e.json_doc({"id": st.id, "code": st.code, "text": st.text})
-            else:
-                e.out(f"{st.id} {st.code or st.text}")
+            _print_code(e, st)
             if st.code or not st.text:
                 return
             # A message with no code found in it: shown whole above, and counted.
@@ -96,13 +107,15 @@ def wait_many(
         wait_for_codes(targets, timeout=limit, interval=step, on_outcome=report)
     except (KeyboardInterrupt, Interrupted) as intr:
         left = [t for t in targets if t[1] not in ended]
-        raise clean_up_after_signal(e, left, Interrupted.exit_of(intr), keep=keep) from None
+        raise clean_up_after_signal(
+            e, left, Interrupted.exit_of(intr), keep=keep, budget=cleanup
+        ) from None
 
     timed_out = [o for o in failures if isinstance(o.error, WaitTimeout)]
     if timed_out and not keep:
+        e.info(f"cancelling {len(timed_out)} for a refund (clean-up up to {cleanup:g} s) ...")
         try:
-            # Waits out early-cancel windows: up to 2 minutes, so a signal may come.
-            _settle(e, [_target(o) for o in timed_out], wait_out_window=True)
+            got = _settle(e, [_target(o) for o in timed_out], after_signal=False, budget=cleanup)
         except (KeyboardInterrupt, Interrupted) as intr:
             raise Interrupted(
                 "interrupted while cancelling the activations that got no code",
@@ -110,6 +123,9 @@ def wait_many(
                 hint="those not cancelled yet are marked cancel_pending: "
                 "`otp cancel --pending --wait` settles them",
             ) from None
+        # A code that arrived during the clean-up was printed: it is no failure.
+        failures = [o for o in failures if o.activation_id not in got.codes]
+        timed_out = [o for o in timed_out if o.activation_id not in got.codes]
     if failures:
         first = timed_out[0].error if timed_out else failures[0].error
         assert first is not None
@@ -125,48 +141,80 @@ def _target(outcome: Outcome) -> tuple[JournaledProvider, str]:
     return provider, outcome.activation_id
 
 
-def _settle(e: Env, targets: list[tuple[JournaledProvider, str]], *, wait_out_window: bool) -> int:
-    """Cancel each activation for a refund, concurrently; return how many could not be.
+@dataclass
+class Cleaned:
+    """What a many-order clean-up did: ids whose code arrived (printed), and how many
+    are left cancel_pending (-1: cut short, some not reached)."""
 
-    Each one not cancelled (refused, failed, or not reached before a signal or the
-    clean-up deadline cut this short) is marked cancel_pending for `otp cancel --pending`
-    before this returns or re-raises: the refund it is owed is never forgotten."""
-    from otpcli.core.waiting import settle_unused, thread_pool
+    codes: set[str] = field(default_factory=set)
+    left: int = 0
 
-    settled: set[str] = set()
-    refused: dict[str, str] = {}
+
+def _settle(
+    e: Env,
+    targets: list[tuple[JournaledProvider, str]],
+    *,
+    after_signal: bool,
+    budget: float = DEFAULT_BUDGET,
+) -> Cleaned:
+    """Settle each activation with the core policy, concurrently. A code that arrived is
+    printed; each one not cancelled (refused, failed, or not reached before a signal or
+    the clean-up deadline cut this short) is marked cancel_pending for `otp cancel
+    --pending` before this returns or re-raises: the refund it is owed is never forgotten."""
+    from otpcli.core.cleanup import Outcome as Done
+    from otpcli.core.cleanup import settle
+    from otpcli.core.waiting import thread_pool
+
+    done: set[str] = set()
+    cleaned = Cleaned()
+    lock = threading.Lock()
 
     def one(target: tuple[JournaledProvider, str]) -> None:
         provider, activation_id = target
-        try:
-            result = settle_unused(provider, activation_id, wait_out_window=wait_out_window)
-        except OtpError as err:
-            refused[activation_id] = err.message
-            return
-        settled.add(activation_id)
-        e.info(f"{activation_id}: {result.message}")
+        got = settle(
+            provider,
+            activation_id,
+            wait_out_window=not after_signal,
+            budget=0.0 if after_signal else budget,
+            on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
+        )
+        with lock:
+            done.add(activation_id)
+            if got.outcome is Done.CODE and got.status is not None:
+                cleaned.codes.add(activation_id)
+                e.info(f"{activation_id}: the code arrived during clean-up; it is yours")
+                _print_code(e, got.status)
+            elif got.outcome is Done.PENDING:
+                cleaned.left += 1
+                e.info(f"{activation_id}: could not cancel ({got.message})")
+            else:
+                e.info(f"{activation_id}: {got.message}")
 
     why = ""
     try:
         if targets:
-            with thread_pool(min(16, len(targets))) as pool:
+            limit = deadline.hard_limit(budget, after_signal=after_signal)
+            with deadline.time_limit(limit), thread_pool(min(16, len(targets))) as pool:
                 list(pool.map(one, targets))
     except BaseException as cut:
         why = cut.message if isinstance(cut, OtpError) else "interrupted during clean-up"
         raise
     finally:
-        left = [(p, i) for p, i in targets if i not in settled]
+        with lock:
+            left = [(p, i) for p, i in targets if i not in done]
         for provider, activation_id in left:
-            reason = refused.get(activation_id) or why or "not cancelled"
-            if activation_id in refused:
-                e.info(f"{activation_id}: could not cancel ({reason})")
             with contextlib.suppress(OtpError):
-                provider.mark_cancel_pending(activation_id, reason)
-    return len(left)
+                provider.mark_cancel_pending(activation_id, why or "not cancelled")
+    return cleaned
 
 
 def clean_up_after_signal(
-    e: Env, left: list[tuple[JournaledProvider, str]], code: ExitCode, *, keep: bool
+    e: Env,
+    left: list[tuple[JournaledProvider, str]],
+    code: ExitCode,
+    *,
+    keep: bool,
+    budget: float = DEFAULT_BUDGET,
 ) -> Interrupted:
     if keep or not left:
         return Interrupted(
@@ -175,11 +223,9 @@ def clean_up_after_signal(
             hint="resume with `otp wait ID ...`",
         )
     e.info(f"interrupted; cancelling {len(left)} activation(s) for a refund ...")
-    from otpcli.cli.deadline import time_limit
-
     try:
-        with time_limit():
-            failed = _settle(e, left, wait_out_window=False)
+        got = _settle(e, left, after_signal=True, budget=budget)
+        failed = got.left
     except (KeyboardInterrupt, OtpError):
         failed = -1  # out of time or interrupted again; _settle recorded what is left
     if failed:
@@ -190,4 +236,4 @@ def clean_up_after_signal(
             signal_exit=code,
             hint="they are marked cancel_pending; settle them: `otp cancel --pending --wait`",
         )
-    return Interrupted(f"interrupted; {len(left)} activation(s) cancelled", signal_exit=code)
+    return Interrupted(f"interrupted; {len(left)} activation(s) settled", signal_exit=code)

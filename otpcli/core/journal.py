@@ -504,9 +504,13 @@ class Journal:
         """Record a change of a known order; orders not in the journal are ignored.
 
         "Still waiting" does not clear `cancel_pending`: `otp status` on such an order
-        must not make the journal forget the refund it is owed."""
+        must not make the journal forget the refund it is owed. A finished order stays
+        finished: hosts keep answering STATUS_OK (code_received) for it after setStatus 6,
+        and a look must not bring it back among the active orders."""
         found = self.find(order_id, provider=provider, kinds=ORDER_KINDS)
         if found is None or (found.state == CANCEL_PENDING and state == "waiting"):
+            return
+        if found.state == "finished" and state in ("waiting", "code_received"):
             return
         self._set(found.row, state, code=code, text=text, note=note)
 

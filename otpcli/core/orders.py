@@ -214,12 +214,14 @@ class JournaledProvider(Journaled):
         ]
         return candidates[0] if len(candidates) == 1 else None
 
-    def _record_status(self, st: StatusResult) -> StatusResult:
+    def record_status(self, st: StatusResult) -> StatusResult:
+        """Journal what a look at an activation showed (also a look made elsewhere,
+        e.g. the code a cancel refusal carried)."""
         self.journal.record(st.id, st.state.value, provider=self.name, code=st.code, text=st.text)
         return st
 
     def status(self, activation_id: str) -> StatusResult:
-        return self._record_status(self.inner.status(activation_id))
+        return self.record_status(self.inner.status(activation_id))
 
     def statuses(self, ids: Sequence[str]) -> dict[str, StatusResult]:
         """The driver's batched status (Capability.BATCH_STATUS), each answer journaled
@@ -229,7 +231,7 @@ class JournaledProvider(Journaled):
             raise Unsupported(f"{self.title} has no batched status; nothing was sent")
         found: dict[str, StatusResult] = batched(ids)
         for st in found.values():
-            self._record_status(st)
+            self.record_status(st)
         return found
 
     def _record_action(self, result: ActionResult) -> ActionResult:

@@ -10,11 +10,12 @@ Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
   is sent;
 - a `pending` orphan without an order id (killed while the purchase was out) is marked
   `unknown`, with the hint the CLI already gives for those: check the provider's list;
-- any other orphan is looked at once (`status`, which the journal records). A code that
-  arrived is delivered; an order that ended (cancelled, expired, finished) is left as it
-  is; one still waiting is cancelled for a refund, waiting out the provider's early-cancel
-  window only when `wait` is set. A cancel still refused turns the row `cancel_pending`
-  (the next `otp cancel --pending --wait` settles it);
+- any other orphan goes through the one clean-up policy (`core.cleanup.settle`): looked
+  at before and after each cancel, a code that arrived is delivered; an order that ended
+  (cancelled, expired, finished) is left as it is; one still waiting is cancelled for a
+  refund, waiting out the provider's early-cancel window (within `budget`) only when
+  `wait` is set. A cancel still refused turns the row `cancel_pending` (the next
+  `otp cancel --pending --wait` settles it);
 - each settled orphan is released (no owner), so it is handled once; one that could not
   be looked at (network, provider down) keeps its dead owner and stays an orphan;
 - errors are collected per order (`Settled.error`) and never raised, except `Interrupted`
@@ -28,7 +29,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from otpcli.core import cleanup
 from otpcli.core import journal as jr
+from otpcli.core.cleanup import settle
 from otpcli.core.errors import Interrupted, OrderStateError, OtpError
 from otpcli.core.models import State
 
@@ -70,15 +73,18 @@ def settle_orphans(
     open_order: OpenOrder,
     *,
     wait: bool,
+    budget: float = cleanup.DEFAULT_BUDGET,
     report: Callable[[str], None] = lambda _line: None,
     on_code: Callable[[Settled], None] = lambda _s: None,
-    on_retry: Callable[[str, float], None] | None = None,
+    on_note: cleanup.Note | None = None,
 ) -> list[Settled]:
     """Settle every orphan in `journal` (see the module contract), newest first."""
     done: list[Settled] = []
     for row in journal.orphans():
         try:
-            settled = _settle_one(journal, row, open_order, wait=wait, on_retry=on_retry)
+            settled = _settle_one(
+                journal, row, open_order, wait=wait, budget=budget, on_note=on_note
+            )
         except Interrupted:
             raise
         except OtpError as err:
@@ -99,7 +105,8 @@ def _settle_one(
     open_order: OpenOrder,
     *,
     wait: bool,
-    on_retry: Callable[[str, float], None] | None,
+    budget: float,
+    on_note: cleanup.Note | None,
 ) -> Settled:
     oid = row.order_id
     if row.state == "code_received" and row.code:
@@ -116,47 +123,37 @@ def _settle_one(
         return Settled(None, jr.UNKNOWN, f"(row {row.row}): {why}")
     with open_order(row) as opened:
         provider = opened[0] if isinstance(opened, tuple) else opened
-        status = provider.status(oid)
-        if status.state is State.CODE_RECEIVED:
-            return Settled(
-                oid,
-                status.state.value,
-                f"{oid}: its process died; the code is {status.code}",
-                code=status.code,
-                text=status.text,
-            )
-        if status.state is not State.WAITING:
-            return Settled(oid, status.state.value, f"{oid} is already {status.state.value}")
-        return _cancel(provider, oid, wait=wait, on_retry=on_retry)
+        done = settle(
+            provider,
+            oid,
+            wait_out_window=wait,
+            budget=budget if wait else 0.0,
+            on_note=on_note,
+        )
+    return _as_orphan(oid, done)
 
 
-def _cancel(
-    provider: Any, oid: str, *, wait: bool, on_retry: Callable[[str, float], None] | None
-) -> Settled:
-    from otpcli.core.waiting import settle_unused
-
-    def retry(left: float) -> None:
-        if on_retry is not None:
-            on_retry(oid, left)
-
-    try:
-        result = settle_unused(provider, oid, wait_out_window=wait, on_retry=retry)
-    except OrderStateError as err:
-        after = provider.status(oid)  # a code may have come during the cancel
-        if after.state is State.CODE_RECEIVED:
-            return Settled(
-                oid,
-                after.state.value,
-                f"{oid}: its process died; the code is {after.code}",
-                code=after.code,
-                text=after.text,
-            )
-        if after.state is not State.WAITING:
-            return Settled(oid, after.state.value, f"{oid} is already {after.state.value}")
-        provider.mark_cancel_pending(oid, f"orphan: {err.message}")
+def _as_orphan(oid: str, done: cleanup.Settled) -> Settled:
+    """The clean-up policy's outcome, told as what became of an orphan."""
+    status = done.status
+    if done.outcome is cleanup.Outcome.CODE and status is not None:
+        shown = status.code or status.text
+        return Settled(
+            oid,
+            State.CODE_RECEIVED.value,
+            f"{oid}: its process died; the code is {shown}",
+            code=shown,
+            text=status.text,
+        )
+    if done.outcome is cleanup.Outcome.PENDING:
+        err = done.error or OrderStateError(done.message)
         raise err.with_message(
             f"{oid} (its process died) could not be cancelled yet: {err.message}; "
             "it is marked cancel_pending",
             hint="`otp cancel --pending --wait` waits out the early-cancel window",
-        ) from err
-    return Settled(oid, result.state.value, f"{oid} (its process died): {result.message}")
+        )
+    if done.outcome is cleanup.Outcome.ENDED:
+        state = status.state.value if status is not None else "ended"
+        return Settled(oid, state, f"{oid} is already {state}")
+    state = done.result.state.value if done.result is not None else "cancelled"
+    return Settled(oid, state, f"{oid} (its process died): {done.message}")

@@ -19,8 +19,8 @@ falls back to one `status()` per id for the rest of the wait.
 Both waits first `claim` each activation where the provider is journaled: this process
 now answers for it, so a wait killed without clean-up leaves an orphan the journal can name.
 
-`settle_unused` cancels an activation that got no code, for a refund, waiting out a
-provider's early-cancel window when asked to.
+What happens to an activation a wait leaves without a code is not decided here: every
+caller cleans up with `otpcli.core.cleanup.settle` (the one clean-up policy).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from otpcli.core.errors import (
     Refused,
     WaitTimeout,
 )
-from otpcli.core.models import ActionResult, State, StatusResult
+from otpcli.core.models import State, StatusResult
 from otpcli.core.provider import Capability, Provider
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 600.0
 MIN_INTERVAL = 1.0
-# The early-cancel window of the providers that have one is 2 minutes from purchase.
-EARLY_CANCEL_WINDOW = 120.0
-EARLY_CANCEL_RETRY = 10.0
 
 
 @contextmanager
@@ -146,36 +143,6 @@ def wait_for_code(
                 hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
             )
         clk.sleep(until_next_poll(polled_at, now, interval, deadline))
-
-
-def settle_unused(
-    provider: Provider,
-    activation_id: str,
-    *,
-    wait_out_window: bool,
-    window: float = EARLY_CANCEL_WINDOW,
-    on_retry: Callable[[float], None] | None = None,
-) -> ActionResult:
-    """Cancel an activation that got no code, for a refund.
-
-    With `wait_out_window`, an early-cancel refusal is retried every few seconds for up
-    to `window` seconds (the provider's 2-minute rule); otherwise the refusal is raised.
-    """
-    if not provider.supports(Capability.CANCEL):
-        raise OrderStateError(f"{provider.title} cannot cancel activation {activation_id}")
-    clk = clock_mod.current()
-    give_up = clk.now() + window
-    while True:
-        try:
-            return provider.cancel(activation_id)
-        except OrderStateError as exc:
-            early = (exc.provider_word or "").upper() == "EARLY_CANCEL_DENIED"
-            remaining = give_up - clk.now()
-            if not (early and wait_out_window) or remaining <= 0:
-                raise
-            if on_retry:
-                on_retry(remaining)
-            clk.sleep(min(EARLY_CANCEL_RETRY, remaining))
 
 
 @dataclass(frozen=True)
