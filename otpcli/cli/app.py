@@ -81,12 +81,16 @@ class OtpGroup(TyperGroup):
         ctx.meta[RAW_ARGS] = tuple(args)
         # A fresh Env per invocation: the streams (and their TTY flags) are this run's.
         start(GlobalOptions())
-        _refuse_undecodable(args)
         try:
+            _refuse_undecodable(args)
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
             _sanitise(exc)
             raise
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # before any command: the same one mapping
+            raise typer.Exit(report(exc)) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
