@@ -45,7 +45,9 @@ from otpcli.providers.dialects import ErrorKind
 
 QUOTE_MAX = 200
 
-_WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+# A provider word: upper-case, at most 64 characters (a longer "word" is garbage whose
+# quote must stay short, not a word to repeat in full).
+_WORD = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
 _UPSTREAM = re.compile(r"ERROR_PROVIDER(?:_(\d+))?(?::(.*))?\Z", re.DOTALL)
 
 
