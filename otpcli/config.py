@@ -281,8 +281,11 @@ class ConfigStore:
         """Yield the raw document under the lock; write it back when the block succeeds."""
         import fcntl
 
-        _make_private_dirs(self.path.parent)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _make_private_dirs(self.path.parent)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._unwritable(exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = _read_raw(self.path)
@@ -290,9 +293,25 @@ class ConfigStore:
             doc: dict[str, Any] = dict(raw or {})
             doc["profiles"] = dict(doc.get("profiles") or {})
             yield doc
-            self._write(doc)
+            try:
+                self._write(doc)
+            except OSError as exc:
+                raise self._unwritable(exc) from None
         finally:
             os.close(fd)  # closing releases the flock
+
+    def _unwritable(self, exc: OSError) -> ConfigError:
+        """The exit-3 error for a config folder that cannot be written (read-only, a
+        file where a folder should be, a full disk), with the path and the fix."""
+        folder = self.path.parent
+        return ConfigError(
+            f"cannot write the config file {self.path}: {exc.strerror or exc}"
+            + (
+                f" ({exc.filename})" if exc.filename and str(exc.filename) != str(self.path) else ""
+            ),
+            hint=f"make {folder} a writable folder (chmod 700 {folder}), "
+            "or point OTPCLI_CONFIG at a file in one",
+        )
 
     def _write(self, doc: dict[str, Any]) -> None:
         import tempfile

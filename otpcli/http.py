@@ -26,11 +26,12 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from otpcli import __version__
 from otpcli.core import clock as clock_mod
 from otpcli.core.errors import ConfigError, NetworkError
+from otpcli.core.masking import Masker
 
 if TYPE_CHECKING:
     import requests
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("otpcli.http")
 
 USER_AGENT = f"otpcli/{__version__} (+https://github.com/otpcli/otpcli)"
-MASK = "***"
 
 
 def is_loopback(host: str | None) -> bool:
@@ -110,21 +110,9 @@ _NEVER_SENT = (
 _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")]+)|Error\(\d+, '([^']+)'\)")
 
 
-class Redactor:
-    """Masks secrets, in raw and URL-encoded forms, in any text."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        forms: set[str] = set()
-        for s in secrets:
-            if s and len(s) >= 3:
-                forms.update({s, quote(s, safe=""), quote_plus(s)})
-        # Longest first so an encoded form is not half-replaced by a shorter one.
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for form in self._forms:
-            text = text.replace(form, MASK)
-        return text
+class Redactor(Masker):
+    """Masks secrets in any text: raw, URL-encoded, in any letter case, and any fragment
+    of 8 or more characters (a provider echoing part of the key); see core/masking.py."""
 
 
 class Reply(NamedTuple):

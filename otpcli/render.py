@@ -4,17 +4,26 @@
 `sys`). Human text that comes from a provider is printed with Rich markup off. With
 `--json`, stdout gets exactly one JSON document (or one per line for streams of results).
 Rich is imported only when a table or the live view is drawn.
+
+Nothing reaches a terminal raw: every line, table cell and JSON document written here
+has control characters and escape sequences escaped (core/masking.py; real Unicode text
+stays readable), and everything on stderr, and every error document, has the run's
+secrets masked, also lower/upper-cased or cut to a fragment of 8+ characters. A stdout
+that cannot be written raises `OutputError` (exit 74); a reader that went away
+(BrokenPipeError) is left to cli/failures.py to end quietly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from otpcli.core.errors import OtpError
+from otpcli.core.errors import OtpError, OutputError
+from otpcli.core.masking import Masker, escape_controls, json_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -50,6 +59,10 @@ class Env:
         self.debug = debug
         self.no_color = no_color
         self.secrets: list[str] = [] if secrets is None else secrets
+        # Built on first use and rebuilt when a secret is added (the profile's key is
+        # known only once the settings are resolved).
+        self._masker: Masker | None = None
+        self._masked: tuple[str, ...] = ()
 
     @classmethod
     def from_system(cls) -> Env:
@@ -70,25 +83,37 @@ class Env:
 
     # --- plain lines -------------------------------------------------------------
 
+    def _write_out(self, text: str) -> None:
+        """Write to stdout; a device that refuses it (full, I/O error) is an OutputError."""
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _output_error(exc) from None
+
+    def _write_err(self, text: str) -> None:
+        # Secrets masked, then controls escaped: the order matters for a key that the
+        # escaping would cut into pieces.
+        self.stderr.write(escape_controls(self.redact(text)))
+        self.stderr.flush()
+
     def out(self, line: str) -> None:
         """One line of result on stdout."""
-        self.stdout.write(line + "\n")
-        self.stdout.flush()
+        self._write_out(escape_controls(line) + "\n")
 
     def info(self, line: str) -> None:
         """A progress or hint line on stderr (silenced by -q)."""
         if not self.quiet:
             # Progress lines quote provider errors too: mask once more, as for errors.
-            self.stderr.write(self.redact(line) + "\n")
-            self.stderr.flush()
+            self._write_err(line + "\n")
 
     def warn(self, line: str) -> None:
-        self.stderr.write(self.redact(f"warning: {line}\n"))
-        self.stderr.flush()
+        self._write_err(f"warning: {line}\n")
 
     def json_doc(self, doc: Any) -> None:
-        self.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
-        self.stdout.flush()
+        self._write_out(json_safe(json.dumps(doc, ensure_ascii=False, default=str)) + "\n")
 
     def result(self, doc: dict[str, Any], human: str) -> None:
         """The command's result: `doc` as JSON with --json, else the human line."""
@@ -98,10 +123,11 @@ class Env:
             self.out(human)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret and len(secret) >= 3:
-                text = text.replace(secret, "***")
-        return text
+        """`text` with every secret of this run masked (core/masking.py's rules)."""
+        if self._masker is None or tuple(self.secrets) != self._masked:
+            self._masked = tuple(self.secrets)
+            self._masker = Masker(self._masked)
+        return self._masker(text)
 
     def redact_doc(self, doc: Any) -> Any:
         """`doc` with every string in it masked (JSON built from error text)."""
@@ -114,15 +140,19 @@ class Env:
         return doc
 
     def error(self, err: OtpError) -> None:
+        """Report `err`: its JSON document on stdout with --json, its lines on stderr.
+
+        Never raises: it runs while something already went wrong, and a stdout or
+        stderr that cannot be written must not turn an error into a traceback."""
         # Errors are built from text we did not write (replies, library messages): mask
         # every secret this run knows once more, whatever the layers below did.
-        if self.json:
-            self.json_doc(self.redact_doc(err.to_json()))
+        if self.json and not isinstance(err, OutputError):
+            with contextlib.suppress(OSError, OtpError):  # the stderr lines below still tell
+                self.json_doc(self.redact_doc(err.to_json()))
         word = f" [{err.provider_word}]" if err.provider_word else ""
-        self.stderr.write(self.redact(f"error: {err.message}{word}\n"))
-        if err.hint:
-            self.stderr.write(self.redact(f"hint: {err.hint}\n"))
-        self.stderr.flush()
+        hint = f"hint: {err.hint}\n" if err.hint else ""
+        with contextlib.suppress(OSError):  # stderr gone too: the exit code is all that is left
+            self._write_err(f"error: {err.message}{word}\n{hint}")
 
     # --- rich ----------------------------------------------------------------------
 
@@ -158,7 +188,8 @@ class Env:
 
         isatty = self.stderr_isatty if stderr else self.stdout_isatty
         table = Table(title=title, box=box.SIMPLE_HEAD if isatty else box.ASCII2, show_edge=False)
-        cells = [["" if v is None else str(v) for v in row] for row in rows]
+        # Provider text reaches a terminal here: control characters are shown escaped.
+        cells = [[escape_controls("" if v is None else str(v)) for v in row] for row in rows]
         for col in columns:
             # Ids and numbers are copied from here: wrap them, never cut them with "…".
             table.add_column(col, overflow="fold", no_wrap=col in no_wrap)
@@ -172,7 +203,22 @@ class Env:
         need += 3 * len(columns) + 4 * (len(columns) - len(keep))
         if need > console.width:
             console.width = need
-        console.print(table)
+        try:
+            console.print(table)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if stderr:
+                raise
+            raise _output_error(exc) from None
+
+
+def _output_error(exc: OSError) -> OutputError:
+    return OutputError(
+        f"could not write the result to stdout: {exc.strerror or exc}",
+        hint="free some space or fix the redirection of stdout, then look the result up: "
+        "anything this command bought is in the journal (`otp orders`)",
+    )
 
 
 _current = Env()
@@ -286,6 +332,9 @@ class WaitView:
     def __rich__(self) -> Any:
         return self._render()
 
+    def _safe(self, text: str) -> str:
+        return escape_controls(self.e.redact(text))
+
     def _render(self) -> Any:
         from rich.spinner import Spinner
         from rich.table import Table
@@ -298,16 +347,18 @@ class WaitView:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
-        grid.add_row(self.label, Text(self.id))
-        grid.add_row("number", Text(self.number or "-"))
-        grid.add_row("service", Text(self.service or "-"))
+        # The live view bypasses _write_err: provider text is made safe here.
+        safe = self._safe
+        grid.add_row(self.label, Text(safe(self.id)))
+        grid.add_row("number", Text(safe(self.number or "-")))
+        grid.add_row("service", Text(safe(self.service or "-")))
         grid.add_row("time", Text(f"{elapsed:.0f} s elapsed, {remaining:.0f} s left"))
         if self.life_left is not None:
             left = max(self.life_left - elapsed, 0)
             grid.add_row(
                 "life", Text(f"{left // 60:.0f}:{left % 60:02.0f} left of the number's life")
             )
-        status = Text(f"{self.state}  {self.note}".rstrip())
+        status = Text(safe(f"{self.state}  {self.note}".rstrip()))
         grid.add_row("status", Spinner("dots", text=status) if self.state == "waiting" else status)
         grid.add_row("polls", Text(str(self.polls)))
         return grid

@@ -339,7 +339,7 @@ def test_atomic_write_leaves_old_file_on_failure(monkeypatch: pytest.MonkeyPatch
         raise OSError("disk on fire")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="disk on fire"):
+    with pytest.raises(ConfigError, match="disk on fire"):
         store().add(Profile("b", "otpx", api_key="k"))
     assert path.read_bytes() == before
     # No temp file left behind.

@@ -21,7 +21,9 @@ OTPGET = "https://otpget.test/stubs"
 
 @pytest.fixture
 def otpx(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    yield from mocked_otpx(monkeypatch, "k-interval-123456")
+    # A random-looking key: any 8+ character fragment of a key is masked on stderr, so a
+    # key holding "-interval" would mask the option's name in the warning.
+    yield from mocked_otpx(monkeypatch, "k9X2qV7mZ4tL8w3R")
 
 
 def code_on_third_poll(otpx: responses.RequestsMock) -> None:
@@ -79,7 +81,7 @@ def test_wait_for_many_warns_once_and_keeps_the_floor(
 
 def test_email_wait_warns_too(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
     monkeypatch.setenv("OTPCLI_PROVIDER", "otpget")
-    monkeypatch.setenv("OTPCLI_API_KEY", "k-interval-mail-1234")
+    monkeypatch.setenv("OTPCLI_API_KEY", "m4P8sQ1vN6cJ2hY7")
     monkeypatch.setenv("OTPCLI_BASE_URL", OTPGET)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         code = '{"subject": "Code", "body": "Your code is 5150", "code": "5150"}'

@@ -1,6 +1,11 @@
 """The root Typer app: global options, command registration, and the error boundary
 (`OtpGroup.invoke`) that hands every exception to the one mapping in cli/failures.py.
 
+Click's own usage errors ("No such command 'X'") quote the command line, which may hold
+a key: their text is masked (every key this run knows, the config's profiles' included)
+and escaped before Click prints it. Ctrl-C at a prompt (Click's Abort) is exit 130;
+an argument that is not UTF-8 is refused (exit 2) before it is parsed.
+
 Command modules are imported here but must stay light: no requests, sqlite3 or
 rich.live at their top level.
 """
@@ -26,8 +31,8 @@ EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
     "4 key rejected, 5 no such order, 6 not enough money, 7 nothing available, "
     "8 the order cannot do that now, 9 provider or network failure, "
-    "10 a message came but held no code (its text is printed), 124 timed out, "
-    "130/143 interrupted."
+    "10 a message came but held no code (its text is printed), 74 stdout could not be "
+    "written, 124 timed out, 130/143 interrupted."
 )
 EXAMPLES_HELP = (
     "Try it with play money: otp --sandbox buy tg --wait. "
@@ -76,14 +81,27 @@ class OtpGroup(TyperGroup):
         ctx.meta[RAW_ARGS] = tuple(args)
         # A fresh Env per invocation: the streams (and their TTY flags) are this run's.
         start(GlobalOptions())
-        return super().parse_args(ctx, args)
+        try:
+            _refuse_undecodable(args)
+            return super().parse_args(ctx, args)
+        except typer.TyperException as exc:
+            _sanitise(exc)
+            raise
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # before any command: the same one mapping
+            raise typer.Exit(report(exc)) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort):
+        except typer.Exit:
             raise
+        except typer.Abort as exc:
+            # Click's prompt turns Ctrl-C (and Ctrl-D) into Abort, which Click ends with 1.
+            raise typer.Exit(report(_aborted(exc))) from None
         except typer.TyperException as exc:
+            _sanitise(exc)
             # A usage error after the command name (exit 2): with --json anywhere on
             # the line, scripts still get one JSON document on stdout.
             wanted = "--json" in ctx.meta.get(RAW_ARGS, ()) or env().json
@@ -100,6 +118,59 @@ class OtpGroup(TyperGroup):
             raise  # stdout's reader went away: guarded() ends quietly
         except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
             raise typer.Exit(report(exc)) from None
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates, which no stream can
+    print and no provider can be sent: refuse the line at once (exit 2)."""
+    for n, arg in enumerate(args, 1):
+        if not arg.isascii():
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                from otpcli.core.errors import BadInput
+
+                raise BadInput(
+                    f"argument {n} ({arg.encode('utf-8', 'backslashreplace').decode()!r}) "
+                    "is not valid UTF-8 text",
+                    hint="give ids, services and names as plain text",
+                ) from None
+
+
+def _aborted(exc: BaseException) -> BaseException:
+    """What an Abort stands for: end of input at a prompt is bad input, else Ctrl-C."""
+    if isinstance(exc.__context__, EOFError):
+        from otpcli.core.errors import BadInput
+
+        return BadInput(
+            "the prompt got no answer (end of input)",
+            hint="pass the value another way, e.g. --api-key-stdin for a key",
+        )
+    return KeyboardInterrupt()
+
+
+def _sanitise(exc: Any) -> None:
+    """Mask every known key in a Click usage error's text, and escape what a terminal
+    would act on, before Click prints it (it quotes the offending argument)."""
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str):
+        return
+    from otpcli.core.masking import escape_controls
+
+    e = env()
+    e.secrets.extend(_profile_keys())
+    exc.message = escape_controls(e.redact(message))
+
+
+def _profile_keys() -> list[str]:
+    """Every key in the config file: a usage error comes before any profile is chosen."""
+    try:
+        from otpcli import config
+
+        data = config.ConfigStore(config.config_path()).load()
+    except Exception:  # a broken config must not hide the usage error
+        return []
+    return [p.api_key for p in data.profiles.values() if p.api_key]
 
 
 app = typer.Typer(
@@ -187,11 +258,18 @@ def _use_proxy(e: Env, proxy: str) -> None:
 
     from otpcli.core.errors import BadInput
 
-    parts = urlsplit(proxy)
-    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
-        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {proxy!r}")
+    try:
+        parts = urlsplit(proxy)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https", "socks5", "socks5h"):
+        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {e.redact(proxy)!r}")
+    if not parts.hostname:
+        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {e.redact(proxy)!r}")
     if parts.password:
-        e.secrets.extend([parts.password, proxy])
+        # The password alone: fragments of the whole URL ("https://") are ordinary text.
+        e.secrets.append(parts.password)
     os.environ["HTTPS_PROXY"] = os.environ["HTTP_PROXY"] = proxy
     loopback = "127.0.0.1,localhost,::1"
     current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
@@ -210,11 +288,10 @@ def _debug_logging(e: Env, on: bool) -> None:
         _debug_handler = None
     if not on:
         return
-    from otpcli.http import Redactor
-
     handler = logging.StreamHandler(e.stderr)
     handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-    handler.addFilter(_RedactFilter(Redactor([os.environ.get("OTPCLI_API_KEY")])))
+    # The run's Env knows every secret, the profile's key too once it is resolved.
+    handler.addFilter(_RedactFilter(e.redact))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
     _debug_handler = handler

@@ -5,6 +5,13 @@ the user on stderr (and on stdout as JSON with --json); `guarded` runs a whole i
 Typer's or the fast path's, with SIGTERM turned into an exception so clean-up runs
 (DESIGN §4), a quiet end when stdout's reader goes away, and never a traceback.
 Typer-free: the fast path (cli/quick.py) must not pay for importing it.
+
+Exit 1 is for bugs only. Exceptions that are the environment's or the input's fault are
+mapped here to their `OtpError` by `known` (a journal that is not a database or a state
+dir that cannot be written: 3, with the path and the fix; text that is not UTF-8 or a
+number that is not one: 2). A stdout that cannot be written (`OutputError`, 74) is told
+once on stderr, and stdout is then pointed at /dev/null so that Python's own last flush
+at exit does not print a second report.
 """
 
 from __future__ import annotations
@@ -17,15 +24,19 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from otpcli.core.errors import ExitCode, Interrupted, OtpError
+from otpcli.core.errors import BadInput, ConfigError, ExitCode, Interrupted, OtpError, OutputError
 from otpcli.render import env
 
 
 def report(exc: BaseException) -> int:
     """Tell the user about `exc` (an OtpError, an interrupt, or a bug); return the exit code."""
     e = env()
+    if not isinstance(exc, OtpError | KeyboardInterrupt):
+        exc = known(exc) or exc
     if isinstance(exc, OtpError):
         e.error(exc)
+        if isinstance(exc, OutputError):
+            _detach_stdout()
         return exc.status
     if isinstance(exc, KeyboardInterrupt):
         e.error(Interrupted("interrupted", signal_exit=ExitCode.INTERRUPTED))
@@ -40,6 +51,73 @@ def report(exc: BaseException) -> int:
         )
     )
     return int(ExitCode.INTERNAL)
+
+
+def known(exc: BaseException) -> OtpError | None:
+    """The OtpError for an exception that is not a bug but the environment's or the
+    input's fault, or None. Modules are looked up, not imported: only an exception
+    from them can need them."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
+        return _state_error(str(exc))
+    if isinstance(exc, OSError) and exc.filename and not isinstance(exc, BrokenPipeError):
+        return _file_error(exc)
+    if isinstance(exc, UnicodeError) and "surrogates" in str(exc):
+        # Bytes that are not UTF-8 in an argument or a variable reach us as surrogates.
+        return BadInput(
+            "an argument or environment variable is not valid UTF-8 text",
+            hint="give ids, services and names as plain text",
+        )
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(exc, decimal.InvalidOperation):
+        return BadInput(
+            "a number given is not usable (not a number, infinite or far too large)",
+            hint="give an ordinary decimal number, e.g. --max-price 15.5",
+        )
+    return None
+
+
+def _state_error(detail: str) -> ConfigError:
+    from otpcli.config import state_dir
+    from otpcli.core.journal import FILE_NAME
+
+    folder = state_dir()
+    path = folder / FILE_NAME
+    if "not a database" in detail or "malformed" in detail:
+        hint = (
+            f"move it aside (mv {path} {path}.broken) and run again, "
+            "or set OTPCLI_STATE_DIR to another folder"
+        )
+    else:
+        hint = (
+            f"make {folder} a writable folder (chmod u+rwx {folder}) or set OTPCLI_STATE_DIR to one"
+        )
+    return ConfigError(f"the order journal {path} cannot be used: {detail}", hint=hint)
+
+
+def _file_error(exc: OSError) -> ConfigError:
+    from otpcli.config import ENV_STATE_DIR, state_dir
+
+    path = str(exc.filename)
+    folder = str(state_dir())
+    where = "the state dir" if path.startswith(folder) else "the file"
+    return ConfigError(
+        f"{where} {path} cannot be used: {exc.strerror or exc}",
+        hint=f"make {folder} a writable folder (not a file), or set {ENV_STATE_DIR} to one"
+        if where == "the state dir"
+        else f"check that {path} and its folder exist and are writable",
+    )
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null: what it still buffers is lost anyway, and Python's
+    flush at exit would otherwise print the same failure again, as a traceback."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
 
 
 def _raise_on_signal(signum: int, _frame: Any) -> None:

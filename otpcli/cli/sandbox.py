@@ -199,7 +199,13 @@ def fault(
     ] = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", min=1, help="Only the next N matching requests (default: all)."),
+        # The bound keeps N within SQLite's integers (a larger one was an OverflowError).
+        typer.Option(
+            "--count",
+            min=1,
+            max=1_000_000_000,
+            help="Only the next N matching requests (default: all).",
+        ),
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Remove every planned fault.")] = False,
     json_: JsonOpt = False,

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     ORDER_STATE = 8
     PROVIDER = 9
     NO_CODE = 10
+    OUTPUT = 74  # sysexits' EX_IOERR: stdout could not be written
     TIMEOUT = 124
     INTERRUPTED = 130
     TERMINATED = 143
@@ -164,6 +165,14 @@ class NoCode(OtpError):
 
     exit_code = ExitCode.NO_CODE
     code = "no_code"
+
+
+class OutputError(OtpError):
+    """stdout could not be written (a full disk, a closed or broken device): the result
+    is lost, so the error goes to stderr alone; what the command bought is in the journal."""
+
+    exit_code = ExitCode.OUTPUT
+    code = "output"
 
 
 class WaitTimeout(OtpError):

@@ -7,7 +7,9 @@ an `OtpError` subclass whose exit code follows DESIGN §3, whose `provider_word`
 provider's own word and whose `hint` names the next step. Error words are accepted in
 every reply, plain (`NO_BALANCE`) or as JSON (`{"status":"401","message":"BAD_KEY"}`).
 A reply that is neither a known success form nor a known error raises `ProtocolError`
-(exit 9) quoting at most 200 characters of it.
+(exit 9) quoting at most 200 characters of it. So does a reply nested too deeply to
+decode, and an id, a phone number or a code that is not `printable` text: a terminal
+would act on its control characters, and a purchase must never "succeed" with one.
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ from otpcli.providers.dialects import ErrorKind
 
 QUOTE_MAX = 200
 
-_WORD = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+# A provider word: upper-case, at most 64 characters (a longer "word" is garbage whose
+# quote must stay short, not a word to repeat in full).
+_WORD = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
 _UPSTREAM = re.compile(r"ERROR_PROVIDER(?:_(\d+))?(?::(.*))?\Z", re.DOTALL)
 
 
@@ -252,8 +256,19 @@ def _is_word(value: Any) -> bool:
 
 
 def _load(text: str) -> Any:
-    # parse_float keeps money exact: 18.50 must not become 18.4999...
-    return json.loads(text, parse_float=Decimal)
+    """The JSON document; ValueError (as for any garbage) when it cannot be decoded."""
+    try:
+        # parse_float keeps money exact: 18.50 must not become 18.4999...
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        # `[[[[...]]]]` thousands deep: garbage like any other, not a crash.
+        raise ValueError("JSON nested too deeply") from None
+
+
+def printable(value: str) -> bool:
+    """True for an id, phone number or code a terminal shows as it is: not empty, no
+    control or escape characters, no whitespace."""
+    return bool(value) and value.isprintable() and " " not in value
 
 
 def check(text: str, *, provider: str | None = None, http_status: int = 200) -> str:
@@ -411,7 +426,7 @@ def parse_number(
     parts = t.split(":", 2)
     if len(parts) == 3 and parts[0] == prefix:
         activation_id, phone = parts[1].strip(), parts[2].strip()
-        if activation_id and phone and not any(c.isspace() for c in activation_id + phone):
+        if printable(activation_id) and printable(phone):
             return activation_id, phone
     raise unexpected(t, http_status, what="purchase reply")
 
@@ -470,7 +485,14 @@ def code_status(activation_id: str, received: str, text: str | None = None) -> S
 
     full = text or received
     code = extract_code(received) or (extract_code(text) if text else None)
-    return StatusResult(activation_id, State.CODE_RECEIVED, code=code, text=full)
+    return StatusResult(activation_id, State.CODE_RECEIVED, code=checked_code(code), text=full)
+
+
+def checked_code(code: str | None) -> str | None:
+    """`code` itself when it is printable (or None); else the reply is garbage."""
+    if code is not None and not printable(code):
+        raise ProtocolError.unexpected(code, what="code")
+    return code
 
 
 class Outcome(NamedTuple):
@@ -638,7 +660,7 @@ def parse_number_v2(
         raise unexpected(t, http_status, what="purchase reply")
     activation_id = to_text(doc.get("activationId"))
     phone = to_text(doc.get("phoneNumber"))
-    if not activation_id or not phone or any(c.isspace() for c in activation_id + phone):
+    if not (printable(activation_id) and printable(phone)):
         raise unexpected(t, http_status, what="purchase reply")
     price = to_decimal(doc.get("activationCost"))
     again = doc.get("canGetAnotherSms")
@@ -669,7 +691,8 @@ def active_rows(text: str, http_status: int = 200, *, provider: str | None = Non
         rows = doc.get("activeActivations", doc.get("data"))
     if not isinstance(rows, list):
         raise unexpected(clean(text), http_status, what="activation list")
-    return [r for r in rows if isinstance(r, dict) and to_text(r.get("activationId"))]
+    # A row whose id is not printable is no order otp could have bought: skipped.
+    return [r for r in rows if isinstance(r, dict) and printable(to_text(r.get("activationId")))]
 
 
 def _sms_text(value: Any) -> str | None:

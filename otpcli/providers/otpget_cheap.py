@@ -64,7 +64,7 @@ def parse_purchase(reply: Reply, *, provider: str) -> tuple[str, str, int]:
     if len(parts) == 3:
         order_id, number, secs = parts
         left = proto.to_int(secs)
-        clean = order_id and number and not any(c.isspace() for c in order_id + number)
+        clean = proto.printable(order_id) and proto.printable(number)
         if clean and left is not None and left >= 0 and secs.isdigit():
             return order_id, number, left
     raise proto.unexpected(text, reply.status, what="purchase reply")

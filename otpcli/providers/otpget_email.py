@@ -121,7 +121,7 @@ def parse_message(row: Mapping[str, Any]) -> EmailMessage:
     given = proto.to_text(row.get("code"))
     code = given or extract_code(body) or extract_code(subject)
     return EmailMessage(
-        code=code or None,
+        code=proto.checked_code(code or None),
         subject=subject,
         body=body,
         email=text_or_none(row.get("email")),
@@ -169,7 +169,7 @@ class OtpGetEmailDriver(JsonDriver):
             doc = self._api.doc(reply, what="e-mail purchase reply")
             email_id = proto.to_text(doc.get("email_id"))
             address = proto.to_text(doc.get("email"))
-            if not email_id or not address:
+            if not (proto.printable(email_id) and proto.printable(address)):
                 raise proto.unexpected(reply.text, reply.status, what="e-mail purchase reply")
         except OtpError as exc:
             raise self._api.settle(exc) from None

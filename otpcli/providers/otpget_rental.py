@@ -170,7 +170,7 @@ def parse_message(row: Mapping[str, Any]) -> RentalMessage:
     code = given or extract_code(text)
     return RentalMessage(
         text=text,
-        code=code,
+        code=proto.checked_code(code),
         sender=text_or_none(row.get("from")),
         timestamp=text_or_none(row.get("timestamp")),
         code_from_text=not given and code is not None,
@@ -289,7 +289,7 @@ class OtpGetRentalDriver(JsonDriver):
         try:
             doc = self._api.doc(reply, what="rental reply")
             rental = parse_rental(doc, currency=self.currency)
-            if not rental.order_id or not rental.phone:
+            if not (proto.printable(rental.order_id) and proto.printable(rental.phone)):
                 raise proto.unexpected(reply.text, reply.status, what="rental reply")
         except OtpError as exc:
             raise self._api.settle(exc) from None

@@ -46,7 +46,7 @@ def parse_activation(
         doc.get("new_activation_id") or doc.get("activation_id") or doc.get("id")
     )
     number = proto.to_text(doc.get("number") or doc.get("phone_number"))
-    if not activation_id or not number:
+    if not (proto.printable(activation_id) and proto.printable(number)):
         raise proto.unexpected(t, http_status, what="purchase reply")
     price = proto.to_decimal(doc.get("price"))
     currency = proto.to_text(doc.get("currency")) or CURRENCY
