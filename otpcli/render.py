@@ -85,9 +85,15 @@ class Env:
 
     def _write_out(self, text: str) -> None:
         """Write to stdout; a device that refuses it (full, I/O error) is an OutputError."""
+        self.write_raw(text, flush=True)
+
+    def write_raw(self, text: str, *, flush: bool = False) -> None:
+        """A piece of a document streamed to stdout as it is produced (JSON text, already
+        escaped); the same OutputError as any result when stdout refuses it."""
         try:
             self.stdout.write(text)
-            self.stdout.flush()
+            if flush:
+                self.stdout.flush()
         except BrokenPipeError:
             raise
         except OSError as exc:

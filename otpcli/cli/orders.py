@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +26,7 @@ from otpcli.cli.context import provider_for
 
 if TYPE_CHECKING:
     from otpcli.core.journal import Journal, Order
+    from otpcli.render import Env
 
 DEFAULT_LIMIT = 50
 REMOTE_LIMIT = 20
@@ -84,7 +85,7 @@ def orders_cmd(
     journal = open_journal()
     try:
         if e.json:
-            _json(e.stdout, journal, active=active, limit=None if all_ else limit)
+            _json(e, journal, active=active, limit=None if all_ else limit)
         else:
             _table(e, journal, active=active, limit=None if all_ else limit or DEFAULT_LIMIT)
     finally:
@@ -100,16 +101,18 @@ def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, b
         yield r, is_orphan(r, alive)
 
 
-def _json(out: IO[str], journal: Journal, *, active: bool, limit: int | None) -> None:
+def _json(e: Env, journal: Journal, *, active: bool, limit: int | None) -> None:
     """One JSON document, written row by row as the cursor yields them."""
+    from otpcli.core.masking import json_safe
+
     rows = journal.iter_orders(active=active or None, limit=limit, newest_first=False)
-    out.write('{"orders": [')
+    e.write_raw('{"orders": [')
     for i, (r, orphan) in enumerate(_flagged(journal, rows)):
-        out.write(("," if i else "") + "\n" + json.dumps({**r.to_json(), "orphan": orphan}))
+        doc = json.dumps({**r.to_json(), "orphan": orphan}, ensure_ascii=False, default=str)
+        e.write_raw(("," if i else "") + "\n" + json_safe(doc))
     spent = journal.spent(active=active or None)
-    out.write('\n], "spent": ' + json.dumps({c or "unknown": str(v) for c, v in spent.items()}))
-    out.write("}\n")
-    out.flush()
+    summary = json.dumps({c or "unknown": str(v) for c, v in spent.items()})
+    e.write_raw('\n], "spent": ' + summary + "}\n", flush=True)
 
 
 def _shown(journal: Journal, *, active: bool, limit: int | None) -> Iterator[Order]:
