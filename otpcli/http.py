@@ -19,13 +19,15 @@ Time comes from `otpcli.core.clock`, so tests pace in fake time.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import ipaddress
 import logging
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from otpcli import __version__
@@ -133,6 +135,59 @@ def _stamped_retry() -> type:
             self.sent_at = time.monotonic()
 
     return StampedRetry
+
+
+@functools.cache
+def _deadline_adapter() -> type:
+    """An HTTPAdapter whose connections bound the wait for a reply's status line and
+    headers by the read timeout *in all*: urllib3's read timeout alone restarts with
+    every byte, so a host dripping its headers one byte a second would never time out.
+    A timer shuts the socket down when the time is up; the read then fails as any
+    broken connection does (a purchase: "outcome unknown"; a read: retried)."""
+    import socket
+    import threading
+
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Bounded:
+        def getresponse(self) -> Any:
+            sock = getattr(self, "sock", None)
+            limit = sock.gettimeout() if sock is not None else None
+            if sock is None or not limit:
+                return super().getresponse()  # type: ignore[misc]
+
+            def cut() -> None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+            timer = threading.Timer(limit, cut)
+            timer.daemon = True
+            timer.start()
+            try:
+                return super().getresponse()  # type: ignore[misc]
+            finally:
+                timer.cancel()
+
+    class Conn(Bounded, HTTPConnection):
+        pass
+
+    class TlsConn(Bounded, HTTPSConnection):
+        pass
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Conn
+
+    class TlsPool(HTTPSConnectionPool):
+        ConnectionCls = TlsConn
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+
+    return Adapter
 
 
 class _Overdue(Exception):
@@ -285,7 +340,6 @@ class Transport:
         session = self._sessions.get(idempotent)
         if session is None:
             import requests
-            from requests.adapters import HTTPAdapter
 
             Retry = _stamped_retry()
 
@@ -312,7 +366,7 @@ class Transport:
                 retry = Retry(
                     total=0, connect=0, read=0, status=0, redirect=0, raise_on_status=False
                 )
-            adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
+            adapter = _deadline_adapter()(max_retries=retry, pool_maxsize=32)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             self._sessions[idempotent] = session

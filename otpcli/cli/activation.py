@@ -583,14 +583,20 @@ def _report_pending(
 
 
 def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> list[Any]:
+    from otpcli.cli.context import email_for
+    from otpcli.core.journal import EMAIL
     from otpcli.core.orphans import settle_orphans
     from otpcli.core.session import open_journal
+
+    def open_order(row: Any) -> Any:
+        opener = email_for if row.kind == EMAIL else provider_for
+        return opener(ctx, row.order_id)
 
     journal = open_journal()
     try:
         return settle_orphans(
             journal,
-            lambda row: provider_for(ctx, row.order_id),
+            open_order,
             wait=wait,
             budget=cleanup,
             report=e.info,

@@ -123,12 +123,16 @@ def _settle_one(
         return Settled(None, jr.UNKNOWN, f"(row {row.row}): {why}")
     with open_order(row) as opened:
         provider = opened[0] if isinstance(opened, tuple) else opened
+        email = row.kind == jr.EMAIL
         done = settle(
             provider,
             oid,
-            wait_out_window=wait,
-            budget=budget if wait else 0.0,
+            # An e-mail order has no early-cancel window, and no CANCEL capability to
+            # ask for: one cancel settles it (as for its cancel_pending rows).
+            wait_out_window=wait and not email,
+            budget=budget if wait and not email else 0.0,
             on_note=on_note,
+            check_capability=not email,
         )
     return _as_orphan(oid, done)
 

@@ -360,7 +360,13 @@ def wait_email(
     interval: float,
     on_poll: Callable[[PollEvent], None] | None = None,
 ) -> EmailStatus:
-    """Poll until the e-mail order has a message; OrderStateError if it is cancelled."""
+    """Poll until the e-mail order has a message; OrderStateError if it is cancelled.
+
+    A journaled order is claimed first: this process answers for it, so a wait killed
+    without clean-up leaves an orphan that `otp cancel --pending` settles."""
+    claim = getattr(provider, "claim", None)  # a bare driver (tests) has no journal
+    if claim is not None:
+        claim(email_id)
     return _poll(
         email_id,
         lambda: provider.status(email_id),

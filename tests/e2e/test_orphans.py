@@ -84,3 +84,21 @@ def test_a_bought_order_without_a_wait_is_the_users(otp: Otp) -> None:
     assert [(o["id"], o["orphan"]) for o in listed["orders"]] == [(oid, False)]
     res = otp("--sandbox", "status", oid).expect(0)
     assert "process died" not in res.stderr
+
+
+def test_sigkill_during_an_email_wait_is_refunded(otp: Otp) -> None:
+    """An e-mail order whose waiting otp was killed is an orphan too, and refunded."""
+    child: Child = otp.popen(
+        "--sandbox", "email", "buy", "never", "--wait", "--timeout", "300", "--interval", "1"
+    )
+    child.err.until("(poll 1", 20)
+    child.proc.send_signal(signal.SIGKILL)
+    assert child.finish(20).returncode == -signal.SIGKILL
+    (oid,) = otp.journal()
+    listed = otp("orders", "--active", "--json").expect(0).json()
+    (row,) = [o for o in listed["orders"] if o["id"] == oid]
+    assert row["orphan"] is True, row
+    settled = otp("cancel", "--pending", "--wait", timeout=60).expect(0)
+    assert oid in settled.stderr, settled
+    assert otp.state(oid) == "cancelled"
+    assert otp.balance() == "1000.00 PLAY\n"
