@@ -46,6 +46,7 @@ _otp() {
         "/email/history") path="$path/history" ;;
         "/profile/add") path="$path/add" ;;
         "/profile/list") path="$path/list" ;;
+        "/profile/set") path="$path/set" ;;
         "/profile/use") path="$path/use" ;;
         "/profile/remove") path="$path/remove" ;;
         "/profile/show") path="$path/show" ;;
@@ -128,11 +129,13 @@ _otp() {
     "/email/history")
         if [[ "$cur" == -* ]]; then words="--page --json --profile -p --help -h"; else words=""; fi ;;
     "/profile")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="add list use remove show"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--help -h"; else words="add list set use remove show"; fi ;;
     "/profile/add")
-        if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --force --json --profile -p --help -h"; else words=""; fi ;;
     "/profile/list")
         if [[ "$cur" == -* ]]; then words="--names --json --profile -p --help -h"; else words=""; fi ;;
+    "/profile/set")
+        if [[ "$cur" == -* ]]; then words="--unset --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
     "/profile/use")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/profile/remove")

@@ -137,11 +137,18 @@ class Settings(NamedTuple):
 
 
 class ConfigData:
-    """The file's profiles by name and its `default`."""
+    """The file's profiles by name and its `default`; `notes` are warnings about keys
+    otp does not know (a typo such as `contry` silently ignored would cost money)."""
 
-    def __init__(self, profiles: dict[str, Profile] | None = None, default: str | None = None):
+    def __init__(
+        self,
+        profiles: dict[str, Profile] | None = None,
+        default: str | None = None,
+        notes: tuple[str, ...] = (),
+    ):
         self.profiles: dict[str, Profile] = {} if profiles is None else profiles
         self.default = default
+        self.notes = notes
 
     def __repr__(self) -> str:
         return f"ConfigData(profiles={self.profiles!r}, default={self.default!r})"
@@ -225,22 +232,45 @@ def _parse(path: Path, raw: Mapping[str, Any] | None) -> ConfigData:
     if not isinstance(tables, dict):
         raise _broken(path, "`profiles` must be a table of [profiles.NAME] tables")
     profiles: dict[str, Profile] = {}
+    notes = [_unknown_key(path, "", k, ("default", "profiles")) for k in raw]
     for name, table in tables.items():
         if not isinstance(table, dict):
             raise _broken(path, f"[profiles.{name}] must be a table")
-        values: dict[str, str] = {}
-        for key in PROFILE_FIELDS:
-            value = table.get(key)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                raise _broken(path, f"[profiles.{name}] {key} must be a string")
-            if value:
-                values[key] = value
+        values = {k: v for k in PROFILE_FIELDS if (v := _field(path, name, k, table.get(k)))}
+        notes += [_unknown_key(path, f"[profiles.{name}] ", k, PROFILE_FIELDS) for k in table]
         if "provider" not in values:
             raise _broken(path, f"[profiles.{name}] has no provider")
         profiles[name] = Profile(name=name, **values)
-    return ConfigData(profiles=profiles, default=default or None)
+    return ConfigData(
+        profiles=profiles, default=default or None, notes=tuple(n for n in notes if n)
+    )
+
+
+# Fields a number may stand for: `country = 7` means the provider's country "7".
+_NUMERIC_FIELDS = ("country", "server", "operator")
+
+
+def _field(path: Path, name: str, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if key in _NUMERIC_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise _broken(path, f"[profiles.{name}] {key} must be a string")
+    return value or None
+
+
+def _unknown_key(path: Path, where: str, key: str, known: tuple[str, ...]) -> str:
+    """A warning for a key otp ignores, naming the likely one; "" for a known key."""
+    if key in known:
+        return ""
+    import difflib
+
+    close = difflib.get_close_matches(key.lower().replace("-", "_"), known, n=1, cutoff=0.6)
+    alias = {"apikey": "api_key", "key": "api_key", "url": "base_url", "baseurl": "base_url"}
+    likely = close[0] if close else alias.get(key.lower().replace("_", "").replace("-", ""))
+    guess = f"; did you mean `{likely}`?" if likely else f" (known: {', '.join(known)})"
+    return f"config file {path}: {where}unknown key `{key}` is ignored{guess}"
 
 
 # --- the store ---------------------------------------------------------------------
@@ -365,12 +395,35 @@ class ConfigStore:
             if profile.name in profiles and not replace:
                 raise BadInput(
                     f"profile {profile.name!r} already exists",
-                    hint=f"remove it first: `otp profile remove {profile.name}`",
+                    hint=f"change one setting with `otp profile set {profile.name} KEY VALUE`,"
+                    f" or replace it whole with `otp profile add {profile.name} ... --force`",
                 )
             profiles[profile.name] = profile.to_toml()
             if make_default or not doc.get("default") or doc["default"] not in profiles:
                 doc["default"] = profile.name
             return bool(doc["default"] == profile.name)
+
+    def update(self, name: str, field: str, value: str | None) -> None:
+        """Set one field of an existing profile (None removes it); the key stays as it
+        is unless `field` is `api_key`. BadInput for a field otp does not know."""
+        validate_name(name)
+        if field not in PROFILE_FIELDS:
+            raise BadInput(
+                f"a profile has no setting {field!r}",
+                hint=f"settings: {', '.join(PROFILE_FIELDS)}",
+            )
+        if field == "provider" and not value:
+            raise BadInput("a profile must keep a provider", hint="set another one instead")
+        with self._locked() as doc:
+            profiles = doc["profiles"]
+            if name not in profiles:
+                raise missing_profile(name, profiles, self.path)
+            table = dict(profiles[name])
+            if value is None:
+                table.pop(field, None)
+            else:
+                table[field] = value
+            profiles[name] = table
 
     def remove(self, name: str) -> str | None:
         """Remove a profile; return the default afterwards.
@@ -454,6 +507,9 @@ def resolve_settings(
     if raw is not None:
         warn_if_exposed(path, warn)
     data = _parse(path, raw)
+    if warn is not None:
+        for key_note in data.notes:
+            warn(key_note)
 
     prof: Profile | None = None
     profile_src = UNSET

@@ -55,6 +55,17 @@ def _first_line(text: str, where: str) -> str:
     return key
 
 
+KeyStdinOpt = Annotated[
+    bool, typer.Option("--api-key-stdin", help="Read the key from the first line of stdin.")
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--api-key-file", help="Read the key from a file's first line.", show_default=False
+    ),
+]
+
+
 def _read_key(
     *, provider: str, name: str, needs_key: bool, from_stdin: bool, key_file: Path | None, e: Env
 ) -> str | None:
@@ -113,19 +124,15 @@ def add(
     make_default: Annotated[
         bool, typer.Option("--default", help="Make this the default profile.")
     ] = False,
-    api_key_stdin: Annotated[
-        bool, typer.Option("--api-key-stdin", help="Read the key from the first line of stdin.")
+    api_key_stdin: KeyStdinOpt = False,
+    api_key_file: KeyFileOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a profile of that name (and its key).")
     ] = False,
-    api_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--api-key-file", help="Read the key from a file's first line.", show_default=False
-        ),
-    ] = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Add (or replace) a profile. The key is asked for, never taken from argv.
+    """Add a profile (`--force` replaces one). The key is asked for, never taken from argv.
 
     Example: printf '%s\\n' "$KEY" | otp profile add work --provider otpx --api-key-stdin
     """
@@ -171,6 +178,7 @@ def add(
             server=server or None,
         ),
         make_default=make_default,
+        replace=force,
     )
     suffix = " (default)" if is_default else f"; make it the default: `otp profile use {name}`"
     _done(
@@ -245,6 +253,97 @@ def list_(
             )
         )
     e.table(("default", "name", "provider", "base URL", "country", "key"), rows)
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: NameArg,
+    key: Annotated[str, typer.Argument(help=f"Setting: {', '.join(config.PROFILE_FIELDS)}.")],
+    value: Annotated[
+        str | None, typer.Argument(help="New value (not for api_key).", show_default=False)
+    ] = None,
+    unset: Annotated[bool, typer.Option("--unset", help="Remove the setting.")] = False,
+    api_key_stdin: KeyStdinOpt = False,
+    api_key_file: KeyFileOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Change one setting of profile NAME; `api_key` rotates the key (prompt, stdin, file).
+
+    Example: otp profile set work country 22;  otp profile set ci api_key --api-key-stdin
+    """
+    e = setup(ctx, json_=json_, profile=profile)
+    store = _store()
+    current = store.load().profiles.get(name)
+    if current is None:
+        raise config.missing_profile(name, store.load().profiles, store.path)
+    new = _new_value(
+        e,
+        current,
+        key.strip().lower().replace("-", "_"),
+        value,
+        unset=unset,
+        from_stdin=api_key_stdin,
+        key_file=api_key_file,
+    )
+    field = key.strip().lower().replace("-", "_")
+    store.update(name, field, new)
+    shown = "(removed)" if new is None else ("(key stored)" if field == "api_key" else new)
+    _done(
+        e,
+        {"profile": name, "key": field, "value": None if field == "api_key" else new},
+        f"profile {name}: {field} {shown}",
+    )
+
+
+def _new_value(
+    e: Env,
+    current: config.Profile,
+    field: str,
+    value: str | None,
+    *,
+    unset: bool,
+    from_stdin: bool,
+    key_file: Path | None,
+) -> str | None:
+    """The checked value `profile set` stores for `field` (None: remove it)."""
+    from otpcli import providers
+    from otpcli.http import check_base_url, normalise_base_url
+
+    if field == "api_key":
+        if value is not None:
+            raise BadInput(
+                "the key is never taken from the command line (it would land in your "
+                "shell history)",
+                hint=f"`otp profile set {current.name} api_key --api-key-stdin` (or "
+                "--api-key-file PATH, or answer the prompt)",
+            )
+        info = providers.get_info(current.provider)
+        return _read_key(
+            provider=info.name,
+            name=current.name,
+            needs_key=True,
+            from_stdin=from_stdin,
+            key_file=key_file,
+            e=e,
+        )
+    if unset or value is None:
+        if not unset:
+            raise BadInput(f"give a value for {field}, or --unset to remove it")
+        return None
+    value = value.strip()
+    if field == "provider":
+        providers.get_info(value)  # unknown: exit 3 with the list
+    elif field == "base_url":
+        checked = check_base_url(value)
+        note = normalise_base_url(value)[1]
+        if note:
+            e.info(f"note: {note}")
+        return checked
+    if not value:
+        raise BadInput(f"{field} cannot be empty; use --unset to remove it")
+    return value
 
 
 @app.command("use")
