@@ -121,3 +121,15 @@ def test_generic_catalog_gets_well_known_names(monkeypatch: pytest.MonkeyPatch) 
     r = run(["--sandbox", "prices", "whatsapp", "-c", "IN", "--json"])
     (row,) = json.loads(r.stdout)
     assert (row["name"], row["country"], row["country_name"]) == ("WhatsApp", "22", "India")
+
+
+@pytest.mark.parametrize("name", ["!!!", "_._", "   .  ", "x" * 65])
+def test_a_name_without_letters_or_digits_is_unknown_not_ambiguous(name: str) -> None:
+    from tests.cli_helpers import run
+
+    for args in (["--sandbox", "buy", name], ["--sandbox", "buy", "tg", "-c", name]):
+        r = run(args)
+        assert r.exit_code == 2, r.stderr
+        assert "unknown" in r.stderr and "ambiguous" not in r.stderr
+    r = run(["--sandbox", "orders", "--json"])
+    assert '"id"' not in r.stdout  # nothing was bought

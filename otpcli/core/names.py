@@ -7,7 +7,9 @@ Resolution, for a country or a service the user typed:
   state dir for a day), matching names case-insensitively, exactly first, then by prefix;
 - otherwise the bundled tables (ISO codes and names → the sms-activate family's ids or
   dialling codes; well-known service names → codes) answer, per the provider's scheme;
-- an ambiguous name lists the candidates and is bad input (exit 2), as is an unknown one.
+- an ambiguous name lists the candidates and is bad input (exit 2), as is an unknown one;
+- a name with no letter or digit, or longer than `MAX_NAME`, is unknown before anything
+  is asked or sent (it is no name, and must not "match" every entry as a prefix).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def _bundled_country(query: str) -> CountryInfo | None:
 def _pick(query: str, candidates: list[tuple[str, str]], what: str) -> str | None:
     """Choose the id whose name matches `query`: exact, then unique prefix."""
     q = _norm(query)
+    if not q:  # no letters or digits: it names nothing (and would "match" everything)
+        return None
     exact = sorted({cid for cid, name in candidates if _norm(name) == q})
     if len(exact) == 1:
         return exact[0]
@@ -55,6 +59,19 @@ def _pick(query: str, candidates: list[tuple[str, str]], what: str) -> str | Non
             f"{what} {query!r} is ambiguous: {shown}", hint=f"give the id of the {what} instead"
         )
     return None
+
+
+# Longer than any service or country name or code a provider uses.
+MAX_NAME = 64
+
+
+def _checked(value: str, what: str, hint: str) -> str:
+    """A name worth looking up: some letter or digit, and not absurdly long. Refused
+    before anything is sent (a provider would only answer BAD_SERVICE, or worse)."""
+    if not _norm(value) or len(value) > MAX_NAME:
+        shown = value if len(value) <= MAX_NAME else value[:MAX_NAME] + "..."
+        raise BadInput(f"unknown {what} {shown!r}", hint=hint)
+    return value
 
 
 def _scheme(provider: Provider, attr: str) -> str | None:
@@ -78,7 +95,11 @@ def resolve_country(
 ) -> str | None:
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    value = _checked(
+        value.strip(),
+        "country",
+        "give the provider's country id (see `otp countries`) or an ISO code like IN",
+    )
     if value.isdigit():
         return value
     bundled = _bundled_country(value)
@@ -169,6 +190,7 @@ def resolve_service(
     value = value.strip()
     if not value:
         raise BadInput("the service is empty", hint="e.g. `otp buy tg` (see `otp services`)")
+    value = _checked(value, "service", "e.g. `otp buy tg` (see `otp services`)")
     scheme = _scheme(provider, "service_scheme")
     if value.isdigit():
         return value
