@@ -418,3 +418,14 @@ def test_http_timeout_reaches_the_driver(monkeypatch: pytest.MonkeyPatch) -> Non
     result = run(["--sandbox", "balance"])
     assert result.exit_code == 3
     assert "OTPCLI_HTTP_TIMEOUT" in result.stderr
+
+
+def test_fault_on_an_action_the_sandbox_does_not_serve_is_refused() -> None:
+    from tests.cli_helpers import run
+
+    r = run(["sandbox", "fault", "getNumbr", "500"])
+    assert r.exit_code == 2
+    assert "getNumber" in r.stderr  # the likely action is named
+    r = run(["sandbox", "fault"])
+    assert "getNumbr" not in r.stdout  # nothing was planned
+    assert run(["sandbox", "fault", "cancelEmail", "500", "--count", "1"]).exit_code == 0

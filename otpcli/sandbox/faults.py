@@ -87,6 +87,13 @@ class Fault:
         return f"{self.action}={self.kind}" + (f"x{self.count}" if self.count else "")
 
 
+def served_actions() -> frozenset[str]:
+    """Every action some handler script of the simulator answers, in any dialect."""
+    from otpcli.sandbox import handler, otpget_api
+
+    return frozenset(handler.ACTIONS) | otpget_api.ACTIONS
+
+
 def check(action: str, kind: str, count: int | None = None) -> Fault:
     """Validate one planned fault; raises `BadInput` (exit 2)."""
     if not _ACTION.match(action):
@@ -95,6 +102,17 @@ def check(action: str, kind: str, count: int | None = None) -> Fault:
         )
     if action == CONTROL_ACTION:
         raise BadInput(f"the control action {CONTROL_ACTION} cannot be faulted")
+    known = served_actions()
+    if action != "*" and action not in known:
+        import difflib
+
+        close = difflib.get_close_matches(action, sorted(known), n=3)
+        raise BadInput(
+            f"the sandbox serves no action {action!r}",
+            hint=f"did you mean {', '.join(close)}?"
+            if close
+            else "e.g. getNumber, getStatus, or * for all (`otp sandbox fault` lists the plan)",
+        )
     if kind not in KINDS and kind != NONE:
         raise BadInput(
             f"unknown fault kind {kind!r}", hint=f"one of: {', '.join(KINDS)} (or {NONE})"

@@ -211,6 +211,16 @@ def respond_email(state: SandboxState, params: dict[str, str]) -> tuple[str, str
 Handler = Callable[[SandboxState, dict[str, str]], tuple[str, str]]
 
 # path -> handler, for `otpcli.sandbox.server`.
+# Every action the product handlers above answer (for `otp sandbox fault`'s check).
+ACTIONS = frozenset(
+    {
+        "getBalance", "getServers", "buyNumber", "getStatus", "setStatus",
+        "getRentalCountries", "getRentalPricing", "getAvailableRentals", "rentNumber",
+        "getMyRentals", "getRentalSMS", "renewRental",
+        "getEmailServices", "buyEmail", "getEmailCode", "cancelEmail", "getEmailHistory",
+    }
+)  # fmt: skip
+
 HANDLERS: dict[str, Handler] = {
     "/stubs/cheap_handler.php": respond_cheap,
     "/stubs/rental-handler.php": respond_rental,
