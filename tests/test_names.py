@@ -133,3 +133,23 @@ def test_a_name_without_letters_or_digits_is_unknown_not_ambiguous(name: str) ->
         assert "unknown" in r.stderr and "ambiguous" not in r.stderr
     r = run(["--sandbox", "orders", "--json"])
     assert '"id"' not in r.stdout  # nothing was bought
+
+
+@pytest.mark.parametrize("given", ["in", "IN", "india", "India", "ind"])
+def test_rentals_take_a_country_name(given: str) -> None:
+    from tests.cli_helpers import run
+
+    r = run(["--sandbox", "rent", "prices", given, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["pricing"], r.stdout  # India's prices, not an empty list
+    r = run(["--sandbox", "rent", "buy", given, "--hours", "24"])
+    assert r.exit_code == 0, r.stderr
+
+
+def test_rentals_refuse_a_country_the_server_does_not_list() -> None:
+    from tests.cli_helpers import run
+
+    r = run(["--sandbox", "rent", "buy", "atlantis", "--hours", "24"])
+    assert r.exit_code == 2 and "rent countries" in r.stderr
+    r = run(["--sandbox", "orders", "--json"])
+    assert '"id"' not in r.stdout  # nothing was bought

@@ -17,6 +17,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import rental_for
+from otpcli.core.names import resolve_rental_country
 from otpcli.render import WaitView
 
 app = typer.Typer(
@@ -26,7 +27,7 @@ app = typer.Typer(
 ServerOpt = Annotated[
     str | None, typer.Option("--server", help="Rental server: 1 or 2 (default: 1).")
 ]
-CountryArg = Annotated[str, typer.Argument(help="Country code, e.g. ca, us, gb.")]
+CountryArg = Annotated[str, typer.Argument(help="Country code or name, e.g. ca, us, canada.")]
 HoursOpt = Annotated[
     int,
     typer.Option(
@@ -71,6 +72,7 @@ def prices_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
+        country = resolve_rental_country(provider, country, server=server)
         rows = provider.prices(country, server=server)
     if e.json:
         e.json_doc({"pricing": [p.to_json() for p in rows]})
@@ -97,6 +99,7 @@ def stock_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
+        country = resolve_rental_country(provider, country, server=server)
         rows = provider.stock(country, server=server)
     if e.json:
         e.json_doc({"available": [s.to_json() for s in rows]})
@@ -123,6 +126,8 @@ def buy_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         # A duration the server does not sell is refused before any journal row or request.
+        provider.check_duration(hours, server=server)  # before any request
+        country = resolve_rental_country(provider, country, server=server)
         rental = provider.rent(country, hours=hours, server=server)
     cost = f" for {_money(rental.price, rental.currency)}" if rental.price is not None else ""
     until = f", until {rental.expires}" if rental.expires else ""

@@ -230,3 +230,30 @@ def _services(provider: Provider, country: str | None, server: str | None) -> li
     except OtpError:
         return []
     return [(str(a), str(b)) for a, b in rows]
+
+
+def resolve_rental_country(provider: Any, value: str, *, server: str | None = None) -> str:
+    """A rental country as the provider's code (`ca`), from that code (passed through,
+    lower-cased, with no request) or a name (`canada`, `United Kingdom`), which the
+    provider's own list resolves; bad input (exit 2) when it lists no such country."""
+    value = _checked(value.strip(), "country", "see `otp rent countries` for the codes")
+    if re.fullmatch(r"[A-Za-z]{2}", value):
+        return value.lower()  # already a code (the providers' are lower case): no request
+    rows = [(c.code, c.name) for c in provider.countries(server=server)]
+    codes = {code.casefold(): code for code, _ in rows}
+    if value.casefold() in codes:
+        return codes[value.casefold()]
+    bundled = _bundled_country(value)
+    if bundled is not None and bundled.iso.casefold() in codes:
+        return codes[bundled.iso.casefold()]
+    names = [bundled.name, *bundled.aliases] if bundled else [value]
+    for name in (value, *names):
+        found = _pick(name, rows, "country")
+        if found is not None:
+            return found
+    if not rows:
+        return value  # no list to check against: the provider decides
+    raise BadInput(
+        f"no rentals for country {value!r} on this server",
+        hint="see `otp rent countries` (and --server) for the codes it rents",
+    )
