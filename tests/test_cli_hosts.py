@@ -142,3 +142,11 @@ def test_profile_add_with_a_preset_and_a_script_url(
     assert "note: base URL taken as https://otpx.in/api/stubs" in r.stderr
     r = run(["profile", "show", "g", "--json"])
     assert "handler_api.php" not in r.stdout
+
+
+def test_status_never_puts_a_message_where_the_code_goes(hero: responses.RequestsMock) -> None:
+    hero.get(URL, body="STATUS_OK:Welcome aboard, enjoy the service")
+    r = run(["status", "77"])
+    assert r.exit_code == 0
+    assert r.stdout == "code_received\n"
+    assert "Welcome aboard" in r.stderr

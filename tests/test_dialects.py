@@ -459,3 +459,28 @@ def test_cancel_answered_with_the_code_shows_the_code(
 def test_status_finish_is_finished(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
     mock.get(URL, body="STATUS_FINISH")  # [aio], [sa-py]
     assert driver.status("1").state is State.FINISHED
+
+
+def test_a_cancel_answered_finished_is_no_success(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    mock.get(URL, body="ACCESS_ACTIVATION")  # finished: no refund came
+    with pytest.raises(OtpError) as info:
+        driver.cancel("1")
+    assert info.value.exit_code == ExitCode.ORDER_STATE
+    assert info.value.provider_word == "ACCESS_ACTIVATION"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [V2, {"a": {"b": {"c": {"d": 1}}}}, {"22": "closed"}],
+)
+def test_a_price_list_that_is_none_is_no_empty_catalog(
+    mock: responses.RequestsMock, driver: SmsActivateDriver, doc: object
+) -> None:
+    mock.get(URL, json=doc)
+    with pytest.raises(OtpError) as info:
+        driver.services()
+    assert info.value.exit_code == ExitCode.PROVIDER
+    mock.replace(responses.GET, URL, json={})
+    assert driver.services() == []  # an empty list is an empty catalog

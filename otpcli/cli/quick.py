@@ -34,7 +34,10 @@ def show_status(opts: GlobalOptions, activation_id: str) -> None:
     """The body of `otp status ID`: `STATE [CODE]`, or its JSON."""
     with provider_for(opts, activation_id) as (provider, _settings):
         st = provider.status(activation_id)
-    human = " ".join(x for x in (st.state.value, st.code or st.text or "") if x)
+    human = " ".join(x for x in (st.state.value, st.code or "") if x)
+    if st.code is None and st.text:
+        # A message with no code found in it: shown, but never where a code would be.
+        env().info(f"message: {st.text}")
     env().result(st.to_json(), human)
 
 

@@ -546,6 +546,15 @@ def parse_action(
         outcome = _NO_CONTENT.get(action)
     if outcome is None:
         raise unexpected(t, http_status, what=f"{action} reply")
+    wanted = _NO_CONTENT.get(action)
+    if wanted is not None and outcome.state is not wanted.state:
+        # A cancel answered "finished" got no refund: never a success of the cancel.
+        raise OrderStateError(
+            f"asked to {action} it, the provider answered {t}: the activation is "
+            f"{outcome.state.value}",
+            hint=dialects.CHECK_STATUS,
+            provider_word=t,
+        )
     return ActionResult(
         activation_id, action, outcome.state, outcome.message, refunded=outcome.refunded
     )
@@ -577,12 +586,15 @@ def parse_prices(doc: Any, *, currency: str | None = None) -> list[CatalogEntry]
     if not isinstance(doc, dict):
         raise unexpected(json.dumps(doc, default=str), what="price list")
     entries: list[CatalogEntry] = []
+    unread = 0
     for country, services in doc.items():
         if not isinstance(services, dict):
+            unread += 1
             continue
         for service, info in services.items():
             offer = _offer(info)
             if offer is None:
+                unread += 1
                 continue
             entries.append(
                 CatalogEntry(
@@ -593,6 +605,9 @@ def parse_prices(doc: Any, *, currency: str | None = None) -> list[CatalogEntry]
                     stock=offer[1],
                 )
             )
+    if unread and not entries:
+        # Something that is no price list at all: never shown as an empty catalog.
+        raise unexpected(json.dumps(doc, default=str)[:QUOTE_MAX], what="price list")
     return entries
 
 
