@@ -75,7 +75,7 @@ complete -c otp -n "__otp_at '/buy'" -l cheapest -d 'Buy from the configured pro
 complete -c otp -n "__otp_at '/buy'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/buy'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/buy'" -l help -s h -d 'Show help'
-complete -c otp -n "__otp_at '/wait'" -a '(otp __complete orders --describe)'
+complete -c otp -n "__otp_at '/wait'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/wait'" -l timeout -x -d 'Give up after this many seconds (default 600).'
 complete -c otp -n "__otp_at '/wait'" -l interval -x -d 'Seconds between status checks (default: the providers advice; at least'
 complete -c otp -n "__otp_at '/wait'" -l keep -d 'Do not cancel the number when the wait ends without a code.'
@@ -83,22 +83,22 @@ complete -c otp -n "__otp_at '/wait'" -l cleanup-timeout -x -d 'After a wait wit
 complete -c otp -n "__otp_at '/wait'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/wait'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/wait'" -l help -s h -d 'Show help'
-complete -c otp -n "__otp_at '/status'" -a '(otp __complete orders --describe)'
+complete -c otp -n "__otp_at '/status'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/status'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/status'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/status'" -l help -s h -d 'Show help'
-complete -c otp -n "__otp_at '/finish'" -a '(otp __complete orders --describe)'
+complete -c otp -n "__otp_at '/finish'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/finish'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/finish'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/finish'" -l help -s h -d 'Show help'
-complete -c otp -n "__otp_at '/cancel'" -a '(otp __complete orders --describe)'
+complete -c otp -n "__otp_at '/cancel'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/cancel'" -l pending -d 'Cancel every journal order left marked cancel_pending.'
 complete -c otp -n "__otp_at '/cancel'" -l wait -d 'With --pending: wait out early-cancel windows and retry.'
 complete -c otp -n "__otp_at '/cancel'" -l cleanup-timeout -x -d 'After a wait without a code, seconds to spend cancelling it for a refu'
 complete -c otp -n "__otp_at '/cancel'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/cancel'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/cancel'" -l help -s h -d 'Show help'
-complete -c otp -n "__otp_at '/again'" -a '(otp __complete orders --describe)'
+complete -c otp -n "__otp_at '/again'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/again'" -l reget -d 'Buy a new activation on the same number (costs money; where offered).'
 complete -c otp -n "__otp_at '/again'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/again'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'

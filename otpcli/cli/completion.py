@@ -255,8 +255,8 @@ def _fish_option(names: list[str], takes: bool, countries: list[str]) -> str:
 
 def _fish_positional(node: Node, services: list[str]) -> str | None:
     """The `-a` of the values for a non-option word at `node`, if any."""
-    if node.path in ORDER_COMMANDS:
-        return f"'({ORDERS} --describe)'"
+    if node.path in ORDER_COMMANDS:  # -k: keep active-first, newest-first
+        return f"'({ORDERS} --describe)' -k"
     if node.path in PROFILE_COMMANDS:
         return f"'({PROFILES} --describe)'"
     if node.path == ("completion",):
