@@ -52,7 +52,15 @@ zpty -w z "bindkey '^I' complete-word"
 zpty -w z "zstyle ':completion:*' list-grouped false; zstyle ':completion:*' insert-tab false"
 zpty -w z '__cap_mark() { print -r -- "<<CAP>>" }'
 zpty -w z 'compprefuncs=( __cap_mark ); comppostfuncs=( __cap_mark exit )'
-zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "CAND:$h"; done }'
+# The wrapper is defined here and sent to the inner shell as text (tabs would complete).
+compadd() {
+    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi
+    local -a __hits
+    builtin compadd -A __hits "$@"
+    local h
+    for h in $__hits; do print -r -- "CAND:$h"; done
+}
+zpty -w z "${$(functions compadd)//$'\t'/ }"
 zpty -w z "print -r -- READY"
 local line
 repeat 50; do zpty -r z line; [[ $line == READY* ]] && break; done
