@@ -17,6 +17,9 @@ is measured in this one run, against a local sandbox, and reported as ratios:
 - `otp orders` on a 100,000-row journal vs a 4-row one: wall time (budget ≤ 1.5x) and
   peak memory (≤ 1.2x); peak memory of `otp orders --json` at 100,000 rows (streamed;
   reported against the 4-row `otp orders --json`). `--only-orders` runs just these.
+- completion values (`otp __complete profiles`, `otp __complete orders` on a 1,000-row
+  journal) vs `python -c pass` (budget ≤ 2.0x, the slower of the two); the Typer way
+  (`otp profile list --names`) is shown for comparison. `--only-completion` runs just it.
 - the process-wide rate cap itself (`Transport(max_rate=--cap)`), shared by 500 waits
   in one process through the library: requests per second the host sees
 
@@ -265,6 +268,17 @@ def orders_figures(env: dict[str, str], tmp: Path, runs: int) -> list[tuple[str,
     return results
 
 
+def completion_figures(env: dict[str, str], tmp: Path, runs: int) -> list[tuple[str, str, str, bool]]:
+    """`otp __complete profiles|orders` (two profiles, 1,000 orders) vs `python -c pass`."""
+    e = dict(env, OTPCLI_CONFIG=str(tmp / "complete.toml"), OTPCLI_STATE_DIR=str(tmp / "complete"))
+    Path(e["OTPCLI_CONFIG"]).write_text('[profiles.work]\nprovider = "otpx"\n'
+                                        '[profiles.home]\nprovider = "otpget"\n', encoding="utf-8")
+    fill_journal(Path(e["OTPCLI_STATE_DIR"]), 1000)
+    bare, prof, orders, typer_way = timed([[PY, "-c", "pass"], [OTP, "__complete", "profiles"], [OTP, "__complete", "orders"], [OTP, "profile", "list", "--names"]], e, runs)
+    r = max(prof, orders) / bare
+    return [("completion (profiles, orders) vs python -c pass", f"{prof*1000:.0f}/{orders*1000:.0f} ms vs {bare*1000:.0f} ms", f"{r:.2f}x (≤ 2.0x; Typer way {typer_way/bare:.1f}x)", r <= 2.0)]
+
+
 def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, float]:
     """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
     host.reset()
@@ -366,6 +380,7 @@ def main() -> int:
     ap.add_argument("--waits", default="500,1000", help="sizes of the big waits on FakeHost")
     ap.add_argument("--cap", type=float, default=10.0, help="a host's requests/s (dialects)")
     ap.add_argument("--only-orders", action="store_true", help="only the `otp orders` figures")
+    ap.add_argument("--only-completion", action="store_true", help="only the completion figure")
     args = ap.parse_args()
 
     # An installed package has its bytecode compiled (pip does it); an editable checkout
@@ -387,6 +402,12 @@ def main() -> int:
         OTPCLI_CONFIG=str(tmp / "config.toml"),
         OTPCLI_SANDBOX_SMS_DELAY="2",
     )
+    if args.only_completion:
+        try:
+            report(completion_figures(env, tmp, args.runs))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     if args.only_orders:
         try:
             report(orders_figures(env, tmp, args.runs))
@@ -409,6 +430,7 @@ def main() -> int:
         bare_start, version = timed([[PY, "-c", "pass"], [OTP, "--version"]], env, args.runs)
         r = version / bare_start
         results.append(("otp --version vs python -c pass", f"{version*1000:.0f} ms vs {bare_start*1000:.0f} ms", f"{r:.2f}x (≤ 2.0x)", r <= 2.0))
+        results += completion_figures(env, tmp, args.runs)
 
         get = f"import requests; requests.get('{url}/handler_api.php', params={{'action': 'getBalance', 'api_key': 'play'}})"
         bare_get, balance = timed([[PY, "-c", get], [OTP, "balance"]], env, args.runs)

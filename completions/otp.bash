@@ -2,7 +2,7 @@
 # Install: otp completion bash > ~/.local/share/bash-completion/completions/otp
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local path="" i w skip=0
+    local cmdpath="" i w skip=0 cands
     local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
@@ -10,157 +10,156 @@ _otp() {
         case "$w" in
         -*) [[ "$valopts" == *" $w "* ]] && skip=1; continue ;;
         esac
-        case "$path/$w" in
-        "/buy") path="$path/buy" ;;
-        "/wait") path="$path/wait" ;;
-        "/status") path="$path/status" ;;
-        "/finish") path="$path/finish" ;;
-        "/cancel") path="$path/cancel" ;;
-        "/again") path="$path/again" ;;
-        "/orders") path="$path/orders" ;;
-        "/balance") path="$path/balance" ;;
-        "/prices") path="$path/prices" ;;
-        "/services") path="$path/services" ;;
-        "/countries") path="$path/countries" ;;
-        "/providers") path="$path/providers" ;;
-        "/cheap") path="$path/cheap" ;;
-        "/rent") path="$path/rent" ;;
-        "/email") path="$path/email" ;;
-        "/profile") path="$path/profile" ;;
-        "/config") path="$path/config" ;;
-        "/sandbox") path="$path/sandbox" ;;
-        "/completion") path="$path/completion" ;;
-        "/cheap/servers") path="$path/servers" ;;
-        "/cheap/buy") path="$path/buy" ;;
-        "/rent/countries") path="$path/countries" ;;
-        "/rent/prices") path="$path/prices" ;;
-        "/rent/stock") path="$path/stock" ;;
-        "/rent/buy") path="$path/buy" ;;
-        "/rent/list") path="$path/list" ;;
-        "/rent/sms") path="$path/sms" ;;
-        "/rent/renew") path="$path/renew" ;;
-        "/email/services") path="$path/services" ;;
-        "/email/buy") path="$path/buy" ;;
-        "/email/wait") path="$path/wait" ;;
-        "/email/cancel") path="$path/cancel" ;;
-        "/email/history") path="$path/history" ;;
-        "/profile/add") path="$path/add" ;;
-        "/profile/list") path="$path/list" ;;
-        "/profile/set") path="$path/set" ;;
-        "/profile/use") path="$path/use" ;;
-        "/profile/remove") path="$path/remove" ;;
-        "/profile/show") path="$path/show" ;;
-        "/config/path") path="$path/path" ;;
-        "/sandbox/serve") path="$path/serve" ;;
-        "/sandbox/reset") path="$path/reset" ;;
-        "/sandbox/deliver") path="$path/deliver" ;;
-        "/sandbox/fault") path="$path/fault" ;;
-        "/sandbox/scenarios") path="$path/scenarios" ;;
+        case "$cmdpath/$w" in
+        "/buy") cmdpath="$cmdpath/buy" ;;
+        "/wait") cmdpath="$cmdpath/wait" ;;
+        "/status") cmdpath="$cmdpath/status" ;;
+        "/finish") cmdpath="$cmdpath/finish" ;;
+        "/cancel") cmdpath="$cmdpath/cancel" ;;
+        "/again") cmdpath="$cmdpath/again" ;;
+        "/orders") cmdpath="$cmdpath/orders" ;;
+        "/balance") cmdpath="$cmdpath/balance" ;;
+        "/prices") cmdpath="$cmdpath/prices" ;;
+        "/services") cmdpath="$cmdpath/services" ;;
+        "/countries") cmdpath="$cmdpath/countries" ;;
+        "/providers") cmdpath="$cmdpath/providers" ;;
+        "/cheap") cmdpath="$cmdpath/cheap" ;;
+        "/rent") cmdpath="$cmdpath/rent" ;;
+        "/email") cmdpath="$cmdpath/email" ;;
+        "/profile") cmdpath="$cmdpath/profile" ;;
+        "/config") cmdpath="$cmdpath/config" ;;
+        "/sandbox") cmdpath="$cmdpath/sandbox" ;;
+        "/completion") cmdpath="$cmdpath/completion" ;;
+        "/cheap/servers") cmdpath="$cmdpath/servers" ;;
+        "/cheap/buy") cmdpath="$cmdpath/buy" ;;
+        "/rent/countries") cmdpath="$cmdpath/countries" ;;
+        "/rent/prices") cmdpath="$cmdpath/prices" ;;
+        "/rent/stock") cmdpath="$cmdpath/stock" ;;
+        "/rent/buy") cmdpath="$cmdpath/buy" ;;
+        "/rent/list") cmdpath="$cmdpath/list" ;;
+        "/rent/sms") cmdpath="$cmdpath/sms" ;;
+        "/rent/renew") cmdpath="$cmdpath/renew" ;;
+        "/email/services") cmdpath="$cmdpath/services" ;;
+        "/email/buy") cmdpath="$cmdpath/buy" ;;
+        "/email/wait") cmdpath="$cmdpath/wait" ;;
+        "/email/cancel") cmdpath="$cmdpath/cancel" ;;
+        "/email/history") cmdpath="$cmdpath/history" ;;
+        "/profile/add") cmdpath="$cmdpath/add" ;;
+        "/profile/list") cmdpath="$cmdpath/list" ;;
+        "/profile/set") cmdpath="$cmdpath/set" ;;
+        "/profile/use") cmdpath="$cmdpath/use" ;;
+        "/profile/remove") cmdpath="$cmdpath/remove" ;;
+        "/profile/show") cmdpath="$cmdpath/show" ;;
+        "/config/path") cmdpath="$cmdpath/path" ;;
+        "/sandbox/serve") cmdpath="$cmdpath/serve" ;;
+        "/sandbox/reset") cmdpath="$cmdpath/reset" ;;
+        "/sandbox/deliver") cmdpath="$cmdpath/deliver" ;;
+        "/sandbox/fault") cmdpath="$cmdpath/fault" ;;
+        "/sandbox/scenarios") cmdpath="$cmdpath/scenarios" ;;
         *) break ;;
         esac
     done
     case "$prev" in
-    -p|--profile) COMPREPLY=($(compgen -W "$(otp profile list --names 2>/dev/null)" -- "$cur")); return ;;
+    -p|--profile) COMPREPLY=($(compgen -W "$(otp __complete profiles "$cur" 2>/dev/null)" -- "$cur")); return ;;
     -c|--country) COMPREPLY=($(compgen -W "AE AR AT AU BD BE BG BR CA CN CO CZ DE DZ EE EG ES FR GB GH HK HU ID IE IL IN IT JP KE KG KH KZ LK LT LV MA MM MX MY NG NL NP NZ PE PH PK PL PT RO RU SA SE SG TH TR TW TZ UA US UZ VN ZA" -- "$cur")); return ;;
     --provider) COMPREPLY=($(compgen -W "otpx otpget instaotp sastaotp herosms grizzlysms smshub smsactivate sandbox" -- "$cur")); return ;;
     --api-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     [[ "$valopts" == *" $prev "* ]] && return
-    local words
-    case "$path" in
+    case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then words="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else words="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else cands="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
     "/buy")
-        if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
-        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/status")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/finish")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/cancel")
-        if [[ "$cur" == -* ]]; then words="--pending --wait --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--pending --wait --cleanup-timeout --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/again")
-        if [[ "$cur" == -* ]]; then words="--reget --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--reget --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/orders")
-        if [[ "$cur" == -* ]]; then words="--active --remote --limit --all --page --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--active --remote --limit --all --page --json --profile -p --help -h"; else cands=""; fi ;;
     "/balance")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands=""; fi ;;
     "/prices")
-        if [[ "$cur" == -* ]]; then words="--country -c --server --search -s --all-profiles --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--country -c --server --search -s --all-profiles --json --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/services")
-        if [[ "$cur" == -* ]]; then words="--country -c --server --search -s --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--country -c --server --search -s --json --profile -p --help -h"; else cands=""; fi ;;
     "/countries")
-        if [[ "$cur" == -* ]]; then words="--server --search -s --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server --search -s --json --profile -p --help -h"; else cands=""; fi ;;
     "/providers")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/cheap")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="servers buy"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="servers buy"; fi ;;
     "/cheap/servers")
-        if [[ "$cur" == -* ]]; then words="--server-type --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server-type --json --profile -p --help -h"; else cands=""; fi ;;
     "/cheap/buy")
-        if [[ "$cur" == -* ]]; then words="--server-type --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server-type --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="countries prices stock buy list sms renew"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="countries prices stock buy list sms renew"; fi ;;
     "/rent/countries")
-        if [[ "$cur" == -* ]]; then words="--server --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/prices")
-        if [[ "$cur" == -* ]]; then words="--server --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/stock")
-        if [[ "$cur" == -* ]]; then words="--server --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/buy")
-        if [[ "$cur" == -* ]]; then words="--hours --server --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--hours --server --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/list")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/sms")
-        if [[ "$cur" == -* ]]; then words="--wait -w --timeout --interval --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--wait -w --timeout --interval --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent/renew")
-        if [[ "$cur" == -* ]]; then words="--hours --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--hours --json --profile -p --help -h"; else cands=""; fi ;;
     "/email")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="services buy wait cancel history"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="services buy wait cancel history"; fi ;;
     "/email/services")
-        if [[ "$cur" == -* ]]; then words="--domain --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--domain --json --profile -p --help -h"; else cands=""; fi ;;
     "/email/buy")
-        if [[ "$cur" == -* ]]; then words="--domain --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--domain --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands=""; fi ;;
     "/email/wait")
-        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands=""; fi ;;
     "/email/cancel")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands=""; fi ;;
     "/email/history")
-        if [[ "$cur" == -* ]]; then words="--page --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--page --json --profile -p --help -h"; else cands=""; fi ;;
     "/profile")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="add list set use remove show"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="add list set use remove show"; fi ;;
     "/profile/add")
-        if [[ "$cur" == -* ]]; then words="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --force --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --force --json --profile -p --help -h"; else cands=""; fi ;;
     "/profile/list")
-        if [[ "$cur" == -* ]]; then words="--names --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--names --json --profile -p --help -h"; else cands=""; fi ;;
     "/profile/set")
-        if [[ "$cur" == -* ]]; then words="--unset --api-key-stdin --api-key-file --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--unset --api-key-stdin --api-key-file --json --profile -p --help -h"; else cands="$(otp __complete profiles "$cur" 2>/dev/null)"; fi ;;
     "/profile/use")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete profiles "$cur" 2>/dev/null)"; fi ;;
     "/profile/remove")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete profiles "$cur" 2>/dev/null)"; fi ;;
     "/profile/show")
-        if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete profiles "$cur" 2>/dev/null)"; fi ;;
     "/config")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="path"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="path"; fi ;;
     "/config/path")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/sandbox")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words="serve reset deliver fault scenarios"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="serve reset deliver fault scenarios"; fi ;;
     "/sandbox/serve")
-        if [[ "$cur" == -* ]]; then words="--port --host --dialect --time-scale --sms-delay --early-cancel --lifetime --json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--port --host --dialect --time-scale --sms-delay --early-cancel --lifetime --json --help -h"; else cands=""; fi ;;
     "/sandbox/reset")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/sandbox/deliver")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/sandbox/fault")
-        if [[ "$cur" == -* ]]; then words="--count --clear --json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--count --clear --json --help -h"; else cands=""; fi ;;
     "/sandbox/scenarios")
-        if [[ "$cur" == -* ]]; then words="--json --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/completion")
-        if [[ "$cur" == -* ]]; then words="--help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="bash zsh fish"; fi ;;
     esac
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    COMPREPLY=($(compgen -W "$cands" -- "$cur"))
 }
 complete -F _otp otp otpcli

@@ -3,7 +3,8 @@
 The commands scripts call most start without Typer (DESIGN §5): `otp --version` is
 answered before anything is imported (the budget is twice a bare interpreter start),
 and a plain `otp balance` or `otp status ID` runs through cli/quick.py. Every other
-command line goes to the Typer app.
+command line goes to the Typer app. `otp __complete KIND ...` (hidden; the completion
+scripts call it for profile names and order ids) runs otpcli/_complete.py alone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ def main() -> int:
 
         sys.stdout.write(f"otp {__version__}\n")
         return 0
+    if argv[:1] == ["__complete"]:
+        from otpcli._complete import main as complete
+
+        return complete(argv[1:])
     from otpcli.cli.quick import parse
 
     run = parse(argv)
