@@ -59,7 +59,8 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
             [
                 r["name"],
                 r["title"],
-                r["default_base_url"] or "(required)",
+                r["default_base_url"]
+                or ("started on demand" if r["name"] == providers.SANDBOX else "(required)"),
                 ", ".join(r["capabilities"]),
             ]
             for r in rows

@@ -84,6 +84,13 @@ _Lifetime = Annotated[
 ]
 
 
+def _preset(dialect: str | None) -> str:
+    """The provider name that speaks `dialect` (a preset where there is one)."""
+    from otpcli import providers
+
+    return dialect if dialect and dialect in providers.PROVIDERS else "smsactivate"
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -121,9 +128,10 @@ def serve(
 
     def ready(base_url: str) -> None:
         e.result({"base_url": base_url, "dialect": speech.name or None}, base_url)
+        # A line to paste as it is into another shell; the comment is the shell's.
         e.info(
-            f"export OTPCLI_PROVIDER=smsactivate OTPCLI_BASE_URL={base_url} "
-            "OTPCLI_API_KEY=play ; Ctrl-C to stop"
+            f"export OTPCLI_PROVIDER={_preset(speech.name)} OTPCLI_BASE_URL={base_url} "
+            "OTPCLI_API_KEY=play  # paste in another shell; Ctrl-C here stops the sandbox"
         )
 
     timing = Timing(time_scale, sms_delay, early_cancel, lifetime)

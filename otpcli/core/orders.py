@@ -12,7 +12,8 @@ reading the provider's own order list where it has one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -77,6 +78,18 @@ def send_once(
     if found is None:
         raise failure
     return found, True
+
+
+@contextmanager
+def naming(order_id: str) -> Iterator[None]:
+    """Errors about one order say its id in their hint: `otp cancel 123`, not the
+    placeholder `otp cancel ID` of the provider-neutral word tables."""
+    try:
+        yield
+    except OtpError as exc:
+        if exc.hint:
+            exc.hint = exc.hint.replace(" ID`", f" {order_id}`")
+        raise
 
 
 class Journaled:
@@ -221,7 +234,8 @@ class JournaledProvider(Journaled):
         return st
 
     def status(self, activation_id: str) -> StatusResult:
-        return self.record_status(self.inner.status(activation_id))
+        with naming(activation_id):
+            return self.record_status(self.inner.status(activation_id))
 
     def statuses(self, ids: Sequence[str]) -> dict[str, StatusResult]:
         """The driver's batched status (Capability.BATCH_STATUS), each answer journaled
@@ -240,13 +254,16 @@ class JournaledProvider(Journaled):
         return result
 
     def cancel(self, activation_id: str) -> ActionResult:
-        return self._record_action(self.inner.cancel(activation_id))
+        with naming(activation_id):
+            return self._record_action(self.inner.cancel(activation_id))
 
     def finish(self, activation_id: str) -> ActionResult:
-        return self._record_action(self.inner.finish(activation_id))
+        with naming(activation_id):
+            return self._record_action(self.inner.finish(activation_id))
 
     def another(self, activation_id: str) -> ActionResult:
-        result = self.inner.another(activation_id)
+        with naming(activation_id):
+            result = self.inner.another(activation_id)
         self.journal.record(activation_id, "waiting", provider=self.name, note="another SMS")
         return result
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from otpcli.core.provider import Capability
 from otpcli.providers import dialects
 from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver
@@ -35,5 +36,7 @@ class SmsHubDriver(SmsActivateDriver):
     name = "smshub"
     title = "SMSHub"
     dialect: ClassVar[Dialect] = dialects.get("smshub")
+    # Its dialect has no list of open orders (getActiveActivations).
+    capabilities = SmsActivateDriver.capabilities - {Capability.ORDERS, Capability.BATCH_STATUS}
     currency = dialect.currency
     poll_interval = dialect.poll_interval
