@@ -70,9 +70,9 @@ _otp() {
     "")
         if [[ "$cur" == -* ]]; then words="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else words="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
     "/buy")
-        if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
+        if [[ "$cur" == -* ]]; then words="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --jsonl --profile -p --help -h"; else words=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
-        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else words=""; fi ;;
+        if [[ "$cur" == -* ]]; then words="--timeout --interval --keep --cleanup-timeout --json --jsonl --profile -p --help -h"; else words=""; fi ;;
     "/status")
         if [[ "$cur" == -* ]]; then words="--json --profile -p --help -h"; else words=""; fi ;;
     "/finish")
