@@ -70,9 +70,9 @@ _otp() {
     "")
         if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else cands="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
     "/buy")
-        if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --jsonl --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
-        if [[ "$cur" == -* ]]; then cands="--timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--timeout --interval --keep --cleanup-timeout --json --jsonl --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/status")
         if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/finish")

@@ -73,6 +73,7 @@ complete -c otp -n "__otp_at '/buy'" -l cleanup-timeout -x -d 'After a wait with
 complete -c otp -n "__otp_at '/buy'" -l count -s n -x -d 'Buy this many (each one journaled).'
 complete -c otp -n "__otp_at '/buy'" -l cheapest -d 'Buy from the configured profile with the lowest price.'
 complete -c otp -n "__otp_at '/buy'" -l json -d 'Print one JSON document on stdout.'
+complete -c otp -n "__otp_at '/buy'" -l jsonl -d 'Print each result as one JSON object per line as soon as it is known ('
 complete -c otp -n "__otp_at '/buy'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/buy'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/wait'" -a '(otp __complete orders --describe)' -k
@@ -81,6 +82,7 @@ complete -c otp -n "__otp_at '/wait'" -l interval -x -d 'Seconds between status 
 complete -c otp -n "__otp_at '/wait'" -l keep -d 'Do not cancel the number when the wait ends without a code.'
 complete -c otp -n "__otp_at '/wait'" -l cleanup-timeout -x -d 'After a wait without a code, seconds to spend cancelling it for a refu'
 complete -c otp -n "__otp_at '/wait'" -l json -d 'Print one JSON document on stdout.'
+complete -c otp -n "__otp_at '/wait'" -l jsonl -d 'Print each result as one JSON object per line as soon as it is known ('
 complete -c otp -n "__otp_at '/wait'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/wait'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/status'" -a '(otp __complete orders --describe)' -k

@@ -69,11 +69,28 @@ def test_wait_many_timeout_cancels_only_those_without_code(
     otpx.add_callback("GET", OTPX, callback=fake)
     r = run(["wait", "1", "2", "3", "--timeout", "20", "--json"])
     assert r.exit_code == 124
+    # One document: the error, carrying every item (cli/many.py).
+    doc = json.loads(r.stdout)
+    assert (doc["error"], doc["exit_code"]) == ("timeout", 124)
+    items = doc["results"]
+    assert items[0] == {"id": "1", "code": "142", "text": None}
+    assert {d["id"] for d in items[1:3]} == {"2", "3"}
+    assert all(d["exit_code"] == 124 for d in items[1:])
+    assert sorted(fake.cancelled) == ["2", "3"]
+
+
+def test_wait_many_jsonl_streams_items_then_the_error(
+    otpx: responses.RequestsMock, clock: FakeClock
+) -> None:
+    fake = FakeOtpx({"1": 1, "2": None, "3": None})
+    otpx.add_callback("GET", OTPX, callback=fake)
+    r = run(["wait", "1", "2", "3", "--timeout", "20", "--jsonl"])
+    assert r.exit_code == 124
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert lines[0] == {"id": "1", "code": "142", "text": None}
     assert {d["id"] for d in lines[1:3]} == {"2", "3"}
-    assert all(d["exit_code"] == 124 for d in lines[1:])
-    assert sorted(fake.cancelled) == ["2", "3"]
+    assert lines[3]["error"] == "timeout" and "results" not in lines[3]
+    assert len(lines) == 4
 
 
 def test_wait_many_keep_sends_no_cancel(otpx: responses.RequestsMock, clock: FakeClock) -> None:

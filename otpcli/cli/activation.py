@@ -16,6 +16,7 @@ import typer
 from otpcli.cli.common import (
     CountryOpt,
     IntervalOpt,
+    JsonlOpt,
     JsonOpt,
     OperatorOpt,
     ProfileOpt,
@@ -211,13 +212,15 @@ def buy_cmd(
         typer.Option("--cheapest", help="Buy from the configured profile with the lowest price."),
     ] = False,
     json_: JsonOpt = False,
+    jsonl: JsonlOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
     """Buy one activation; prints `ID NUMBER` (with --wait: the code).
 
+    With -n and --json: one document, {"results": [...]}; --jsonl: a line per result.
     Example: read -r ID NUMBER < <(otp buy wa -c 22)
     """
-    e = setup(ctx, json_=json_, profile=profile)
+    e = setup(ctx, json_=json_ or jsonl, profile=profile)
     limit = _max_price(max_price)
     if cheapest:
         from otpcli.core.compare import cheapest as pick_cheapest
@@ -250,6 +253,7 @@ def buy_cmd(
             interval=interval,
             keep=keep,
             cleanup=cleanup_timeout,
+            stream=jsonl,
         )
         return
     with provider_for(ctx) as (provider, settings):
@@ -326,15 +330,18 @@ def _buy_many(
     interval: float | None,
     keep: bool,
     cleanup: float,
+    stream: bool = False,
 ) -> None:
     """Buy `count` activations one after the other (never in parallel, never retried);
     with --wait, wait for all at once. A failed purchase stops further buying, but the
-    ones already bought are still printed and (with --wait) waited for and cleaned up."""
-    from otpcli.cli.many import clean_up_after_signal, wait_many
+    ones already bought are still printed and (with --wait) waited for and cleaned up.
+    JSON: one document for all (cli/many.py's `collected`), or a line each with --jsonl."""
+    from otpcli.cli.many import clean_up_after_signal, collected, wait_many
 
     bought: list[Activation] = []
     failure: OtpError | None = None
-    with provider_for(ctx) as (provider, settings):
+    base: dict[str, dict[str, Any]] = {}  # with --wait, each code item carries its purchase
+    with collected(e, stream=stream, base=base) as sink, provider_for(ctx) as (provider, settings):
         target = resolve_target(provider, settings, service, country=country, server=server)
         assert target.service is not None
         for _ in range(count):
@@ -353,16 +360,19 @@ def _buy_many(
                 left = [(provider, a.id) for a in bought]
                 signal_exit = Interrupted.exit_of(intr)
                 raise clean_up_after_signal(
-                    e, left, signal_exit, keep=keep, budget=cleanup
+                    e, left, signal_exit, keep=keep, budget=cleanup, sink=sink
                 ) from None
             except OtpError as err:
                 failure = err
                 break
             bought.append(act)
             if wait:
+                base[act.id] = act.to_json()
                 e.info(f"bought {act.service} number {act.number} (id {act.id})")
+            elif e.json:
+                sink.add(act.to_json())
             else:
-                e.result(act.to_json(), f"{act.id} {act.number}")
+                e.out(f"{act.id} {act.number}")
         if failure is not None:
             e.info(f"bought {len(bought)} of {count}; stopped: {failure.message}")
         if wait and bought:
@@ -373,9 +383,10 @@ def _buy_many(
                 interval=interval,
                 keep=keep,
                 cleanup=cleanup,
+                sink=sink,
             )
-    if failure is not None:
-        raise failure
+        if failure is not None:
+            raise failure
 
 
 def wait_cmd(
@@ -388,17 +399,22 @@ def wait_cmd(
     keep: KeepOpt = False,
     cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
+    jsonl: JsonlOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
     """Wait for the code and print it alone on stdout (several ids: `ID CODE` lines).
 
+    Several ids with --json: one document, {"results": [...]}; --jsonl: a line per code.
     Example: CODE=$(otp wait "$ID")
     """
-    e = setup(ctx, json_=json_, profile=profile)
+    e = setup(ctx, json_=json_ or jsonl, profile=profile)
     if len(activation_ids) > 1:
-        from otpcli.cli.many import providers_for, wait_many
+        from otpcli.cli.many import collected, providers_for, wait_many
 
-        with providers_for(ctx, list(dict.fromkeys(activation_ids))) as targets:
+        with (
+            collected(e, stream=jsonl) as sink,
+            providers_for(ctx, list(dict.fromkeys(activation_ids))) as targets,
+        ):
             wait_many(
                 e,
                 targets,
@@ -406,6 +422,7 @@ def wait_cmd(
                 interval=interval,
                 keep=keep,
                 cleanup=cleanup_timeout,
+                sink=sink,
             )
         return
     activation_id = activation_ids[0]

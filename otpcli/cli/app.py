@@ -1,5 +1,7 @@
 """The root Typer app: global options, command registration, and the error boundary
 (`OtpGroup.invoke`) that hands every exception to the one mapping in cli/failures.py.
+Global options written after the command name are moved in front of it before Click
+parses the line (`OtpGroup.parse_args`, with cli/options.py's `hoist`, the fast path's too).
 
 Click's own usage errors ("No such command 'X'") quote the command line, which may hold
 a key: their text is masked (every key this run knows, the config's profiles' included)
@@ -14,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import logging
-import os
 import sys
 from typing import Annotated, Any
 
@@ -24,8 +24,8 @@ from typer.core import TyperGroup
 
 from otpcli import __version__
 from otpcli.cli.failures import guarded, report
-from otpcli.cli.options import GlobalOptions, start
-from otpcli.render import Env, env
+from otpcli.cli.options import GlobalOptions, Spec, hoist, start
+from otpcli.render import env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
@@ -83,6 +83,7 @@ class OtpGroup(TyperGroup):
         start(GlobalOptions())
         try:
             _refuse_undecodable(args)
+            args = hoist(args, functools.partial(self._spec, ctx))
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
             _sanitise(exc)
@@ -91,6 +92,21 @@ class OtpGroup(TyperGroup):
             raise
         except Exception as exc:  # before any command: the same one mapping
             raise typer.Exit(report(exc)) from None
+
+    def _spec(self, ctx: Any, path: tuple[str, ...]) -> Spec | None:
+        """What the command at `path` defines itself (for `hoist`), or None."""
+        cmd: Any = self
+        for name in path:
+            cmd = cmd.get_command(ctx, name) if hasattr(cmd, "get_command") else None
+            if cmd is None:
+                return None
+        flags: set[str] = set()
+        values: set[str] = set()
+        for param in cmd.params:
+            if param.param_type_name == "option":
+                names = [*param.opts, *param.secondary_opts]
+                (flags if param.is_flag or param.count else values).update(names)
+        return Spec(frozenset(flags), frozenset(values), group=hasattr(cmd, "get_command"))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -243,69 +259,15 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = GlobalOptions(
-        profile=profile, base_url=base_url, sandbox=sandbox, json=json_, debug=debug, quiet=quiet
+        profile=profile,
+        base_url=base_url,
+        sandbox=sandbox,
+        json=json_,
+        debug=debug,
+        quiet=quiet,
+        proxy=proxy,
     )
-    e = start(ctx.obj)
-    if proxy:
-        _use_proxy(e, proxy)
-    _debug_logging(e, debug)
-
-
-def _use_proxy(e: Env, proxy: str) -> None:
-    """--proxy: requests honours the standard variables; set them for this process only.
-    Loopback (the sandbox) never goes through the proxy; the proxy's password is a secret."""
-    from urllib.parse import urlsplit
-
-    from otpcli.core.errors import BadInput
-
-    try:
-        parts = urlsplit(proxy)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 address
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https", "socks5", "socks5h"):
-        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {e.redact(proxy)!r}")
-    if not parts.hostname:
-        raise BadInput(f"--proxy needs a URL like http://HOST:PORT, not {e.redact(proxy)!r}")
-    if parts.password:
-        # The password alone: fragments of the whole URL ("https://") are ordinary text.
-        e.secrets.append(parts.password)
-    os.environ["HTTPS_PROXY"] = os.environ["HTTP_PROXY"] = proxy
-    loopback = "127.0.0.1,localhost,::1"
-    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
-    os.environ["NO_PROXY"] = f"{current},{loopback}" if current else loopback
-
-
-_debug_handler: logging.Handler | None = None
-
-
-def _debug_logging(e: Env, on: bool) -> None:
-    """--debug: HTTP calls on stderr, with the key masked (one handler per invocation)."""
-    global _debug_handler
-    log = logging.getLogger("otpcli")
-    if _debug_handler is not None:
-        log.removeHandler(_debug_handler)
-        _debug_handler = None
-    if not on:
-        return
-    handler = logging.StreamHandler(e.stderr)
-    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-    # The run's Env knows every secret, the profile's key too once it is resolved.
-    handler.addFilter(_RedactFilter(e.redact))
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG)
-    _debug_handler = handler
-
-
-class _RedactFilter(logging.Filter):
-    def __init__(self, redact: Any) -> None:
-        super().__init__()
-        self._redact = redact
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redact(record.getMessage())
-        record.args = None
-        return True
+    start(ctx.obj)
 
 
 ACTIVATIONS = "Numbers and codes"

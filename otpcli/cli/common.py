@@ -16,6 +16,14 @@ from otpcli.cli.options import global_options, merge
 from otpcli.render import Env
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+JsonlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--jsonl",
+        help="Print each result as one JSON object per line as soon as it is known "
+        "(an error ends the stream as its last line).",
+    ),
+]
 ProfileOpt = Annotated[
     str | None, typer.Option("--profile", "-p", help="Profile to use.", show_default=False)
 ]

@@ -1,11 +1,19 @@
 """Many activations at once: `otp wait ID ID ...` and `otp buy SERVICE --count N --wait`.
 
 One process, one connection pool per provider, one overall deadline. Each code is
-printed the moment it arrives as an `ID CODE` line (a JSON line with --json). Those
-that end without a code are cleaned up by the same core policy as a single wait
-(`otpcli.core.cleanup`, concurrently, within `--cleanup-timeout`): a code that arrives
-during the clean-up is printed and is no failure; the rest are cancelled for a refund
-unless --keep, or left `cancel_pending` in the journal when that cannot be done now.
+printed the moment it arrives as an `ID CODE` line. Those that end without a code are
+cleaned up by the same core policy as a single wait (`otpcli.core.cleanup`,
+concurrently, within `--cleanup-timeout`): a code that arrives during the clean-up is
+printed and is no failure; the rest are cancelled for a refund unless --keep, or left
+`cancel_pending` in the journal when that cannot be done now.
+
+JSON (`Results`, `collected`): with `--json` the command prints exactly one document at
+the end, `{"results": [ITEM, ...]}`; when it fails, the one document is the error
+document (`error`, `message`, `exit_code`, ...) carrying the same `"results"` list, and
+the exit code is the error's. With `--jsonl` each ITEM is printed as one line the moment
+it is known, and a failure ends the stream with the error document as its last line.
+An ITEM is `{"id", "code", "text"}` (with `buy`, the purchase's keys too) or, for one that
+failed, `{"id", "error", "message", "exit_code", ...}`.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -58,11 +66,53 @@ def providers_for(
         yield targets
 
 
-def _print_code(e: Env, st: StatusResult) -> None:
-    if e.json:
-        e.json_doc({"id": st.id, "code": st.code, "text": st.text})
-    else:
-        e.out(f"{st.id} {st.code or st.text}")
+class Results:
+    """The per-item documents of a many-item command (see the module docstring): streamed
+    with `stream` (--jsonl), else kept for the one document. `base` holds, by id, keys to
+    put in front of an item (a purchase's id, number, price ...)."""
+
+    def __init__(self, e: Env, *, stream: bool, base: dict[str, dict[str, Any]] | None = None):
+        self.e, self.stream, self.base = e, stream, base if base is not None else {}
+        self.items: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # codes arrive from the waiting threads
+
+    def add(self, doc: dict[str, Any]) -> None:
+        item = {**self.base.get(str(doc.get("id")), {}), **doc}
+        with self._lock:
+            self.items.append(item)
+            if self.stream:
+                self.e.json_doc(self.e.redact_doc(item))
+
+    def code(self, st: StatusResult) -> None:
+        """A code (or a message without one) arrived: an item, or an `ID CODE` line."""
+        if self.e.json:
+            self.add({"id": st.id, "code": st.code, "text": st.text})
+        else:
+            self.e.out(f"{st.id} {st.code or st.text}")
+
+    def done(self) -> None:
+        if self.e.json and not self.stream:
+            self.e.json_doc(self.e.redact_doc({"results": self.items}))
+
+    def attach(self, err: OtpError) -> OtpError:
+        """`err`, carrying the items for its one JSON document (report() prints it)."""
+        if self.e.json and not self.stream:
+            err.details["results"] = list(self.items)
+        return err
+
+
+@contextmanager
+def collected(
+    e: Env, *, stream: bool, base: dict[str, dict[str, Any]] | None = None
+) -> Iterator[Results]:
+    """Results for one many-item command: the one document at the end, or the error
+    raised from the block carrying the items (its document is the one printed)."""
+    sink = Results(e, stream=stream, base=base)
+    try:
+        yield sink
+    except OtpError as err:
+        raise sink.attach(err) from err.__cause__
+    sink.done()
 
 
 def wait_many(
@@ -73,11 +123,14 @@ def wait_many(
     interval: float | None,
     keep: bool,
     cleanup: float = DEFAULT_BUDGET,
+    sink: Results | None = None,
 ) -> None:
-    """Wait for all; print codes as they come; clean up the rest; raise if any failed."""
+    """Wait for all; hand codes to `sink` as they come; clean up the rest; raise if any
+    failed. Without a `sink`, items go out as they come (--jsonl's form)."""
     from otpcli.cli.options import poll_interval
     from otpcli.core.waiting import DEFAULT_TIMEOUT, Outcome, wait_for_codes
 
+    sink = sink or Results(e, stream=True)
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     step = poll_interval(e, interval, [p for p, _ in targets])
     e.info(f"waiting for {len(targets)} codes, up to {limit:g} s ...")
@@ -88,7 +141,7 @@ def wait_many(
         ended.add(outcome.activation_id)
         if outcome.status is not None:
             st = outcome.status
-            _print_code(e, st)
+            sink.code(st)
             if st.code or not st.text:
                 return
             # A message with no code found in it: shown whole above, and counted.
@@ -100,7 +153,7 @@ def wait_many(
         failures.append(outcome)
         assert outcome.error is not None
         if e.json:
-            e.json_doc(e.redact_doc({"id": outcome.activation_id, **outcome.error.to_json()}))
+            sink.add({"id": outcome.activation_id, **outcome.error.to_json()})
         e.info(f"{outcome.activation_id}: {outcome.error.message}")
 
     try:
@@ -108,14 +161,16 @@ def wait_many(
     except (KeyboardInterrupt, Interrupted) as intr:
         left = [t for t in targets if t[1] not in ended]
         raise clean_up_after_signal(
-            e, left, Interrupted.exit_of(intr), keep=keep, budget=cleanup
+            e, left, Interrupted.exit_of(intr), keep=keep, budget=cleanup, sink=sink
         ) from None
 
     timed_out = [o for o in failures if isinstance(o.error, WaitTimeout)]
     if timed_out and not keep:
         e.info(f"cancelling {len(timed_out)} for a refund (clean-up up to {cleanup:g} s) ...")
         try:
-            got = _settle(e, [_target(o) for o in timed_out], after_signal=False, budget=cleanup)
+            got = _settle(
+                e, [_target(o) for o in timed_out], after_signal=False, budget=cleanup, sink=sink
+            )
         except (KeyboardInterrupt, Interrupted) as intr:
             raise Interrupted(
                 "interrupted while cancelling the activations that got no code",
@@ -156,6 +211,7 @@ def _settle(
     *,
     after_signal: bool,
     budget: float = DEFAULT_BUDGET,
+    sink: Results,
 ) -> Cleaned:
     """Settle each activation with the core policy, concurrently. A code that arrived is
     printed; each one not cancelled (refused, failed, or not reached before a signal or
@@ -183,7 +239,7 @@ def _settle(
             if got.outcome is Done.CODE and got.status is not None:
                 cleaned.codes.add(activation_id)
                 e.info(f"{activation_id}: the code arrived during clean-up; it is yours")
-                _print_code(e, got.status)
+                sink.code(got.status)
             elif got.outcome is Done.PENDING:
                 cleaned.left += 1
                 e.info(f"{activation_id}: could not cancel ({got.message})")
@@ -215,6 +271,7 @@ def clean_up_after_signal(
     *,
     keep: bool,
     budget: float = DEFAULT_BUDGET,
+    sink: Results | None = None,
 ) -> Interrupted:
     if keep or not left:
         return Interrupted(
@@ -223,8 +280,9 @@ def clean_up_after_signal(
             hint="resume with `otp wait ID ...`",
         )
     e.info(f"interrupted; cancelling {len(left)} activation(s) for a refund ...")
+    sink = sink or Results(e, stream=True)
     try:
-        got = _settle(e, left, after_signal=True, budget=budget)
+        got = _settle(e, left, after_signal=True, budget=budget, sink=sink)
         failed = got.left
     except (KeyboardInterrupt, OtpError):
         failed = -1  # out of time or interrupted again; _settle recorded what is left

@@ -2,11 +2,13 @@
 
 Scripts run these two over and over, and Typer's import and its conversion of the
 commands cost about 30 ms of every start (DESIGN §5 allows `otp balance` 1.3x a bare
-`requests.get`). `parse` accepts only their plain form: the global options `--json`,
-`-q/--quiet`, `--sandbox`, `-p/--profile NAME`, `--base-url URL` before the command
-name, and `--json`, `-p/--profile NAME` and the id after it. Anything else (help,
-`--debug`, `--proxy`, an unknown, repeated-short or malformed option, a value that looks
-like an option) returns None, and Typer parses the line and owns every usage message.
+`requests.get`). `parse` first moves global options written after the command name in
+front of it with the same `hoist` as the Typer path (cli/options.py), then accepts only
+the plain form: the global options (`--json`, `-q/--quiet`, `--sandbox`, `--debug`,
+`-p/--profile NAME`, `--base-url URL`, `--proxy URL`), the command name, and its own
+`--json`, `-p/--profile NAME` and id. Anything else (help, an unknown, repeated-short or
+malformed option, a value that looks like an option) returns None, and Typer parses the
+line and owns every usage message.
 
 Both paths run the same bodies below, the same set-up (cli/options.py) and the same
 error mapping (cli/failures.py); tests/test_quick.py runs each accepted line both ways and
@@ -19,7 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from otpcli.cli.context import provider_for
-from otpcli.cli.options import GlobalOptions, merge, start
+from otpcli.cli.options import GlobalOptions, Spec, hoist, merge, start
+from otpcli.core.errors import OtpError
 from otpcli.render import env
 
 
@@ -47,10 +50,23 @@ COMMANDS: dict[str, tuple[int, Callable[..., None]]] = {
     "status": (1, show_status),
 }
 # Options by spelling -> the GlobalOptions field they set. Flags take no value.
-GLOBAL_FLAGS = {"--json": "json", "-q": "quiet", "--quiet": "quiet", "--sandbox": "sandbox"}
-GLOBAL_VALUES = {"-p": "profile", "--profile": "profile", "--base-url": "base_url"}
+GLOBAL_FLAGS = {
+    "--json": "json",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--sandbox": "sandbox",
+    "--debug": "debug",
+}
+GLOBAL_VALUES = {
+    "-p": "profile",
+    "--profile": "profile",
+    "--base-url": "base_url",
+    "--proxy": "proxy",
+}
 COMMAND_FLAGS = {"--json": "json"}
 COMMAND_VALUES = {"-p": "profile", "--profile": "profile"}
+# What the commands define themselves, for `hoist` (their Typer twins define the same).
+SPEC = Spec(frozenset(COMMAND_FLAGS), frozenset(COMMAND_VALUES))
 
 
 def _option(
@@ -78,6 +94,10 @@ def _option(
 
 def parse(argv: list[str]) -> Callable[[], None] | None:
     """A runner for a plain `balance`/`status` line, or None to let Typer handle it."""
+    try:
+        argv = hoist(argv, lambda path: SPEC if path[0] in COMMANDS else None)
+    except OtpError:
+        return None  # e.g. a value missing: Typer's path reports it, through the same hoist
     glob: dict[str, Any] = {}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
