@@ -60,6 +60,7 @@ SAMPLES: dict[str, list[str]] = {
     "profile list": ["profile", "list"],
     "profile use": ["profile", "use", "w"],
     "profile remove": ["profile", "remove", "w"],
+    "profile set": ["profile", "set", "w", "country", "22"],
     "profile show": ["profile", "show", "w"],
     "config path": ["config", "path"],
     "sandbox serve": ["sandbox", "serve"],
