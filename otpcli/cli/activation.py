@@ -26,7 +26,7 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.context import provider_for
-from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
 from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import (
     BadInput,
@@ -145,15 +145,7 @@ def _after_timeout(exc: WaitTimeout, settled: Settled) -> StatusResult:
             signal_exit=settled.error.signal_exit,
             hint="it is marked cancel_pending; settle it later: `otp cancel --pending --wait`",
         ) from None
-    if settled.outcome is Outcome.PENDING:
-        exc.hint = (
-            f"could not cancel ({settled.message}); it is marked cancel_pending: "
-            "`otp cancel --pending --wait` settles it"
-        )
-        raise exc from None
-    exc.message += f"; {settled.message}"
-    exc.hint = "buy a new number: `otp buy SERVICE`"
-    raise exc from None
+    raise timed_out(exc, settled, rebuy="buy a new number: `otp buy SERVICE`") from None
 
 
 def _after_signal(activation_id: str, settled: Settled, code: ExitCode) -> Interrupted:

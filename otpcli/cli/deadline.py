@@ -10,6 +10,8 @@
 - `clean_up()` runs the core policy for one order under those bounds and reports its
   progress on stderr; it never raises for a refusal, a cut or a second Ctrl-C (the order
   is then `cancel_pending` and the outcome says so).
+- `timed_out()` words a wait's timeout after a clean-up that delivered no code (single
+  SMS and e-mail waits share it).
 - `finite_seconds` / `positive_number` refuse NaN, infinities, negatives and absurdly
   large numbers with exit 2 before anything is sent.
 """
@@ -135,3 +137,18 @@ def clean_up(
     if settled.outcome is Outcome.CODE:
         e.info(f"the code for {order_id} arrived during clean-up; it is yours (no refund)")
     return settled
+
+
+def timed_out(exc: OtpError, settled: Settled, *, rebuy: str) -> OtpError:
+    """The timeout of a wait whose clean-up did not deliver a code, saying what the
+    clean-up did: left `cancel_pending` (and how to settle it), or its own outcome."""
+    if settled.outcome is Outcome.PENDING:
+        exc.hint = (
+            f"could not cancel ({settled.message}); it is marked cancel_pending: "
+            "`otp cancel --pending --wait` settles it"
+        )
+        return exc
+    exc.message += f"; {settled.message}"
+    exc.args = (exc.message,)
+    exc.hint = rebuy
+    return exc

@@ -17,7 +17,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import email_for
-from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
 from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
 from otpcli.render import Env, WaitView
@@ -115,15 +115,7 @@ def _after(
             ) from None
         raise Interrupted(f"interrupted; {settled.message}", signal_exit=code) from None
     assert timeout is not None
-    if settled.outcome is Outcome.PENDING:
-        timeout.hint = (
-            f"could not cancel ({settled.message}); it is marked cancel_pending: "
-            "`otp cancel --pending` settles it"
-        )
-        raise timeout from None
-    timeout.message += f"; {settled.message}"
-    timeout.hint = "buy a new address: `otp email buy SERVICE`"
-    raise timeout from None
+    raise timed_out(timeout, settled, rebuy="buy a new address: `otp email buy SERVICE`") from None
 
 
 @app.command("services")
