@@ -30,6 +30,7 @@ _otp() {
         "/config") cmdpath="$cmdpath/config" ;;
         "/sandbox") cmdpath="$cmdpath/sandbox" ;;
         "/completion") cmdpath="$cmdpath/completion" ;;
+        "/help") cmdpath="$cmdpath/help" ;;
         "/cheap/servers") cmdpath="$cmdpath/servers" ;;
         "/cheap/buy") cmdpath="$cmdpath/buy" ;;
         "/rent/countries") cmdpath="$cmdpath/countries" ;;
@@ -68,7 +69,7 @@ _otp() {
     [[ "$valopts" == *" $prev "* ]] && return
     case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else cands="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else cands="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
     "/buy")
         if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --jsonl --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")
@@ -159,6 +160,8 @@ _otp() {
         if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
     "/completion")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="bash zsh fish"; fi ;;
+    "/help")
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands=""; fi ;;
     esac
     COMPREPLY=($(compgen -W "$cands" -- "$cur"))
 }

@@ -20,7 +20,7 @@ function __otp_path --description 'The otp (sub)command being completed'
                 continue
         end
         switch "$cmdpath/$w"
-            case /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion
+            case /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
                 set cmdpath "$cmdpath/$w"
             case '*'
                 break
@@ -51,6 +51,7 @@ complete -c otp -n "__otp_at ''" -a profile -d 'Manage profiles (provider, key, 
 complete -c otp -n "__otp_at ''" -a config -d 'Where otp keeps its files.'
 complete -c otp -n "__otp_at ''" -a sandbox -d 'Run and steer the built-in simulator.'
 complete -c otp -n "__otp_at ''" -a completion -d 'Print a completion script for SHELL (commands and options complete wit'
+complete -c otp -n "__otp_at ''" -a help -d 'Read a help topic: exit codes, environment, profiles, money safety.'
 complete -c otp -n "__otp_at ''" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at ''" -l sandbox -d 'Use the built-in simulator (play money, no key).'
 complete -c otp -n "__otp_at ''" -l base-url -x -d 'Override the providers base URL.'
@@ -297,3 +298,4 @@ complete -c otp -n "__otp_at '/sandbox/scenarios'" -l json -d 'Print one JSON do
 complete -c otp -n "__otp_at '/sandbox/scenarios'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/completion'" -a 'bash zsh fish'
 complete -c otp -n "__otp_at '/completion'" -l help -s h -d 'Show help'
+complete -c otp -n "__otp_at '/help'" -l help -s h -d 'Show help'

@@ -63,6 +63,9 @@ class Env:
         # known only once the settings are resolved).
         self._masker: Masker | None = None
         self._masked: tuple[str, ...] = ()
+        # Lines written to stderr so far: render.NoteLine rewrites its own line only
+        # when nothing else was written after it.
+        self.err_writes = 0
 
     @classmethod
     def from_system(cls) -> Env:
@@ -104,6 +107,7 @@ class Env:
         # escaping would cut into pieces.
         self.stderr.write(escape_controls(self.redact(text)))
         self.stderr.flush()
+        self.err_writes += 1
 
     def out(self, line: str) -> None:
         """One line of result on stdout."""
@@ -240,6 +244,9 @@ def set_env(new: Env) -> Env:
     return new
 
 
+HEARTBEAT = 30.0  # seconds between progress lines when stderr is not a TTY
+
+
 class WaitView:
     """Progress while a code is awaited, always on stderr.
 
@@ -257,12 +264,15 @@ class WaitView:
         timeout: float,
         life_left: float | None = None,
         label: str = "activation",
+        number_label: str = "number",
     ) -> None:
         self.e = e
         # Seconds the number itself still lives when the wait starts (a cheap number's
         # 15 minutes); shown counting down beside the wait's own deadline.
         self.life_left = life_left
         self.label = label
+        # What the "number" row holds: a phone number, or an e-mail order's address.
+        self.number_label = number_label
         self.id = activation_id
         self.number = number
         self.service = service
@@ -275,6 +285,8 @@ class WaitView:
         self._last_plain = ""
         self._clock: Any = None
         self._t0 = 0.0
+        self._beat = 0.0  # elapsed seconds at the last plain line (the 30 s heartbeat)
+        self.arrived_at: float | None = None
 
     @property
     def animated(self) -> bool:
@@ -300,7 +312,8 @@ class WaitView:
             )
             self._live.__enter__()
         else:
-            who = f" on {self.number}" if self.number else ""
+            who = f" {'at' if self.number_label == 'address' else 'on'} {self.number}"
+            who = who if self.number else ""
             what = f" ({self.service})" if self.service else ""
             life = ""
             if self.life_left is not None:
@@ -314,6 +327,11 @@ class WaitView:
         if self._live is not None:
             self._live.__exit__(None, None, None)
             self._live = None
+        # Said after the live block closed, on stderr; the code itself goes to stdout
+        # alone, printed by the caller after this.
+        if self.arrived_at is not None and exc[0] is None:
+            what = "a message" if self.label == "rental" else "the code"
+            self.e.info(f"{what} arrived for {self.id} after {self.arrived_at:.0f} s")
 
     def update(self, event: Any) -> None:
         """Take a `core.waiting.PollEvent`."""
@@ -322,6 +340,8 @@ class WaitView:
         if event.status is not None:
             self.state = event.status.state.value
             self.note = event.status.detail or ""
+            if self.state == "code_received":
+                self.arrived_at = event.elapsed
         elif event.error is not None:
             self.note = f"retrying: {event.error.message}"
         self._refresh()
@@ -330,10 +350,21 @@ class WaitView:
         if self._live is not None:
             self._live.refresh()
             return
+        if self.arrived_at is not None:
+            return  # __exit__ says it, once
         line = f"{self.state}{': ' + self.note if self.note else ''}"
         if line != self._last_plain and (self.note or self.polls == 1):
             self._last_plain = line
+            self._beat = self.elapsed
             self.e.info(f"  {line} (poll {self.polls}, {self.elapsed:.0f} s)")
+        elif self.elapsed - self._beat >= HEARTBEAT:
+            # A CI log must show the job is alive: one line per HEARTBEAT, not per poll.
+            self._beat = self.elapsed
+            left = max(0.0, self.timeout - self.elapsed)
+            self.e.info(
+                f"  still {self.state} for {self.id}: {self.elapsed:.0f} s elapsed, "
+                f"{left:.0f} s left (poll {self.polls})"
+            )
 
     def __rich__(self) -> Any:
         return self._render()
@@ -356,7 +387,7 @@ class WaitView:
         # The live view bypasses _write_err: provider text is made safe here.
         safe = self._safe
         grid.add_row(self.label, Text(safe(self.id)))
-        grid.add_row("number", Text(safe(self.number or "-")))
+        grid.add_row(self.number_label, Text(safe(self.number or "-")))
         grid.add_row("service", Text(safe(self.service or "-")))
         grid.add_row("time", Text(f"{elapsed:.0f} s elapsed, {remaining:.0f} s left"))
         if self.life_left is not None:
@@ -368,3 +399,154 @@ class WaitView:
         grid.add_row("status", Spinner("dots", text=status) if self.state == "waiting" else status)
         grid.add_row("polls", Text(str(self.polls)))
         return grid
+
+
+class NoteLine:
+    """A `core.cleanup.Note` for repeated notes ("early cancel refused; retrying ...").
+
+    On a TTY the notes of one order are one line that is rewritten in place, as long as
+    nothing else was written to stderr since; without a TTY an order gets at most one
+    line per HEARTBEAT (the first at once), so a log shows it is alive, not each retry.
+    Thread-safe: many-order clean-ups note from several threads.
+    """
+
+    def __init__(self, e: Env) -> None:
+        import threading
+
+        self.e = e
+        self._lock = threading.Lock()
+        self._said: dict[str, float] = {}  # order id -> clock time of its last line
+        self._last: tuple[str, int] | None = None  # (order id, Env.err_writes) of our line
+
+    def __call__(self, order_id: str, what: str) -> None:
+        from otpcli.core import clock
+
+        if self.e.quiet:
+            return
+        now = clock.current().now()
+        with self._lock:
+            if self.e.stderr_isatty:
+                if self._last == (order_id, self.e.err_writes):
+                    # Cursor up one line and clear it: the retry replaces its own line
+                    # (still the last one on the screen: nothing was written since).
+                    self.e.stderr.write("\x1b[1A\x1b[2K")
+                self.e.info(f"  {order_id}: {what}")
+                self._last = (order_id, self.e.err_writes)
+                return
+            last = self._said.get(order_id)
+            if last is not None and now - last < HEARTBEAT:
+                return
+            self._said[order_id] = now
+            self.e.info(f"  {order_id}: {what}")
+
+
+class ManyWaitView:
+    """Progress of a many-activation wait (`otp wait ID ID ...`, `buy -n N --wait`),
+    always on stderr.
+
+    On a TTY: a Rich live table, one row per activation (id, number, state, time, code
+    as it arrives); stdout lines printed meanwhile go through `suspended()` so the table
+    never overwrites them. Without a TTY: one progress line per HEARTBEAT, not per round.
+    """
+
+    def __init__(self, e: Env, rows: Sequence[tuple[str, str | None]], *, timeout: float) -> None:
+        self.e = e
+        self.timeout = timeout
+        self.order = [i for i, _ in rows]
+        self.number = dict(rows)
+        self.state = {i: "waiting" for i in self.order}
+        self.code: dict[str, str] = {}
+        self.ended_at: dict[str, float] = {}
+        self._live: Any = None
+        self._clock: Any = None
+        self._t0 = 0.0
+        self._beat = 0.0
+
+    @property
+    def animated(self) -> bool:
+        return self.e.stderr_isatty and not self.e.quiet
+
+    def elapsed(self) -> float:
+        return self._clock.now() - self._t0 if self._clock is not None else 0.0
+
+    def __enter__(self) -> ManyWaitView:
+        from otpcli.core import clock
+
+        self._clock = clock.current()
+        self._t0 = self._clock.now()
+        if self.animated:
+            self._live = self._new_live()
+            self._live.__enter__()
+        return self
+
+    def _new_live(self) -> Any:
+        from rich.live import Live
+
+        return Live(
+            self,
+            console=self.e.console(stderr=True),
+            refresh_per_second=4,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    @contextlib.contextmanager
+    def suspended(self) -> Any:
+        """Stop drawing while something else is written (a code on a terminal's stdout,
+        a line on stderr), then draw again below it."""
+        if self._live is None:
+            yield
+            return
+        self._live.stop()
+        try:
+            yield
+        finally:
+            self._live = self._new_live()
+            self._live.start()
+
+    def ended(self, activation_id: str, state: str, code: str | None = None) -> None:
+        """An activation's outcome: `code_received` with its code, or why it ended."""
+        self.state[activation_id] = state
+        self.ended_at[activation_id] = self.elapsed()
+        if code:
+            self.code[activation_id] = code
+        if self._live is not None:
+            self._live.refresh()
+
+    def round(self, pending: int) -> None:
+        """A round of looks ended (core.waiting.wait_for_codes' on_round)."""
+        if self._live is not None:
+            self._live.refresh()
+            return
+        now = self.elapsed()
+        # Not at the deadline itself: the timeout's own line follows at once.
+        if pending and now - self._beat >= HEARTBEAT and now < self.timeout:
+            self._beat = now
+            got = sum(1 for s in self.state.values() if s == "code_received")
+            left = max(0.0, self.timeout - now)
+            self.e.info(
+                f"  still waiting: {pending} of {len(self.order)} pending, {got} code(s); "
+                f"{now:.0f} s elapsed, {left:.0f} s left"
+            )
+
+    def __rich__(self) -> Any:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        now = self.elapsed()
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for col in ("id", "number", "state", "time", "code"):
+            table.add_column(col, no_wrap=col in ("id", "number", "code"))
+        for i in self.order:
+            t = self.ended_at.get(i, now)
+            cells = (i, self.number.get(i) or "-", self.state[i], f"{t:.0f} s", self.code.get(i))
+            # The live view bypasses _write_err: provider text is made safe here.
+            table.add_row(*(Text(escape_controls(self.e.redact(c or ""))) for c in cells))
+        return table

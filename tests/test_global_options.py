@@ -69,6 +69,7 @@ SAMPLES: dict[str, list[str]] = {
     "sandbox fault": ["sandbox", "fault", "getBalance", "timeout"],
     "sandbox scenarios": ["sandbox", "scenarios"],
     "completion": ["completion", "bash"],
+    "help": ["help", "exit-codes"],
 }
 URL = "https://host.example/stubs"
 PROXY = "http://127.0.0.1:3128"

@@ -38,7 +38,7 @@ from otpcli.core.errors import (
     WaitTimeout,
 )
 from otpcli.core.names import resolve_target
-from otpcli.render import Env, WaitView
+from otpcli.render import Env, NoteLine, WaitView
 
 if TYPE_CHECKING:
     from otpcli.core.models import Activation, StatusResult
@@ -500,8 +500,7 @@ def _settle_row(ctx: typer.Context, e: Env, row: Any, *, wait: bool, cleanup: fl
 
     budget = cleanup if wait else 0.0
 
-    def note(order_id: str, what: str) -> None:
-        e.info(f"  {order_id}: {what}")
+    note = NoteLine(e)  # early-cancel retries: one updating line, not one each
 
     if row.kind == EMAIL:
         # E-mail orders have no early-cancel window: one cancel settles them.

@@ -298,6 +298,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "config": ("otpcli.cli.configcmd", None, SETUP),
     "sandbox": ("otpcli.cli.sandbox", None, SETUP),
     "completion": ("otpcli.cli.completion", "completion", SETUP),
+    "help": ("otpcli.cli.topics", "help", SETUP),
 }
 
 

@@ -116,6 +116,8 @@ def clean_up(
     check_capability: bool = True,
 ) -> Settled:
     """Settle one order with the core policy under the CLI's bounds (see module doc)."""
+    from otpcli.render import NoteLine  # early-cancel retries: one line, not one each
+
     limit = hard_limit(budget, after_signal=after_signal)
     try:
         with time_limit(limit):
@@ -124,7 +126,7 @@ def clean_up(
                 order_id,
                 wait_out_window=not after_signal,
                 budget=0.0 if after_signal else budget,
-                on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
+                on_note=NoteLine(e),
                 check_capability=check_capability,
             )
     except (KeyboardInterrupt, Interrupted) as intr:

@@ -59,6 +59,7 @@ def _wait(
     keep: bool,
     cleanup: float = CLEANUP_DEFAULT,
     address: str | None = None,
+    service: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     from otpcli.cli.options import poll_interval
     from otpcli.core.products import wait_email
@@ -66,7 +67,15 @@ def _wait(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     step = poll_interval(e, interval, [provider])
-    view = WaitView(e, email_id, number=address, timeout=limit, label="e-mail")
+    view = WaitView(
+        e,
+        email_id,
+        number=address,
+        service=service,
+        timeout=limit,
+        label="e-mail order",
+        number_label="address",
+    )
     try:
         with view:
             st = wait_email(provider, email_id, timeout=limit, interval=step, on_poll=view.update)
@@ -183,6 +192,7 @@ def buy_cmd(
             keep=keep,
             cleanup=cleanup_timeout,
             address=order.email,
+            service=order.service,
         )
     e.result({**order.to_json(), **doc}, human)
 
@@ -214,6 +224,7 @@ def wait_cmd(
             keep=keep,
             cleanup=cleanup_timeout,
             address=known.number if known else None,
+            service=known.service if known else None,
         )
     e.result(doc, human)
 

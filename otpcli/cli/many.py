@@ -31,7 +31,7 @@ from otpcli.cli import deadline
 from otpcli.cli.context import provider_for
 from otpcli.core.cleanup import DEFAULT_BUDGET
 from otpcli.core.errors import ExitCode, Interrupted, NoCode, OtpError, WaitTimeout
-from otpcli.render import Env
+from otpcli.render import Env, ManyWaitView, NoteLine
 
 if TYPE_CHECKING:
     from otpcli.core.models import StatusResult
@@ -136,12 +136,15 @@ def wait_many(
     e.info(f"waiting for {len(targets)} codes, up to {limit:g} s ...")
     failures: list[Outcome] = []
     ended: set[str] = set()  # got a code or failed: nothing left to clean up
+    view = ManyWaitView(e, [(i, _number_of(p, i, sink)) for p, i in targets], timeout=limit)
 
     def report(outcome: Outcome) -> None:
         ended.add(outcome.activation_id)
         if outcome.status is not None:
             st = outcome.status
-            sink.code(st)
+            view.ended(st.id, "code_received", st.code)
+            with view.suspended():
+                sink.code(st)
             if st.code or not st.text:
                 return
             # A message with no code found in it: shown whole above, and counted.
@@ -154,10 +157,19 @@ def wait_many(
         assert outcome.error is not None
         if e.json:
             sink.add({"id": outcome.activation_id, **outcome.error.to_json()})
-        e.info(f"{outcome.activation_id}: {outcome.error.message}")
+        view.ended(outcome.activation_id, _state_of(outcome.error))
+        if not view.animated:  # the table's row says it on a TTY
+            e.info(f"{outcome.activation_id}: {outcome.error.message}")
 
     try:
-        wait_for_codes(targets, timeout=limit, interval=step, on_outcome=report)
+        with view:
+            wait_for_codes(
+                targets,
+                timeout=limit,
+                interval=step,
+                on_outcome=report,
+                on_round=lambda _n, pending, _left: view.round(pending),
+            )
     except (KeyboardInterrupt, Interrupted) as intr:
         left = [t for t in targets if t[1] not in ended]
         raise clean_up_after_signal(
@@ -189,6 +201,29 @@ def wait_many(
             f"{len(failures)} of {len(targets)} activations got no code ({first.message})",
             hint="see the lines above; `otp orders --active` lists what is left",
         )
+
+
+def _number_of(provider: object, activation_id: str, sink: Results) -> str | None:
+    """The phone number to show for an id: the purchase's, else the journal's."""
+    bought = sink.base.get(activation_id, {}).get("number")
+    if bought:
+        return str(bought)
+    journal = getattr(provider, "journal", None)  # bare drivers (tests) have none
+    if journal is None:
+        return None
+    with contextlib.suppress(OtpError, AttributeError):
+        row = journal.find(activation_id, provider=getattr(provider, "name", None))
+        return row.number if row else None
+    return None
+
+
+def _state_of(error: OtpError) -> str:
+    """A table cell for how an activation without a code ended."""
+    if isinstance(error, WaitTimeout):
+        return "timed out"
+    if isinstance(error, NoCode):
+        return "no code in message"
+    return error.code.replace("_", " ")
 
 
 def _target(outcome: Outcome) -> tuple[JournaledProvider, str]:
@@ -224,6 +259,7 @@ def _settle(
     done: set[str] = set()
     cleaned = Cleaned()
     lock = threading.Lock()
+    note = NoteLine(e)  # twelve early-cancel retries are one line, not twelve
 
     def one(target: tuple[JournaledProvider, str]) -> None:
         provider, activation_id = target
@@ -232,7 +268,7 @@ def _settle(
             activation_id,
             wait_out_window=not after_signal,
             budget=0.0 if after_signal else budget,
-            on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
+            on_note=note,
         )
         with lock:
             done.add(activation_id)
