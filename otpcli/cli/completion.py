@@ -27,9 +27,10 @@ FILES = {"bash": "otp.bash", "zsh": "_otp", "fish": "otp.fish"}
 @dataclass
 class Node:
     path: tuple[str, ...]
-    help: str = ""
+    help: str = ""  # cut for a completion menu
     options: list[tuple[list[str], bool, str]] = field(default_factory=list)  # names, takes value
     children: dict[str, Node] = field(default_factory=dict)
+    summary: str = ""  # the first line of the help, whole (the man page)
 
 
 def _short(text: str | None) -> str:
@@ -38,7 +39,8 @@ def _short(text: str | None) -> str:
 
 
 def _walk(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Node:
-    node = Node(path, _short(getattr(cmd, "help", "")))
+    text = getattr(cmd, "help", "") or ""
+    node = Node(path, _short(text), summary=text.strip().split("\n")[0].strip())
     for param in cmd.params:
         names = [n for n in (*param.opts, *param.secondary_opts) if n.startswith("-")]
         if names:

@@ -168,7 +168,7 @@ def man_page() -> str:
             if child.children:
                 walk(child)
                 continue
-            out.extend([".TP", f".B otp {' '.join(child.path)}", _roff(child.help or "")])
+            out.extend([".TP", f".B otp {' '.join(child.path)}", _roff(child.summary or "")])
 
     walk(tree())
     out.append(".SH EXIT STATUS")
