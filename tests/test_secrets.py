@@ -205,3 +205,15 @@ def test_profile_key_stays_in_the_config_file(tmp_path: Path, key: str) -> None:
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
     assert files_with_key(tmp_path, key, allowed=frozenset({config})) == []
     assert files_with_key(tmp_path, key) == [str(config.relative_to(tmp_path))]
+
+
+def test_a_short_key_is_masked_exactly_not_in_every_case() -> None:
+    """A short key (the sandbox's scenario key `bad`) masked in any case would hide the
+    reply's own words: `BAD_KEY` must still read as BAD_KEY (exit 4, not garbage)."""
+    from otpcli.core.masking import Masker
+
+    mask = Masker(["bad"])
+    assert mask("BAD_KEY") == "BAD_KEY"
+    assert mask("key=bad&x") == "key=***&x"
+    long_key = "Zk81qA7wKv3pLm"
+    assert Masker([long_key])(long_key.lower()) == "***"  # a long key: in any case

@@ -3,10 +3,12 @@
 `Masker` replaces every secret in a text with `***`, also when it comes back changed: in
 another letter case (a provider echoing the key lower-cased), URL-encoded, or cut (any
 fragment of FRAGMENT or more characters, e.g. a 12-character prefix). Secrets shorter
-than FRAGMENT are masked whole, in any case. `escape_controls` shows control characters
-and escape sequences as `\\x1b`-style escapes and keeps real text (Cyrillic, CJK, emoji)
-as it is. Pure functions and a plain class: both run on the start-up path of every
-command (DESIGN §5), so nothing heavy is imported here.
+than FRAGMENT are masked whole and exactly as given: in any case, a short one would also
+hide ordinary words of a reply (the sandbox's scenario key `bad` inside `BAD_KEY`).
+`escape_controls` shows control characters and escape sequences as `\\x1b`-style
+escapes and keeps real text (Cyrillic, CJK, emoji) as it is. Pure functions and a plain
+class: both run on the start-up path of every command (DESIGN §5), so nothing heavy is
+imported here.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Masker:
 
                     forms.update({quote(s, safe=""), quote_plus(s)})
         # Short secrets: masked whole, longest first (an encoded form contains the raw one).
-        self._whole = sorted((_lower(f) for f in forms if len(f) < FRAGMENT), key=len, reverse=True)
+        self._whole = sorted((f for f in forms if len(f) < FRAGMENT), key=len, reverse=True)
         # Long ones: every FRAGMENT-long window of them, lower-cased, found by one regex
         # of zero-width lookaheads, so overlapping windows are all seen at C speed (replies
         # of 100 kB are masked on every poll).
@@ -69,10 +71,10 @@ class Masker:
         low = _lower(text)
         hidden = bytearray(len(text))  # 1 where a character belongs to a secret
         for form in self._whole:
-            start = low.find(form)
+            start = text.find(form)
             while start >= 0:
                 hidden[start : start + len(form)] = b"\1" * len(form)
-                start = low.find(form, start + 1)
+                start = text.find(form, start + 1)
         if self._grams is not None:
             for m in self._grams.finditer(low):
                 hidden[m.start() : m.start() + FRAGMENT] = b"\1" * FRAGMENT
