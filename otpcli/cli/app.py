@@ -3,9 +3,10 @@
 Global options written after the command name are moved in front of it before Click
 parses the line (`OtpGroup.parse_args`, with cli/options.py's `hoist`, the fast path's too).
 
-Click's own usage errors ("No such command 'X'") quote the command line, which may hold
-a key: their text is masked (every key this run knows, the config's profiles' included)
-and escaped before Click prints it. Ctrl-C at a prompt (Click's Abort) is exit 130;
+Click's own usage errors ("No such command 'X'") are reported like every other error
+(cli/usage.py words them, with the closest commands; cli/failures.py prints them): they
+quote the command line, which may hold a key, so every key this run knows (the config's
+profiles' included) is masked. Ctrl-C at a prompt (Click's Abort) is exit 130;
 an argument that is not UTF-8 is refused (exit 2) before it is parsed.
 
 Command modules are imported here but must stay light: no requests, sqlite3 or
@@ -86,8 +87,7 @@ class OtpGroup(TyperGroup):
             args = hoist(args, functools.partial(self._spec, ctx))
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
-            _sanitise(exc)
-            raise
+            raise _usage_failure(ctx, exc) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # before any command: the same one mapping
@@ -117,19 +117,7 @@ class OtpGroup(TyperGroup):
             # Click's prompt turns Ctrl-C (and Ctrl-D) into Abort, which Click ends with 1.
             raise typer.Exit(report(_aborted(exc))) from None
         except typer.TyperException as exc:
-            _sanitise(exc)
-            # A usage error after the command name (exit 2): with --json anywhere on
-            # the line, scripts still get one JSON document on stdout.
-            wanted = "--json" in ctx.meta.get(RAW_ARGS, ()) or env().json
-            if wanted and isinstance(getattr(exc, "exit_code", None), int):
-                env().json_doc(
-                    {
-                        "error": "bad_input",
-                        "message": exc.format_message(),
-                        "exit_code": exc.exit_code,
-                    }
-                )
-            raise
+            raise _usage_failure(ctx, exc) from None
         except BrokenPipeError:
             raise  # stdout's reader went away: guarded() ends quietly
         except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
@@ -165,17 +153,23 @@ def _aborted(exc: BaseException) -> BaseException:
     return KeyboardInterrupt()
 
 
-def _sanitise(exc: Any) -> None:
-    """Mask every known key in a Click usage error's text, and escape what a terminal
-    would act on, before Click prints it (it quotes the offending argument)."""
-    message = getattr(exc, "message", None)
-    if not isinstance(message, str):
-        return
-    from otpcli.core.masking import escape_controls
+def _usage_failure(ctx: Any, exc: Exception) -> BaseException:
+    """What to raise for a Click exception: a usage error goes through the one mapping
+    (cli/failures.py: `error:`/`hint:` lines, or the JSON document with --json anywhere
+    on the line, exit 2); anything else Click raises (help for a bare group) is Click's.
 
+    Click quotes the offending argument, which may be a key mistyped into the wrong
+    place: every key this run knows, the config's profiles' included, is masked."""
+    from otpcli.cli.usage import is_usage_error
+
+    if not is_usage_error(exc):
+        return exc
     e = env()
     e.secrets.extend(_profile_keys())
-    exc.message = escape_controls(e.redact(message))
+    # `otp buyy --json`: --json after an unknown command was never parsed as an option.
+    if "--json" in ctx.meta.get(RAW_ARGS, ()):
+        e.json = True
+    return typer.Exit(report(exc))
 
 
 def _profile_keys() -> list[str]:
