@@ -23,6 +23,7 @@ from otpcli.cli.common import (
     ServerOpt,
     TimeoutOpt,
     global_options,
+    id_argument,
     setup,
 )
 from otpcli.cli.context import provider_for
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from otpcli.core.models import Activation, StatusResult
     from otpcli.core.orders import JournaledProvider
 
-IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
+IdArg = Annotated[str, id_argument("Activation id, as printed by `otp buy`.")]
 KeepOpt = Annotated[
     bool,
     typer.Option("--keep", help="Do not cancel the number when the wait ends without a code."),
@@ -391,9 +392,7 @@ def _buy_many(
 
 def wait_cmd(
     ctx: typer.Context,
-    activation_ids: Annotated[
-        list[str], typer.Argument(help="Activation id(s), as printed by `otp buy`.")
-    ],
+    activation_ids: Annotated[list[str], id_argument("Activation id(s), as printed by `otp buy`.")],
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
@@ -467,9 +466,7 @@ def status_cmd(
 
 def cancel_cmd(
     ctx: typer.Context,
-    activation_id: Annotated[
-        str | None, typer.Argument(help="Activation id; omit with --pending.")
-    ] = None,
+    activation_id: Annotated[str | None, id_argument("Activation id; omit with --pending.")] = None,
     pending: Annotated[
         bool,
         typer.Option("--pending", help="Cancel every journal order left marked cancel_pending."),

@@ -121,7 +121,20 @@ class OtpGroup(TyperGroup):
         except BrokenPipeError:
             raise  # stdout's reader went away: guarded() ends quietly
         except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
+            from otpcli.core.errors import BadInput
+
+            if isinstance(exc, BadInput):
+                # Refused while parsing (an id callback), before the command merged its
+                # own --json: the line's --json still asks for the JSON document.
+                _json_if_asked(ctx)
             raise typer.Exit(report(exc)) from None
+
+
+def _json_if_asked(ctx: Any) -> None:
+    """--json anywhere on the line before a `--` turns on the JSON error document."""
+    args = ctx.meta.get(RAW_ARGS, ())
+    if "--json" in args[: args.index("--") if "--" in args else len(args)]:
+        env().json = True
 
 
 def _refuse_undecodable(args: list[str]) -> None:
@@ -167,8 +180,7 @@ def _usage_failure(ctx: Any, exc: Exception) -> BaseException:
     e = env()
     e.secrets.extend(_profile_keys())
     # `otp buyy --json`: --json after an unknown command was never parsed as an option.
-    if "--json" in ctx.meta.get(RAW_ARGS, ()):
-        e.json = True
+    _json_if_asked(ctx)
     return typer.Exit(report(exc))
 
 

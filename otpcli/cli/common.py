@@ -3,12 +3,13 @@
 Options that mean the same thing are spelled the same everywhere (DESIGN §3).
 `--json` and `-p/--profile` are accepted both before and after the command name:
 `setup()` merges a command's own values with the root callback's (cli/options.py).
+Every order id argument is `id_argument`: checked before anything is sent (core/ids.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,6 +67,21 @@ IntervalOpt = Annotated[
         callback=_finite("--interval"),
     ),
 ]
+
+
+def _checked_ids(value: Any) -> Any:
+    """A callback refusing an empty, absurdly long or whitespace-holding id (exit 2)
+    before the command runs, so nothing is sent (core/ids.py)."""
+    from otpcli.core.ids import check_id
+
+    if isinstance(value, list | tuple):
+        return [check_id(v) for v in value]
+    return value if value is None else check_id(value)
+
+
+def id_argument(help: str, **kwargs: Any) -> Any:
+    """The argument of a command that takes an order id, checked by `_checked_ids`."""
+    return typer.Argument(help=help, callback=_checked_ids, **kwargs)
 
 
 def setup(ctx: typer.Context, *, json_: bool = False, profile: str | None = None) -> Env:

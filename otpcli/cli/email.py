@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
 from otpcli.core.cleanup import Outcome, Settled
@@ -32,7 +32,7 @@ DomainOpt = Annotated[
     str | None,
     typer.Option("--domain", help="E-mail domain, e.g. gmail.com (default: the provider's)."),
 ]
-IdArg = Annotated[str, typer.Argument(help="E-mail order id, as printed by `otp email buy`.")]
+IdArg = Annotated[str, id_argument("E-mail order id, as printed by `otp email buy`.")]
 KeepOpt = Annotated[
     bool, typer.Option("--keep", help="Do not cancel when the wait ends without a code.")
 ]

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import rental_for
 from otpcli.core.names import resolve_rental_country
 from otpcli.render import WaitView
@@ -177,7 +177,7 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
 @app.command("sms")
 def sms_cmd(
     ctx: typer.Context,
-    order_id: Annotated[str, typer.Argument(help="Rental order id (from `otp rent buy`).")],
+    order_id: Annotated[str, id_argument("Rental order id (from `otp rent buy`).")],
     wait: Annotated[
         bool, typer.Option("--wait", "-w", help="Wait for a new message; print its code.")
     ] = False,
@@ -235,7 +235,7 @@ def sms_cmd(
 @app.command("renew")
 def renew_cmd(
     ctx: typer.Context,
-    rental: Annotated[str, typer.Argument(help="Rental id (`otp rent list`) or order id.")],
+    rental: Annotated[str, id_argument("Rental id (`otp rent list`) or order id.")],
     hours: HoursOpt,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,

@@ -72,7 +72,7 @@ def _literal(quoted: str) -> str:
 def _close_commands(ctx: Any, name: str) -> list[str]:
     """The commands of `ctx`'s group closest to `name`, quoted (`'buy'`); failing
     those, the subcommands of its groups (`otp stock` -> `'rent stock'`)."""
-    group = getattr(ctx, "command", None)
+    group: Any = getattr(ctx, "command", None)
     if ctx is None or not hasattr(group, "list_commands"):
         return []
     commands = [c for c in group.list_commands(ctx) if not c.startswith("_")]
