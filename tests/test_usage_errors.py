@@ -81,3 +81,26 @@ def test_the_echoed_argument_is_masked_and_escaped() -> None:
 def test_no_arguments_still_shows_the_help() -> None:
     r = run([])
     assert "Usage" in r.stdout + r.stderr and "error:" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["--version"], ["-V"], ["version"]])
+def test_version_three_ways(args: list[str]) -> None:
+    from otpcli import __version__
+
+    r = run(args)
+    assert r.exit_code == 0 and r.stdout == f"otp {__version__}\n"
+
+
+@pytest.mark.parametrize("argv", [["-V"], ["version"]])
+def test_version_on_the_fast_path(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from otpcli import __version__
+
+    code = "import sys; from otpcli.__main__ import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *argv], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout == f"otp {__version__}\n"
+    assert "typer" not in done.stderr  # answered before Typer is imported

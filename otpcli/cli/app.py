@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from otpcli import __version__
 from otpcli.cli.failures import guarded, report
-from otpcli.cli.options import GlobalOptions, Spec, hoist, start
+from otpcli.cli.options import GlobalOptions, Spec, global_options, hoist, start
 from otpcli.render import env
 
 EXIT_CODE_HELP = (
@@ -210,10 +210,17 @@ app = typer.Typer(
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
+    """--version/-V: eager, so it answers before anything else is parsed."""
     if not value:
         return
+    _print_version(debug="--debug" in ctx.meta.get(RAW_ARGS, ()))
+    raise typer.Exit()
+
+
+def _print_version(*, debug: bool) -> None:
+    """`otp X.Y.Z`; with --debug, Python and the libraries too (for bug reports)."""
     typer.echo(f"otp {__version__}")
-    if "--debug" in ctx.meta.get(RAW_ARGS, ()):
+    if debug:
         import platform
         from importlib.metadata import PackageNotFoundError, version
 
@@ -223,7 +230,6 @@ def _version(ctx: typer.Context, value: bool) -> None:
                 typer.echo(f"{dist} {version(dist)}")
             except PackageNotFoundError:
                 typer.echo(f"{dist} (not installed)")
-    raise typer.Exit()
 
 
 @app.callback()
@@ -258,6 +264,7 @@ def root(
         bool,
         typer.Option(
             "--version",
+            "-V",
             callback=_version,
             is_eager=True,
             help="Show the version (with --debug: Python and libraries too).",
@@ -274,6 +281,15 @@ def root(
         proxy=proxy,
     )
     start(ctx.obj)
+
+
+@app.command("version", rich_help_panel="Setup")
+def version_cmd(ctx: typer.Context) -> None:
+    """Show the version (the same as --version and -V; with --debug: libraries too).
+
+    Example: otp version --debug
+    """
+    _print_version(debug=global_options(ctx).debug)
 
 
 ACTIVATIONS = "Numbers and codes"
