@@ -104,3 +104,27 @@ def test_version_on_the_fast_path(argv: list[str], monkeypatch: pytest.MonkeyPat
     )
     assert done.returncode == 0 and done.stdout == f"otp {__version__}\n"
     assert "typer" not in done.stderr  # answered before Typer is imported
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["buy", "tg", "--cheapest"], "--cheapest"),
+        (["prices", "tg", "--all-profiles"], "--all-profiles"),
+    ],
+)
+def test_sandbox_refuses_a_comparison_of_real_profiles(
+    args: list[str], option: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otpcli.core import compare
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("real profiles were asked")
+
+    monkeypatch.setattr(compare, "compare", never)
+    for argv in (["--sandbox", *args], [*args, "--sandbox"]):
+        r = run(argv)
+        assert r.exit_code == 2, r.stderr
+        assert r.stdout == ""
+        assert r.stderr.startswith(f"error: {option} compares your configured profiles")
+        assert "hint: drop " in r.stderr and "otp --sandbox" in r.stderr

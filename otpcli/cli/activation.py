@@ -24,6 +24,7 @@ from otpcli.cli.common import (
     TimeoutOpt,
     global_options,
     id_argument,
+    not_with_sandbox,
     setup,
 )
 from otpcli.cli.context import provider_for
@@ -224,6 +225,7 @@ def buy_cmd(
     e = setup(ctx, json_=json_ or jsonl, profile=profile)
     limit = _max_price(max_price)
     if cheapest:
+        not_with_sandbox(ctx, "--cheapest", f"otp --sandbox buy {service}")
         from otpcli.core.compare import cheapest as pick_cheapest
         from otpcli.core.compare import compare
 

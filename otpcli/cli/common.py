@@ -84,6 +84,22 @@ def id_argument(help: str, **kwargs: Any) -> Any:
     return typer.Argument(help=help, callback=_checked_ids, **kwargs)
 
 
+def not_with_sandbox(ctx: typer.Context, option: str, instead: str) -> None:
+    """Refuse `option` (a comparison across the configured profiles) with --sandbox.
+
+    The sandbox is one simulated provider and the comparison asks real profiles, with
+    real keys: doing both printed the sandbox's promise next to real prices. Refused
+    (exit 2) before anything is sent, with the sandbox's own command as the hint."""
+    if global_options(ctx).sandbox:
+        from otpcli.core.errors import BadInput
+
+        raise BadInput(
+            f"{option} compares your configured profiles; --sandbox is one simulated "
+            "provider, with nothing to compare",
+            hint=f"drop {option} to use the sandbox: `{instead}`",
+        )
+
+
 def setup(ctx: typer.Context, *, json_: bool = False, profile: str | None = None) -> Env:
     """Merge per-command --json/--profile into the global options; return the output Env."""
     return merge(global_options(ctx), json_=json_, profile=profile)
