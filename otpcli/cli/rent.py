@@ -11,12 +11,13 @@ prints its code alone (its text when it has none); `renew` prints the new expiry
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import rental_for
+from otpcli.core.errors import OtpError
 from otpcli.core.names import resolve_rental_country
 from otpcli.render import WaitView
 
@@ -99,8 +100,11 @@ def stock_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
+        asked = country
         country = resolve_rental_country(provider, country, server=server)
         rows = provider.stock(country, server=server)
+        if not rows:
+            e.info(_elsewhere(provider, asked, server))
     if e.json:
         e.json_doc({"available": [s.to_json() for s in rows]})
         return
@@ -108,6 +112,25 @@ def stock_cmd(
         ["area", "name", "available", "unit price", "min months"],
         [[s.area_code, s.area_title, s.available, s.unit_price, s.min_months] for s in rows],
     )
+
+
+def _elsewhere(provider: Any, country: str, server: str | None) -> str:
+    """What to say when `server` has nothing for `country`: whether the other server
+    has stock (one more request, only on this empty path), and the command to see it."""
+    here = server or "1"
+    other = "2" if here == "1" else "1"
+    try:
+        code = resolve_rental_country(provider, country, server=other)
+        count = sum(int(s.available or 0) for s in provider.stock(code, server=other))
+    except (OtpError, ValueError, TypeError):
+        # The other server not answering must not hide the (true) empty answer.
+        return f"no numbers in stock for {country} on Server {here}"
+    if count:
+        return (
+            f"no numbers in stock for {country} on Server {here}; Server {other} has "
+            f"{count}: otp rent stock {country} --server {other}"
+        )
+    return f"no numbers in stock for {country} on Server {here} or Server {other}"
 
 
 @app.command("buy")
