@@ -33,3 +33,21 @@ def test_an_empty_stock_everywhere_says_so() -> None:
 def test_json_stock_stays_one_document() -> None:
     r = run(["--sandbox", "rent", "stock", "ca", "--json"])
     assert r.stdout.strip() == '{"available": []}'
+
+
+def test_provider_times_are_shown_with_their_zone() -> None:
+    bought = run(["--sandbox", "rent", "buy", "ca", "--hours", "720", "--server", "2"])
+    assert bought.exit_code == 0 and " UTC" in bought.stderr.split("until ")[1]
+    listed = run(["--sandbox", "rent", "list"])
+    assert " UTC " in listed.stdout
+    renewed = run(["--sandbox", "rent", "renew", "1", "--hours", "720"])
+    assert "until " in renewed.stderr and renewed.stderr.rstrip().endswith("UTC")
+    assert run(["--sandbox", "email", "buy", "ig"]).exit_code == 0
+    assert " UTC " in run(["--sandbox", "email", "history"]).stdout
+
+
+def test_when_leaves_other_text_alone() -> None:
+    from otpcli.render import when
+
+    assert when("2026-04-09T21:55:55Z") == "2026-04-09 21:55:55 UTC"
+    assert when("soon") == "soon" and when(None) == ""

@@ -20,7 +20,7 @@ from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up
 from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
-from otpcli.render import Env, WaitView
+from otpcli.render import Env, WaitView, when
 
 if TYPE_CHECKING:
     from otpcli.core.product_models import EmailStatus
@@ -272,7 +272,7 @@ def history_cmd(
                 h.status,
                 h.code,
                 f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
-                h.created_at,
+                when(h.created_at),
             ]
             for h in history.entries
         ],

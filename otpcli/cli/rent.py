@@ -19,7 +19,7 @@ from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_a
 from otpcli.cli.context import rental_for
 from otpcli.core.errors import OtpError
 from otpcli.core.names import resolve_rental_country
-from otpcli.render import WaitView
+from otpcli.render import WaitView, when
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
@@ -153,7 +153,7 @@ def buy_cmd(
         country = resolve_rental_country(provider, country, server=server)
         rental = provider.rent(country, hours=hours, server=server)
     cost = f" for {_money(rental.price, rental.currency)}" if rental.price is not None else ""
-    until = f", until {rental.expires}" if rental.expires else ""
+    until = f", until {when(rental.expires)}" if rental.expires else ""
     e.info(f"rented {rental.phone} (order {rental.order_id}){cost}{until}")
     e.info(f"next: otp rent sms {rental.order_id} --wait")
     e.result(rental.to_json(), f"{rental.order_id} {rental.phone}")
@@ -188,8 +188,8 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
     e.table(
         ["id", "order", "phone", "server", "country", "status", "expires", "left"],
         [
-            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status, r.expires,
-             time_left(s)]
+            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status,
+             when(r.expires), time_left(s)]
             for r, s in zip(rows, lefts, strict=True)
         ],
     )  # fmt: skip
@@ -271,5 +271,7 @@ def renew_cmd(
     with rental_for(ctx) as (provider, _settings):
         renewal = provider.renew(rental, hours=hours)
     cost = f" for {_money(renewal.price, renewal.currency)}" if renewal.price is not None else ""
-    e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}")
+    until = f", until {when(renewal.expires)}" if renewal.expires else ""
+    e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}{until}")
+    # stdout keeps the provider's own expiry text: scripts read it (the zone is on stderr).
     e.result(renewal.to_json(), renewal.expires or renewal.message)
