@@ -11,6 +11,7 @@ _otp() {
         -*) [[ "$valopts" == *" $w "* ]] && skip=1; continue ;;
         esac
         case "$cmdpath/$w" in
+        "/version") cmdpath="$cmdpath/version" ;;
         "/buy") cmdpath="$cmdpath/buy" ;;
         "/wait") cmdpath="$cmdpath/wait" ;;
         "/status") cmdpath="$cmdpath/status" ;;
@@ -69,7 +70,9 @@ _otp() {
     [[ "$valopts" == *" $prev "* ]] && return
     case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version --help -h"; else cands="buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
+    "/version")
+        if [[ "$cur" == -* ]]; then cands="--help -h"; else cands=""; fi ;;
     "/buy")
         if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --wait -w --timeout --interval --keep --cleanup-timeout --count -n --cheapest --json --jsonl --profile -p --help -h"; else cands=" am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx"; fi ;;
     "/wait")

@@ -20,7 +20,7 @@ function __otp_path --description 'The otp (sub)command being completed'
                 continue
         end
         switch "$cmdpath/$w"
-            case /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
+            case /version /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
                 set cmdpath "$cmdpath/$w"
             case '*'
                 break
@@ -32,6 +32,7 @@ function __otp_at --description 'Is otp completing at this (sub)command path?'
     set -l here (__otp_path)
     test "$here" = "$argv[1]"
 end
+complete -c otp -n "__otp_at ''" -a version -d 'Show the version (the same as --version and -V; with --debug: librarie'
 complete -c otp -n "__otp_at ''" -a buy -d 'Buy one activation; prints ID NUMBER (with --wait: the code).'
 complete -c otp -n "__otp_at ''" -a wait -d 'Wait for the code and print it alone on stdout (several ids: ID CODE l'
 complete -c otp -n "__otp_at ''" -a status -d 'One look at an activation: STATE [CODE].'
@@ -59,8 +60,9 @@ complete -c otp -n "__otp_at ''" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at ''" -l quiet -s q -d 'Fewer messages on stderr.'
 complete -c otp -n "__otp_at ''" -l debug -d 'Log HTTP calls; show tracebacks.'
 complete -c otp -n "__otp_at ''" -l proxy -x -d 'Route provider requests through this proxy URL (HTTPS_PROXY works too)'
-complete -c otp -n "__otp_at ''" -l version -d 'Show the version (with --debug: Python and libraries too).'
+complete -c otp -n "__otp_at ''" -l version -s V -d 'Show the version (with --debug: Python and libraries too).'
 complete -c otp -n "__otp_at ''" -l help -s h -d 'Show help'
+complete -c otp -n "__otp_at '/version'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/buy'" -a 'am bw ds fb go ig kt lf mb me mm nf oi ok pm sn tg tn ts tw ub vi vk wa wb wx'
 complete -c otp -n "__otp_at '/buy'" -l country -s c -x -a 'AE AR AT AU BD BE BG BR CA CN CO CZ DE DZ EE EG ES FR GB GH HK HU ID IE IL IN IT JP KE KG KH KZ LK LT LV MA MM MX MY NG NL NP NZ PE PH PK PL PT RO RU SA SE SG TH TR TW TZ UA US UZ VN ZA' -d 'Country id or code.'
 complete -c otp -n "__otp_at '/buy'" -l operator -x -d 'Operator (where the provider offers one).'

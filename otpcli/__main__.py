@@ -1,10 +1,11 @@
 """Entry point for `otp`, `otpcli` and `python -m otpcli`.
 
-The commands scripts call most start without Typer (DESIGN §5): `otp --version` is
-answered before anything is imported (the budget is twice a bare interpreter start),
-and a plain `otp balance` or `otp status ID` runs through cli/quick.py. Every other
-command line goes to the Typer app. `otp __complete KIND ...` (hidden; the completion
-scripts call it for profile names and order ids) runs otpcli/_complete.py alone.
+The commands scripts call most start without Typer (DESIGN §5): `otp --version` (and
+its twins `otp -V`, `otp version`) is answered before anything is imported (the budget
+is twice a bare interpreter start), and a plain `otp balance` or `otp status ID` runs
+through cli/quick.py. Every other command line goes to the Typer app.
+`otp __complete KIND ...` (hidden; the completion scripts call it for profile names and
+order ids) runs otpcli/_complete.py alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 def main() -> int:
     argv = sys.argv[1:]
-    if argv == ["--version"]:
+    if argv in (["--version"], ["-V"], ["version"]):
         from otpcli import __version__
 
         sys.stdout.write(f"otp {__version__}\n")

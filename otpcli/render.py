@@ -3,7 +3,8 @@
 `Env` owns the streams and their TTY flags (tests flip the flags instead of patching
 `sys`). Human text that comes from a provider is printed with Rich markup off. With
 `--json`, stdout gets exactly one JSON document (or one per line for streams of results).
-Rich is imported only when a table or the live view is drawn.
+Rich is imported only when a table or the live view is drawn. `when` is the one way a
+provider's time is shown (with its zone).
 
 Nothing reaches a terminal raw: every line, table cell and JSON document written here
 has control characters and escape sequences escaped (core/masking.py; real Unicode text
@@ -221,6 +222,24 @@ class Env:
             if stderr:
                 raise
             raise _output_error(exc) from None
+
+
+def when(text: str | None) -> str:
+    """A provider's time as otp shows every time: `2026-04-09 21:55:55 UTC`.
+
+    Providers send these without a zone (core/products.py's `provider_time` reads them
+    as UTC); the zone is written out so that nobody takes them for local time. Text that
+    is not a time is shown as it came; nothing is shown for none."""
+    if not text:
+        return ""
+    import time
+
+    from otpcli.core.products import provider_time
+
+    epoch = provider_time(text)
+    if epoch is None:
+        return text
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
 
 
 def _output_error(exc: OSError) -> OutputError:

@@ -285,7 +285,7 @@ def test_usage_error_with_json_is_one_json_document() -> None:
         assert r.exit_code == 2, args
         doc = json.loads(r.stdout)
         assert doc["error"] == "bad_input" and doc["exit_code"] == 2
-        assert "Usage" in r.stderr
+        assert r.stderr.startswith("error: ") and "\nhint: " in r.stderr
 
 
 def _journal_states() -> list[str]:

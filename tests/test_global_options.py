@@ -70,6 +70,7 @@ SAMPLES: dict[str, list[str]] = {
     "sandbox scenarios": ["sandbox", "scenarios"],
     "completion": ["completion", "bash"],
     "help": ["help", "exit-codes"],
+    "version": ["version"],
 }
 URL = "https://host.example/stubs"
 PROXY = "http://127.0.0.1:3128"
@@ -160,8 +161,8 @@ def test_every_command_every_global_option(
     argv = [*words, *sample] if where == "before" else [*sample, *words]
     code = _main(monkeypatch, argv)
     _out, err = capsys.readouterr()
-    assert "No such option" not in err, err
-    if command != "completion":
+    assert "no such option" not in err.lower(), err
+    if command not in ("completion", "version"):  # they end without a merge
         assert code is None, f"{argv} did not reach the command: exit {code}\n{err}"
     assert seen, f"{argv}: no command ran"
     got = getattr(seen[-1], field)

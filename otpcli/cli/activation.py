@@ -23,6 +23,8 @@ from otpcli.cli.common import (
     ServerOpt,
     TimeoutOpt,
     global_options,
+    id_argument,
+    not_with_sandbox,
     setup,
 )
 from otpcli.cli.context import provider_for
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from otpcli.core.models import Activation, StatusResult
     from otpcli.core.orders import JournaledProvider
 
-IdArg = Annotated[str, typer.Argument(help="Activation id, as printed by `otp buy`.")]
+IdArg = Annotated[str, id_argument("Activation id, as printed by `otp buy`.")]
 KeepOpt = Annotated[
     bool,
     typer.Option("--keep", help="Do not cancel the number when the wait ends without a code."),
@@ -215,6 +217,7 @@ def buy_cmd(
     e = setup(ctx, json_=json_ or jsonl, profile=profile)
     limit = _max_price(max_price)
     if cheapest:
+        not_with_sandbox(ctx, "--cheapest", f"otp --sandbox buy {service}")
         from otpcli.core.compare import cheapest as pick_cheapest
         from otpcli.core.compare import compare
 
@@ -383,9 +386,7 @@ def _buy_many(
 
 def wait_cmd(
     ctx: typer.Context,
-    activation_ids: Annotated[
-        list[str], typer.Argument(help="Activation id(s), as printed by `otp buy`.")
-    ],
+    activation_ids: Annotated[list[str], id_argument("Activation id(s), as printed by `otp buy`.")],
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = None,
     keep: KeepOpt = False,
@@ -459,9 +460,7 @@ def status_cmd(
 
 def cancel_cmd(
     ctx: typer.Context,
-    activation_id: Annotated[
-        str | None, typer.Argument(help="Activation id; omit with --pending.")
-    ] = None,
+    activation_id: Annotated[str | None, id_argument("Activation id; omit with --pending.")] = None,
     pending: Annotated[
         bool,
         typer.Option("--pending", help="Cancel every journal order left marked cancel_pending."),

@@ -3,9 +3,10 @@
 Global options written after the command name are moved in front of it before Click
 parses the line (`OtpGroup.parse_args`, with cli/options.py's `hoist`, the fast path's too).
 
-Click's own usage errors ("No such command 'X'") quote the command line, which may hold
-a key: their text is masked (every key this run knows, the config's profiles' included)
-and escaped before Click prints it. Ctrl-C at a prompt (Click's Abort) is exit 130;
+Click's own usage errors ("No such command 'X'") are reported like every other error
+(cli/usage.py words them, with the closest commands; cli/failures.py prints them): they
+quote the command line, which may hold a key, so every key this run knows (the config's
+profiles' included) is masked. Ctrl-C at a prompt (Click's Abort) is exit 130;
 an argument that is not UTF-8 is refused (exit 2) before it is parsed.
 
 Command modules are imported here but must stay light: no requests, sqlite3 or
@@ -24,7 +25,7 @@ from typer.core import TyperGroup
 
 from otpcli import __version__
 from otpcli.cli.failures import guarded, report
-from otpcli.cli.options import GlobalOptions, Spec, hoist, start
+from otpcli.cli.options import GlobalOptions, Spec, global_options, hoist, start
 from otpcli.render import env
 
 EXIT_CODE_HELP = (
@@ -86,8 +87,7 @@ class OtpGroup(TyperGroup):
             args = hoist(args, functools.partial(self._spec, ctx))
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
-            _sanitise(exc)
-            raise
+            raise _usage_failure(ctx, exc) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # before any command: the same one mapping
@@ -117,23 +117,24 @@ class OtpGroup(TyperGroup):
             # Click's prompt turns Ctrl-C (and Ctrl-D) into Abort, which Click ends with 1.
             raise typer.Exit(report(_aborted(exc))) from None
         except typer.TyperException as exc:
-            _sanitise(exc)
-            # A usage error after the command name (exit 2): with --json anywhere on
-            # the line, scripts still get one JSON document on stdout.
-            wanted = "--json" in ctx.meta.get(RAW_ARGS, ()) or env().json
-            if wanted and isinstance(getattr(exc, "exit_code", None), int):
-                env().json_doc(
-                    {
-                        "error": "bad_input",
-                        "message": exc.format_message(),
-                        "exit_code": exc.exit_code,
-                    }
-                )
-            raise
+            raise _usage_failure(ctx, exc) from None
         except BrokenPipeError:
             raise  # stdout's reader went away: guarded() ends quietly
         except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
+            from otpcli.core.errors import BadInput
+
+            if isinstance(exc, BadInput):
+                # Refused while parsing (an id callback), before the command merged its
+                # own --json: the line's --json still asks for the JSON document.
+                _json_if_asked(ctx)
             raise typer.Exit(report(exc)) from None
+
+
+def _json_if_asked(ctx: Any) -> None:
+    """--json anywhere on the line before a `--` turns on the JSON error document."""
+    args = ctx.meta.get(RAW_ARGS, ())
+    if "--json" in args[: args.index("--") if "--" in args else len(args)]:
+        env().json = True
 
 
 def _refuse_undecodable(args: list[str]) -> None:
@@ -165,17 +166,22 @@ def _aborted(exc: BaseException) -> BaseException:
     return KeyboardInterrupt()
 
 
-def _sanitise(exc: Any) -> None:
-    """Mask every known key in a Click usage error's text, and escape what a terminal
-    would act on, before Click prints it (it quotes the offending argument)."""
-    message = getattr(exc, "message", None)
-    if not isinstance(message, str):
-        return
-    from otpcli.core.masking import escape_controls
+def _usage_failure(ctx: Any, exc: Exception) -> BaseException:
+    """What to raise for a Click exception: a usage error goes through the one mapping
+    (cli/failures.py: `error:`/`hint:` lines, or the JSON document with --json anywhere
+    on the line, exit 2); anything else Click raises (help for a bare group) is Click's.
 
+    Click quotes the offending argument, which may be a key mistyped into the wrong
+    place: every key this run knows, the config's profiles' included, is masked."""
+    from otpcli.cli.usage import is_usage_error
+
+    if not is_usage_error(exc):
+        return exc
     e = env()
     e.secrets.extend(_profile_keys())
-    exc.message = escape_controls(e.redact(message))
+    # `otp buyy --json`: --json after an unknown command was never parsed as an option.
+    _json_if_asked(ctx)
+    return typer.Exit(report(exc))
 
 
 def _profile_keys() -> list[str]:
@@ -204,10 +210,17 @@ app = typer.Typer(
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
+    """--version/-V: eager, so it answers before anything else is parsed."""
     if not value:
         return
+    _print_version(debug="--debug" in ctx.meta.get(RAW_ARGS, ()))
+    raise typer.Exit()
+
+
+def _print_version(*, debug: bool) -> None:
+    """`otp X.Y.Z`; with --debug, Python and the libraries too (for bug reports)."""
     typer.echo(f"otp {__version__}")
-    if "--debug" in ctx.meta.get(RAW_ARGS, ()):
+    if debug:
         import platform
         from importlib.metadata import PackageNotFoundError, version
 
@@ -217,7 +230,6 @@ def _version(ctx: typer.Context, value: bool) -> None:
                 typer.echo(f"{dist} {version(dist)}")
             except PackageNotFoundError:
                 typer.echo(f"{dist} (not installed)")
-    raise typer.Exit()
 
 
 @app.callback()
@@ -252,6 +264,7 @@ def root(
         bool,
         typer.Option(
             "--version",
+            "-V",
             callback=_version,
             is_eager=True,
             help="Show the version (with --debug: Python and libraries too).",
@@ -268,6 +281,15 @@ def root(
         proxy=proxy,
     )
     start(ctx.obj)
+
+
+@app.command("version", rich_help_panel="Setup")
+def version_cmd(ctx: typer.Context) -> None:
+    """Show the version (the same as --version and -V; with --debug: libraries too).
+
+    Example: otp version --debug
+    """
+    _print_version(debug=global_options(ctx).debug)
 
 
 ACTIVATIONS = "Numbers and codes"

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-from otpcli.cli.common import CountryOpt, JsonOpt, ProfileOpt, ServerOpt, global_options, setup
+from otpcli.cli.common import (
+    CountryOpt,
+    JsonOpt,
+    ProfileOpt,
+    ServerOpt,
+    global_options,
+    not_with_sandbox,
+    setup,
+)
 from otpcli.cli.context import provider_for
 from otpcli.core.errors import BadInput
 from otpcli.core.models import CatalogEntry
@@ -175,6 +183,7 @@ def prices_cmd(
             raise BadInput(
                 "--all-profiles compares one service: `otp prices SERVICE --all-profiles`"
             )
+        not_with_sandbox(ctx, "--all-profiles", f"otp --sandbox prices {service}")
         _compare(e, service, country=country, server=server)
         return
     rows, code = _catalog(ctx, service=service, country=country, server=server)

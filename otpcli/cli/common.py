@@ -3,12 +3,13 @@
 Options that mean the same thing are spelled the same everywhere (DESIGN §3).
 `--json` and `-p/--profile` are accepted both before and after the command name:
 `setup()` merges a command's own values with the root callback's (cli/options.py).
+Every order id argument is `id_argument`: checked before anything is sent (core/ids.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,6 +67,37 @@ IntervalOpt = Annotated[
         callback=_finite("--interval"),
     ),
 ]
+
+
+def _checked_ids(value: Any) -> Any:
+    """A callback refusing an empty, absurdly long or whitespace-holding id (exit 2)
+    before the command runs, so nothing is sent (core/ids.py)."""
+    from otpcli.core.ids import check_id
+
+    if isinstance(value, list | tuple):
+        return [check_id(v) for v in value]
+    return value if value is None else check_id(value)
+
+
+def id_argument(help: str, **kwargs: Any) -> Any:
+    """The argument of a command that takes an order id, checked by `_checked_ids`."""
+    return typer.Argument(help=help, callback=_checked_ids, **kwargs)
+
+
+def not_with_sandbox(ctx: typer.Context, option: str, instead: str) -> None:
+    """Refuse `option` (a comparison across the configured profiles) with --sandbox.
+
+    The sandbox is one simulated provider and the comparison asks real profiles, with
+    real keys: doing both printed the sandbox's promise next to real prices. Refused
+    (exit 2) before anything is sent, with the sandbox's own command as the hint."""
+    if global_options(ctx).sandbox:
+        from otpcli.core.errors import BadInput
+
+        raise BadInput(
+            f"{option} compares your configured profiles; --sandbox is one simulated "
+            "provider, with nothing to compare",
+            hint=f"drop {option} to use the sandbox: `{instead}`",
+        )
 
 
 def setup(ctx: typer.Context, *, json_: bool = False, profile: str | None = None) -> Env:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
 from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
-from otpcli.render import Env, WaitView
+from otpcli.render import Env, WaitView, when
 
 if TYPE_CHECKING:
     from otpcli.core.product_models import EmailStatus
@@ -32,7 +32,7 @@ DomainOpt = Annotated[
     str | None,
     typer.Option("--domain", help="E-mail domain, e.g. gmail.com (default: the provider's)."),
 ]
-IdArg = Annotated[str, typer.Argument(help="E-mail order id, as printed by `otp email buy`.")]
+IdArg = Annotated[str, id_argument("E-mail order id, as printed by `otp email buy`.")]
 KeepOpt = Annotated[
     bool, typer.Option("--keep", help="Do not cancel when the wait ends without a code.")
 ]
@@ -275,7 +275,7 @@ def history_cmd(
                 h.status,
                 h.code,
                 f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
-                h.created_at,
+                when(h.created_at),
             ]
             for h in history.entries
         ],

@@ -7,11 +7,12 @@ Typer's or the fast path's, with SIGTERM turned into an exception so clean-up ru
 Typer-free: the fast path (cli/quick.py) must not pay for importing it.
 
 Exit 1 is for bugs only. Exceptions that are the environment's or the input's fault are
-mapped here to their `OtpError` by `known` (a journal that is not a database or a state
-dir that cannot be written: 3, with the path and the fix; text that is not UTF-8 or a
-number that is not one: 2). A stdout that cannot be written (`OutputError`, 74) is told
-once on stderr, and stdout is then pointed at /dev/null so that Python's own last flush
-at exit does not print a second report.
+mapped here to their `OtpError` by `known` (Click's usage errors: 2, worded by
+cli/usage.py, so that they have one look and one --json document; a journal that is not
+a database or a state dir that cannot be written: 3, with the path and the fix; text
+that is not UTF-8 or a number that is not one: 2). A stdout that cannot be written
+(`OutputError`, 74) is told once on stderr, and stdout is then pointed at /dev/null so
+that Python's own last flush at exit does not print a second report.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def known(exc: BaseException) -> OtpError | None:
     """The OtpError for an exception that is not a bug but the environment's or the
     input's fault, or None. Modules are looked up, not imported: only an exception
     from them can need them."""
+    from otpcli.cli.usage import as_bad_input, is_usage_error
+
+    if is_usage_error(exc):
+        return as_bad_input(exc)
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
         return _state_error(str(exc))

@@ -23,6 +23,7 @@ from typing import Any
 from otpcli.cli.context import provider_for
 from otpcli.cli.options import GlobalOptions, Spec, hoist, merge, start
 from otpcli.core.errors import OtpError
+from otpcli.core.ids import check_id
 from otpcli.render import env
 
 
@@ -35,6 +36,7 @@ def show_balance(opts: GlobalOptions) -> None:
 
 def show_status(opts: GlobalOptions, activation_id: str) -> None:
     """The body of `otp status ID`: `STATE [CODE]`, or its JSON."""
+    check_id(activation_id)  # Typer's path checks it too (cli/common.py): nothing sent
     with provider_for(opts, activation_id) as (provider, _settings):
         st = provider.status(activation_id)
     human = " ".join(x for x in (st.state.value, st.code or "") if x)

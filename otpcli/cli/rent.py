@@ -11,14 +11,15 @@ prints its code alone (its text when it has none); `renew` prints the new expiry
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
+from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import rental_for
+from otpcli.core.errors import OtpError
 from otpcli.core.names import resolve_rental_country
-from otpcli.render import WaitView
+from otpcli.render import WaitView, when
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
@@ -99,8 +100,11 @@ def stock_cmd(
     """
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
+        asked = country
         country = resolve_rental_country(provider, country, server=server)
         rows = provider.stock(country, server=server)
+        if not rows:
+            e.info(_elsewhere(provider, asked, server))
     if e.json:
         e.json_doc({"available": [s.to_json() for s in rows]})
         return
@@ -108,6 +112,25 @@ def stock_cmd(
         ["area", "name", "available", "unit price", "min months"],
         [[s.area_code, s.area_title, s.available, s.unit_price, s.min_months] for s in rows],
     )
+
+
+def _elsewhere(provider: Any, country: str, server: str | None) -> str:
+    """What to say when `server` has nothing for `country`: whether the other server
+    has stock (one more request, only on this empty path), and the command to see it."""
+    here = server or "1"
+    other = "2" if here == "1" else "1"
+    try:
+        code = resolve_rental_country(provider, country, server=other)
+        count = sum(int(s.available or 0) for s in provider.stock(code, server=other))
+    except (OtpError, ValueError, TypeError):
+        # The other server not answering must not hide the (true) empty answer.
+        return f"no numbers in stock for {country} on Server {here}"
+    if count:
+        return (
+            f"no numbers in stock for {country} on Server {here}; Server {other} has "
+            f"{count}: otp rent stock {country} --server {other}"
+        )
+    return f"no numbers in stock for {country} on Server {here} or Server {other}"
 
 
 @app.command("buy")
@@ -130,7 +153,7 @@ def buy_cmd(
         country = resolve_rental_country(provider, country, server=server)
         rental = provider.rent(country, hours=hours, server=server)
     cost = f" for {_money(rental.price, rental.currency)}" if rental.price is not None else ""
-    until = f", until {rental.expires}" if rental.expires else ""
+    until = f", until {when(rental.expires)}" if rental.expires else ""
     e.info(f"rented {rental.phone} (order {rental.order_id}){cost}{until}")
     e.info(f"next: otp rent sms {rental.order_id} --wait")
     e.result(rental.to_json(), f"{rental.order_id} {rental.phone}")
@@ -165,8 +188,8 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
     e.table(
         ["id", "order", "phone", "server", "country", "status", "expires", "left"],
         [
-            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status, r.expires,
-             time_left(s)]
+            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status,
+             when(r.expires), time_left(s)]
             for r, s in zip(rows, lefts, strict=True)
         ],
     )  # fmt: skip
@@ -177,7 +200,7 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
 @app.command("sms")
 def sms_cmd(
     ctx: typer.Context,
-    order_id: Annotated[str, typer.Argument(help="Rental order id (from `otp rent buy`).")],
+    order_id: Annotated[str, id_argument("Rental order id (from `otp rent buy`).")],
     wait: Annotated[
         bool, typer.Option("--wait", "-w", help="Wait for a new message; print its code.")
     ] = False,
@@ -235,7 +258,7 @@ def sms_cmd(
 @app.command("renew")
 def renew_cmd(
     ctx: typer.Context,
-    rental: Annotated[str, typer.Argument(help="Rental id (`otp rent list`) or order id.")],
+    rental: Annotated[str, id_argument("Rental id (`otp rent list`) or order id.")],
     hours: HoursOpt,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -248,5 +271,7 @@ def renew_cmd(
     with rental_for(ctx) as (provider, _settings):
         renewal = provider.renew(rental, hours=hours)
     cost = f" for {_money(renewal.price, renewal.currency)}" if renewal.price is not None else ""
-    e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}")
+    until = f", until {when(renewal.expires)}" if renewal.expires else ""
+    e.info(f"rental {renewal.rental_id} renewed by {hours} h{cost}{until}")
+    # stdout keeps the provider's own expiry text: scripts read it (the zone is on stderr).
     e.result(renewal.to_json(), renewal.expires or renewal.message)

@@ -38,7 +38,7 @@ from typing import Annotated
 import typer
 
 from otpcli import config
-from otpcli.cli.common import JsonOpt, setup
+from otpcli.cli.common import JsonOpt, id_argument, setup
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Run and steer the built-in simulator."
@@ -169,7 +169,7 @@ def reset(ctx: typer.Context, json_: JsonOpt = False) -> None:
 @app.command()
 def deliver(
     ctx: typer.Context,
-    activation_id: Annotated[str, typer.Argument(metavar="ID", help="Sandbox activation id.")],
+    activation_id: Annotated[str, id_argument("Sandbox activation id.", metavar="ID")],
     code: Annotated[
         str | None,
         typer.Argument(help="The code to send (default: a random one).", show_default=False),

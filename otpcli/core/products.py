@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from otpcli.core import clock as clock_mod
 from otpcli.core import journal as jr
 from otpcli.core.errors import (
+    BadInput,
     OrderStateError,
     OtpError,
     ProviderError,
@@ -201,7 +202,15 @@ class JournaledRental(Journaled):
         self.inner.check_duration(hours, server=None)
         rental_id, entry = self.resolve(rental)
         # Server 2's monthly-only rule applies to renewals too, when the server is known.
-        self.inner.check_duration(hours, server=entry.server if entry else None)
+        try:
+            self.inner.check_duration(hours, server=entry.server if entry else None)
+        except BadInput as exc:
+            # The rental's server is fixed: `otp rent renew` has no --server to offer.
+            raise exc.with_message(
+                f"rental {rental} is on Server 2, which renews by the month only, "
+                f"not {hours} hours; nothing was sent",
+                hint=f"otp rent renew {rental} --hours 720 (1 month; 4320 or 8640 also work)",
+            ) from None
         order_id = entry.order_id if entry and entry.order_id else rental
         row = self.journal.begin(
             provider=self.name,
