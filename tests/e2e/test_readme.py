@@ -30,7 +30,8 @@ def sandbox_blocks() -> list[list[str]]:
         if line.startswith("```sh"):
             current = []
         elif line.startswith("```") and current is not None:
-            if any(SANDBOX.search(x) for x in current):
+            # A block whose commands (not just a comment) use the sandbox.
+            if any(SANDBOX.search(x.split("#")[0]) for x in current):
                 blocks.append(current)
             current = None
         elif current is not None:
