@@ -224,6 +224,14 @@ class Env:
             raise _output_error(exc) from None
 
 
+def state_word(text: str | None) -> str:
+    """A provider's state word as otp shows every state: lower case, words joined by
+    `_` (`Code Received` and `CODE-RECEIVED` read `code_received`, as `otp orders`)."""
+    import re
+
+    return re.sub(r"[\s-]+", "_", (text or "").strip()).lower()
+
+
 def when(text: str | None) -> str:
     """A provider's time as otp shows every time: `2026-04-09 21:55:55 UTC`.
 

@@ -38,3 +38,22 @@ def test_cheap_buy_of_an_unknown_server_points_to_the_servers() -> None:
     r = run(["--sandbox", "cheap", "buy", "99"])
     assert r.exit_code == 2
     assert "otp cheap servers" in r.stderr
+
+
+def test_a_missing_argument_is_named_as_in_the_usage_line() -> None:
+    r = run(["status"])
+    assert r.exit_code == 2
+    assert "missing argument ACTIVATION_ID" in r.stderr
+    assert "ACTIVATION_ID" in r.stderr.split("hint:")[1]
+
+
+def test_state_words_and_headers_are_one_way() -> None:
+    from otpcli.render import state_word
+
+    assert state_word("Code Received") == "code_received"
+    assert state_word("ACTIVE") == "active"
+    assert state_word(None) == ""
+    run(["--sandbox", "rent", "buy", "ca", "--hours", "24"])
+    r = run(["--sandbox", "rent", "list"])
+    header = r.stdout.splitlines()[0]
+    assert "number" in header and "state" in header and "status" not in header

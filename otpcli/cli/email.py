@@ -20,7 +20,7 @@ from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
 from otpcli.core.cleanup import Outcome, Settled
 from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
-from otpcli.render import Env, WaitView, when
+from otpcli.render import Env, WaitView, state_word, when
 
 if TYPE_CHECKING:
     from otpcli.core.product_models import EmailStatus
@@ -266,13 +266,14 @@ def history_cmd(
         e.json_doc(history.to_json())
         return
     e.table(
-        ["id", "email", "service", "status", "code", "price", "created"],
+        # The same state words as `otp orders`; the address under its own name.
+        ["id", "address", "service", "state", "code", "price", "created"],
         [
             [
                 h.id,
                 h.email,
                 h.service,
-                h.status,
+                state_word(h.status),
                 h.code,
                 f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
                 when(h.created_at),

@@ -19,7 +19,7 @@ from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_a
 from otpcli.cli.context import rental_for
 from otpcli.core.errors import OtpError
 from otpcli.core.names import resolve_rental_country
-from otpcli.render import WaitView, when
+from otpcli.render import WaitView, state_word, when
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
@@ -186,9 +186,10 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
         )
         return
     e.table(
-        ["id", "order", "phone", "server", "country", "status", "expires", "left"],
+        # The same headers and state words as `otp orders` (number, state).
+        ["id", "order", "number", "server", "country", "state", "expires", "left"],
         [
-            [r.rental_id, r.order_id, r.phone, r.server, r.country, r.status,
+            [r.rental_id, r.order_id, r.phone, r.server, r.country, state_word(r.status),
              when(r.expires), time_left(s)]
             for r, s in zip(rows, lefts, strict=True)
         ],

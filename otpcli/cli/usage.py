@@ -97,8 +97,12 @@ def _group(group: Any, ctx: Any, name: str) -> Any:
 
 
 def _upper_metavars(text: str) -> str:
-    """Typer writes an argument as {name} or 'name': the usual NAME reads better."""
-    return re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), text)
+    """Typer writes an argument as {name}, or 'name' in "Missing argument 'name'": the
+    usual NAME reads better, and matches the usage line."""
+    text = re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), text)
+    return re.sub(
+        r"(?i)(missing argument )'([a-z_]+)'", lambda m: m.group(1) + m.group(2).upper(), text
+    )
 
 
 def _usage(ctx: Any) -> str:
