@@ -484,3 +484,21 @@ def test_a_price_list_that_is_none_is_no_empty_catalog(
     assert info.value.exit_code == ExitCode.PROVIDER
     mock.replace(responses.GET, URL, json={})
     assert driver.services() == []  # an empty list is an empty catalog
+
+
+def test_number_v2_answered_by_a_404_page_falls_back_once(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    mock.get(URL, body="<html>Not Found</html>", status=404, match=[_action("getNumberV2")])
+    mock.get(URL, body="ACCESS_NUMBER:56:79990001122", match=[_action("getNumber")])
+    assert driver.buy("tg").id == "56"
+    assert [sent(c)["action"] for c in mock.calls] == ["getNumberV2", "getNumber"]
+
+
+def test_a_wrong_url_is_still_a_refusal_after_the_fallback(
+    mock: responses.RequestsMock, driver: SmsActivateDriver
+) -> None:
+    mock.get(URL, body="<html>Not Found</html>", status=404)
+    with pytest.raises(Refused):
+        driver.buy("tg")
+    assert len(mock.calls) == 2  # V2, then V1 once: both refused, nothing bought

@@ -141,6 +141,7 @@ class Refused(ProviderError):
     whether asking again later can help (a rate limit) or not (a wrong URL)."""
 
     retryable: bool = False
+    http_status: int | None = None  # the status that refused it, where one did
 
 
 class NetworkError(ProviderError):

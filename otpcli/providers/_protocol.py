@@ -338,11 +338,13 @@ def _refusal(t: str, http_status: int, what: str) -> OtpError:
     word = t.partition(":")[0]
     page = not t or t.startswith("<") or not _WORD.match(word)
     if http_status == 404 and page:
-        return Refused(
+        refused = Refused(
             f"the provider answered HTTP 404 instead of a {what}: no API at that address "
             f"({_quote(t)}); nothing was done",
             hint=_URL_HINT,
         )
+        refused.http_status = 404
+        return refused
     cls, hint = _http_class(http_status)
     retryable = http_status == 429
     if retryable:

@@ -80,6 +80,14 @@ _FLAGS = {
 # again by this driver, and the family's V1 form is sent instead (nothing was done).
 _NO_SUCH_ACTION = frozenset({"BAD_ACTION", "NO_ACTION"})
 
+
+def _no_such_action(exc: OtpError) -> bool:
+    """The host does not know the action asked: its word says so, or a 404 page."""
+    if isinstance(exc, Refused):
+        return exc.http_status == 404
+    return exc.provider_word in _NO_SUCH_ACTION
+
+
 # Replies to a repeated finish that mean the first one was done.
 _ALREADY_DONE = frozenset({"STATUS_ALREADY_CHANGED", "ALREADY_FINISHED"})
 
@@ -321,10 +329,11 @@ class SmsActivateDriver:
             action = "getNumberV2"
         try:
             return self._buy_once(action, params, service=service, country=country)
-        except BadInput as exc:
-            # A host without V2 refuses it as an unknown action: nothing was bought, so
-            # the V1 form is sent once, and V2 is not tried again by this driver.
-            if action != "getNumberV2" or exc.provider_word not in _NO_SUCH_ACTION:
+        except (BadInput, Refused) as exc:
+            # A host without V2 refuses it as an unknown action (BAD_ACTION, or a 404
+            # page): nothing was bought, so the V1 form is sent once, and V2 is not tried
+            # again by this driver.
+            if action != "getNumberV2" or not _no_such_action(exc):
                 raise
             self._lacks.add(action)
             return self._buy_once("getNumber", params, service=service, country=country)
