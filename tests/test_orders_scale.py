@@ -55,26 +55,31 @@ def test_default_view_is_limited_active_first_then_newest(isolated_env: Path) ->
     assert ids_in(active.stdout) == ["id3"]
 
 
+def count_orders_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the journal rows turned into `Order`s (a spy, the real one runs)."""
+    built = [0]
+    real = jr._order
+
+    def counting(r: Any) -> jr.Order:
+        built[0] += 1
+        return real(r)
+
+    monkeypatch.setattr(jr, "_order", counting)
+    return built
+
+
 def test_json_is_one_document_written_as_the_rows_come(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(isolated_env / "state", 1200)
-    built = 0
-    real = jr._order
-
-    def counting(r: Any) -> jr.Order:
-        nonlocal built
-        built += 1
-        return real(r)
-
-    monkeypatch.setattr(jr, "_order", counting)
+    built = count_orders_built(monkeypatch)
     r = run(["orders", "--json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert [o["id"] for o in doc["orders"]] == [f"id{i}" for i in range(1200)]
     assert doc["spent"] == {"PLAY": "1500.00"}
     assert all(o["orphan"] is False for o in doc["orders"])
-    assert built == 1200
+    assert built[0] == 1200
     assert [
         o["id"] for o in json.loads(run(["orders", "--json", "--limit", "2"]).stdout)["orders"]
     ] == ["id0", "id1"]
@@ -84,17 +89,9 @@ def test_the_table_builds_only_the_rows_it_shows(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(isolated_env / "state", 300)
-    built = 0
-    real = jr._order
-
-    def counting(r: Any) -> jr.Order:
-        nonlocal built
-        built += 1
-        return real(r)
-
-    monkeypatch.setattr(jr, "_order", counting)
+    built = count_orders_built(monkeypatch)
     assert run(["orders"]).exit_code == 0
-    assert built <= 50
+    assert built[0] <= 50
 
 
 def test_the_commands_queries_use_indexes(tmp_path: Path) -> None:

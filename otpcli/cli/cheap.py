@@ -16,7 +16,6 @@ import typer
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import provider_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt
-from otpcli.core.errors import BadInput
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cheap numbers (15-minute life)."
@@ -76,14 +75,7 @@ def buy_cmd(
 
     e = setup(ctx, json_=json_, profile=profile)
     with provider_for(ctx, product="cheap") as (provider, _settings):
-        try:
-            act = provider.buy(server, server=server_type)
-        except BadInput as exc:
-            if exc.provider_word in ("BAD_SERVICE", "WRONG_SERVICE", "BAD_TYPE"):
-                # The server id is what this command calls its "service".
-                exc.message = f"no cheap-number server {server!r} ({exc.message})"
-                exc.hint = "see `otp cheap servers` (and --server-type 1|2) for the ids"
-            raise
+        act = provider.buy(server, server=server_type)
         life = f"; it lives {act.expires_in // 60} min" if act.expires_in else ""
         e.info(f"bought cheap number {act.number} (id {act.id}){life}")
         deliver(

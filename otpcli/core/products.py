@@ -52,7 +52,7 @@ from otpcli.core.product_models import (
     RentalStock,
 )
 from otpcli.core.provider import EmailProvider, RentalProvider
-from otpcli.core.waiting import PollEvent, until_next_poll
+from otpcli.core.waiting import PollEvent, claim, until_next_poll
 
 T = TypeVar("T")
 RECONCILED = "reconciled from the provider's own list"
@@ -373,9 +373,7 @@ def wait_email(
 
     A journaled order is claimed first: this process answers for it, so a wait killed
     without clean-up leaves an orphan that `otp cancel --pending` settles."""
-    claim = getattr(provider, "claim", None)  # a bare driver (tests) has no journal
-    if claim is not None:
-        claim(email_id)
+    claim(provider, email_id)
     return _poll(
         email_id,
         lambda: provider.status(email_id),

@@ -92,11 +92,13 @@ def until_next_poll(polled_at: float, now: float, interval: float, deadline: flo
     return max(0.0, min(polled_at + interval, deadline) - now)
 
 
-def _claim(provider: object, *activation_ids: str) -> None:
+def claim(provider: object, *activation_ids: str) -> None:
+    """This process now waits on these orders and answers for them (any wait: SMS,
+    cheap numbers, e-mail), so a wait killed without clean-up leaves an orphan."""
     # Only journaled wrappers have `claim`; a bare driver (tests, the sandbox) has none.
-    claim = getattr(provider, "claim", None)
-    if claim is not None:
-        claim(*activation_ids)
+    take = getattr(provider, "claim", None)
+    if take is not None:
+        take(*activation_ids)
 
 
 def wait_for_code(
@@ -107,7 +109,7 @@ def wait_for_code(
     interval: float = 5.0,
     on_poll: Callable[[PollEvent], None] | None = None,
 ) -> StatusResult:
-    _claim(provider, activation_id)
+    claim(provider, activation_id)
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
@@ -272,7 +274,7 @@ def wait_for_codes(
     for provider, activation_id in targets:
         by_provider.setdefault(id(provider), (provider, []))[1].append(activation_id)
     for provider, ids in by_provider.values():
-        _claim(provider, *ids)
+        claim(provider, *ids)
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout

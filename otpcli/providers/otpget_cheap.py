@@ -85,6 +85,28 @@ class OtpGetCheapDriver(SmsActivateDriver):
     def _action_replies(self, meaning: str) -> dict[str, proto.Outcome] | None:
         return _REPLIES
 
+    def buy(
+        self,
+        service: str,
+        *,
+        country: str | None = None,
+        operator: str | None = None,
+        server: str | None = None,
+        max_price: Decimal | None = None,
+    ) -> Activation:
+        """A cheap number of server `service`; an unknown server id is refused with a
+        pointer to the list of servers (the generic "unknown service" would mislead)."""
+        try:
+            return super().buy(
+                service, country=country, operator=operator, server=server, max_price=max_price
+            )
+        except BadInput as exc:
+            if exc.provider_word in ("BAD_SERVICE", "WRONG_SERVICE", "BAD_TYPE"):
+                exc.message = f"no cheap-number server {service!r} ({exc.message})"
+                exc.args = (exc.message,)
+                exc.hint = "see `otp cheap servers` (and --server-type 1|2) for the ids"
+            raise
+
     @staticmethod
     def _type(server_type: str | None) -> str:
         t = (server_type or DEFAULT_TYPE).strip()
