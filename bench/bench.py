@@ -206,7 +206,7 @@ def fill_journal(state_dir: Path, rows: int) -> None:
     import random
     import sqlite3
 
-    from otpcli.core.journal import Journal
+    from otpcli.services.journal import Journal
 
     Journal(state_dir).orders()  # creates and migrates the file
     rnd = random.Random(7)
@@ -294,10 +294,10 @@ def capped_library_rate(host: FakeHost, n: int, cap: float, window: float) -> tu
     """n waits in this process through the library's many-wait loop, every status sent
     through a `Transport(max_rate=cap)` to the host, for `window` seconds: (peak, mean)
     requests per second the host saw. Codes never come in that time."""
-    from otpcli.core.errors import OrderStateError
-    from otpcli.core.models import State, StatusResult
-    from otpcli.core.provider import Capability
-    from otpcli.core.waiting import wait_for_codes
+    from otpcli.domain.errors import OrderStateError
+    from otpcli.domain.models import State, StatusResult
+    from otpcli.domain.provider import Capability
+    from otpcli.services.waiting import wait_for_codes
     from otpcli.http import Transport
 
     stop = threading.Event()

@@ -20,7 +20,7 @@ Contract:
   completion never prints a traceback into the user's command line.
 - The journal is opened read-only (`mode=ro`), never created, migrated or written; a
   busy journal is waited on for at most a fraction of a second.
-- Paths follow otpcli/config.py: `OTPCLI_CONFIG`, else `<user config dir>/otpcli/
+- Paths follow otpcli/services/config.py: `OTPCLI_CONFIG`, else `<user config dir>/otpcli/
   config.toml`; `OTPCLI_STATE_DIR`, else the user state dir (empty variables count as
   unset). On Linux and the BSDs the XDG rules are applied here directly; elsewhere (and
   for an unusual HOME) platformdirs is asked, as config.py does. A test checks that both
@@ -37,8 +37,8 @@ import sys
 
 CAP = 50
 APP = "otpcli"
-JOURNAL = "journal.sqlite3"  # otpcli.core.journal.FILE_NAME (a test checks they agree)
-# otpcli.core.journal.ACTIVE_STATES (a test checks they agree).
+JOURNAL = "journal.sqlite3"  # otpcli.services.journal.FILE_NAME (a test checks they agree)
+# otpcli.services.journal.ACTIVE_STATES (a test checks they agree).
 ACTIVE_STATES = ("pending", "unknown", "waiting", "code_received", "cancel_pending", "active")
 
 
@@ -64,7 +64,7 @@ def _xdg_home(variable: str, default: str) -> str | None:
 
 
 def config_path() -> str:
-    """The config file, by the rules of otpcli.config.config_path."""
+    """The config file, by the rules of otpcli.services.config.config_path."""
     explicit = _env("OTPCLI_CONFIG")
     if explicit:
         return os.path.expanduser(explicit)
@@ -77,7 +77,7 @@ def config_path() -> str:
 
 
 def state_dir() -> str:
-    """The state folder, by the rules of otpcli.config.state_dir."""
+    """The state folder, by the rules of otpcli.services.config.state_dir."""
     explicit = _env("OTPCLI_STATE_DIR")
     if explicit:
         return os.path.expanduser(explicit)

@@ -14,7 +14,7 @@ purchase, a cancel) is urgent: it waits at most one gap, never behind the queue 
 and pushes that queue back one gap, so over any stretch of time the host sees at most one
 request more than the rate allows. Transports that ask different rates for one host get
 the strictest. The urllib3 retries of a failed read are not paced (they back off anyway).
-Time comes from `otpcli.core.clock`, so tests pace in fake time.
+Time comes from `otpcli.domain.clock`, so tests pace in fake time.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from otpcli import __version__
-from otpcli.core import clock as clock_mod
-from otpcli.core.errors import ConfigError, NetworkError
-from otpcli.core.masking import Masker
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.errors import ConfigError, NetworkError
+from otpcli.domain.masking import Masker
 
 if TYPE_CHECKING:
     import requests

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from otpcli.core.clock import FakeClock
+from otpcli.domain.clock import FakeClock
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OTPCLI_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("OTPCLI_STATE_DIR", str(tmp_path / "state"))
     # Real sleeps between HTTP read retries would make the suite slow.
-    from otpcli.core import session
+    from otpcli.services import session
 
     monkeypatch.setattr(session, "READ_BACKOFF", 0.0)
     return tmp_path
@@ -119,7 +119,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     """A fake clock for waits, timeouts and the early-cancel rule (milliseconds, not minutes)."""
-    from otpcli.core import clock as clock_mod
+    from otpcli.domain import clock as clock_mod
 
     fake = FakeClock()
     monkeypatch.setattr(clock_mod, "CLOCK", fake)

@@ -17,13 +17,13 @@ from responses import matchers
 
 from otpcli.cli import deadline
 from otpcli.cli.many import clean_up_after_signal, wait_many
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
-from otpcli.core.errors import ExitCode, Interrupted
-from otpcli.core.models import ActionResult, State, StatusResult
-from otpcli.core.provider import Capability
-from otpcli.core.waiting import thread_pool
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.errors import ExitCode, Interrupted
+from otpcli.domain.models import ActionResult, State, StatusResult
+from otpcli.domain.provider import Capability
+from otpcli.services.waiting import thread_pool
 from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
@@ -39,7 +39,7 @@ def action(name: str, **extra: str) -> list[object]:
 
 
 def journal_states() -> dict[str, str]:
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:
@@ -163,7 +163,7 @@ def test_cancel_pending_settles_an_order_the_provider_already_closed(
 ) -> None:
     otpx.get(OTPX, body="ACCESS_NUMBER:72:919000000072", match=action("getNumber"))
     assert run(["buy", "wa", "-c", "22"]).exit_code == 0
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:
@@ -187,7 +187,7 @@ def test_status_of_a_cancel_pending_order_keeps_the_refund_owed(
     otpx.get(OTPX, body="EARLY_CANCEL_DENIED", match=action("setStatus", id="73"))
     r = run(["wait", "73", "--timeout", "0", "--keep"])
     assert r.exit_code == 124
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:
@@ -203,7 +203,7 @@ def test_status_of_a_cancel_pending_order_keeps_the_refund_owed(
 
 
 def test_marking_an_order_this_journal_never_bought_adds_it(otpx: responses.RequestsMock) -> None:
-    from otpcli.core.session import open_provider
+    from otpcli.services.session import open_provider
 
     provider, _settings = open_provider()
     try:
@@ -218,8 +218,8 @@ def test_marking_an_order_this_journal_never_bought_adds_it(otpx: responses.Requ
 
 
 def test_email_wait_polls_one_interval_apart_however_slow_the_reply(clock: FakeClock) -> None:
-    from otpcli.core.product_models import EmailStatus
-    from otpcli.core.products import wait_email
+    from otpcli.domain.product_models import EmailStatus
+    from otpcli.services.products import wait_email
 
     asked: list[float] = []
     replies = [State.WAITING, State.WAITING, State.CODE_RECEIVED]

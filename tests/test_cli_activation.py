@@ -13,8 +13,8 @@ import pytest
 import responses
 from responses import matchers
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
 from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
@@ -289,7 +289,7 @@ def test_usage_error_with_json_is_one_json_document() -> None:
 
 
 def _journal_states() -> list[str]:
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from otpcli.core.clock import FakeClock
+from otpcli.domain.clock import FakeClock
 from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"

@@ -15,8 +15,8 @@ import pytest
 import requests
 import responses
 
-from otpcli.core.clock import FakeClock
-from otpcli.core.session import open_journal
+from otpcli.domain.clock import FakeClock
+from otpcli.services.session import open_journal
 from tests.cli_helpers import run
 
 BASE = "https://otpget.test/stubs"

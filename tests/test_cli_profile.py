@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from otpcli import config, render
+from otpcli.cli import render
 from otpcli.cli.app import app
+from otpcli.services import config
 
 KEY = "SENTINEL-7f3a9c1e5b2d4680-KEY"
 OTHER_KEY = "SECOND-SENTINEL-0a1b2c3d4e5f"

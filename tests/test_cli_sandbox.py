@@ -16,11 +16,11 @@ import pytest
 import requests
 from typer.testing import CliRunner, Result
 
-from otpcli import config
 from otpcli.cli.app import app
 from otpcli.cli.sandbox import _is_loopback
 from otpcli.sandbox import SCENARIOS
 from otpcli.sandbox.state import SandboxState
+from otpcli.services import config
 
 runner = CliRunner()
 

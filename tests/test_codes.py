@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from otpcli.core.codes import extract_code
+from otpcli.domain.codes import extract_code
 
 TABLE: list[tuple[str, str | None]] = [
     # the document's own example

@@ -1,5 +1,5 @@
 """`otp __complete` (otpcli/_complete.py): the values the completion scripts read from
-the user's config and journal, its paths (the same as otpcli.config's), its silence on
+the user's config and journal, its paths (the same as otpcli.services.config's), its silence on
 every failure, its read-only use of the journal, and its small import footprint."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from otpcli import _complete, config
-from otpcli.core import journal as journal_mod
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
+from otpcli import _complete
+from otpcli.domain.models import Activation
+from otpcli.services import config
+from otpcli.services import journal as journal_mod
+from otpcli.services.journal import Journal
 
 
 def complete(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

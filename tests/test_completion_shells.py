@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
+from otpcli.domain.models import Activation
+from otpcli.services.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "completions"

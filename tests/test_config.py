@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from otpcli import config
-from otpcli.config import ConfigStore, Profile, Sourced, mask, resolve_settings
-from otpcli.core.errors import BadInput, ConfigError, ExitCode
+from otpcli.domain.errors import BadInput, ConfigError, ExitCode
+from otpcli.services import config
+from otpcli.services.config import ConfigStore, Profile, Sourced, mask, resolve_settings
 
 KEY = "SENTINEL-KEY-0123456789abcdef"
 

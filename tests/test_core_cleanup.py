@@ -1,4 +1,4 @@
-"""The one clean-up policy (otpcli.core.cleanup): a code that arrives while otp is
+"""The one clean-up policy (otpcli.services.cleanup): a code that arrives while otp is
 cancelling is delivered, never lost; the clean-up has its own bound; what it cannot
 settle is recorded `cancel_pending`. Unit tests on a fake clock, then the commands."""
 
@@ -10,11 +10,11 @@ import pytest
 import responses
 from responses import matchers
 
-from otpcli.core.cleanup import Outcome, settle
-from otpcli.core.clock import FakeClock
-from otpcli.core.errors import Interrupted, NetworkError, OrderStateError
-from otpcli.core.models import ActionResult, State, StatusResult
-from otpcli.core.provider import Capability
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.errors import Interrupted, NetworkError, OrderStateError
+from otpcli.domain.models import ActionResult, State, StatusResult
+from otpcli.domain.provider import Capability
+from otpcli.services.cleanup import Outcome, settle
 from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
@@ -114,7 +114,7 @@ def test_a_signal_during_the_clean_up_records_the_refund_owed(
         def sleep(self, seconds: float) -> None:
             raise KeyboardInterrupt
 
-    from otpcli.core import clock as clock_mod
+    from otpcli.domain import clock as clock_mod
 
     fake = Term()
     monkeypatch.setattr(clock_mod, "CLOCK", fake)
@@ -145,7 +145,7 @@ def action(name: str, **extra: str) -> list[object]:
 
 
 def states() -> dict[str, str]:
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:
@@ -184,7 +184,7 @@ def test_a_signal_then_a_code_during_the_cancel_is_delivered(
                 raise KeyboardInterrupt
             super().sleep(seconds)
 
-    from otpcli.core import clock as clock_mod
+    from otpcli.domain import clock as clock_mod
 
     monkeypatch.setattr(clock_mod, "CLOCK", Ctrl())
     _code_during_cancel(otpx, "82")

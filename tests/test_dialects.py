@@ -21,9 +21,9 @@ import requests
 import responses
 
 from otpcli import providers
-from otpcli.core.errors import ExitCode, OtpError, PurchaseUnknown, Refused
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.errors import ExitCode, OtpError, PurchaseUnknown, Refused
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers import dialects
 from otpcli.providers.smsactivate import SmsActivateDriver
 
@@ -365,7 +365,7 @@ def test_active_list_unsupported_after_bad_action(
     mock: responses.RequestsMock, driver: SmsActivateDriver
 ) -> None:
     mock.get(URL, body="BAD_ACTION")
-    from otpcli.core.errors import Unsupported
+    from otpcli.domain.errors import Unsupported
 
     with pytest.raises(Unsupported):
         driver.statuses(["1"])

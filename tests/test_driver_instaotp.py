@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NotFound,
@@ -21,8 +21,8 @@ from otpcli.core.errors import (
     Unavailable,
     Unsupported,
 )
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers.instaotp import Driver, InstaOtpDriver
 
 BASE = "https://instaotp.in/api/v1"

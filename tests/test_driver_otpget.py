@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     ExitCode,
@@ -23,8 +23,8 @@ from otpcli.core.errors import (
     Unavailable,
     Unsupported,
 )
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers.otpget import Driver, OtpGetDriver, parse_service_label
 
 BASE = "https://www.otpget.com/stubs"

@@ -13,7 +13,7 @@ import pytest
 import requests
 import responses
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,
@@ -25,8 +25,8 @@ from otpcli.core.errors import (
     Unavailable,
     Unsupported,
 )
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers import create
 from otpcli.providers._jsonapi import DocumentedFailure
 from otpcli.providers.otpget_cheap import OtpGetCheapDriver

@@ -11,7 +11,7 @@ import pytest
 import requests
 import responses
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,
@@ -22,8 +22,8 @@ from otpcli.core.errors import (
     Unavailable,
     Unsupported,
 )
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers.sastaotp import Driver, SastaOtpDriver
 
 BASE = "https://sastaotp.com/stubs"

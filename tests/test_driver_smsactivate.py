@@ -13,7 +13,7 @@ import requests
 import responses
 
 from otpcli import providers
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     ConfigError,
     ExitCode,
     NetworkError,
@@ -24,8 +24,8 @@ from otpcli.core.errors import (
     Unavailable,
     Unsupported,
 )
-from otpcli.core.models import State
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.models import State
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 BASE = "https://sms.example.test/stubs"

@@ -19,12 +19,12 @@ import pytest
 import responses
 import typer
 
-from otpcli.core.errors import ProtocolError
-from otpcli.core.masking import Masker, escape_controls
+from otpcli.cli.render import Env
+from otpcli.domain.errors import ProtocolError
+from otpcli.domain.masking import Masker, escape_controls
 from otpcli.http import Redactor
 from otpcli.providers import _protocol as proto
 from otpcli.providers import otpget_email, otpget_rental, sastaotp
-from otpcli.render import Env
 from tests.cli_helpers import OTPX_BASE, mocked_otpx, run
 
 KEY = "Sk9vQ2xYzT4pLmN8rW1aBcDe"  # mixed case: echoes in one case must still be masked
@@ -184,7 +184,7 @@ def _prompt_raising(exc: type[BaseException]) -> object:
 def test_ctrl_c_at_the_hidden_key_prompt(
     monkeypatch: pytest.MonkeyPatch, raised: type[BaseException], code: int
 ) -> None:
-    from otpcli import render
+    from otpcli.cli import render
 
     system = render.Env.from_system
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
-from otpcli.core.session import open_journal
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
+from otpcli.services.session import open_journal
 from tests.cli_helpers import run
 
 BASE = "https://otpget.test/stubs"

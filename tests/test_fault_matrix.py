@@ -45,10 +45,10 @@ from typing import Any
 import pytest
 import requests
 
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
+from otpcli.domain.models import Activation
 from otpcli.sandbox import catalog
 from otpcli.sandbox.state import SandboxState
+from otpcli.services.journal import Journal
 
 OTP = Path(sys.executable).parent / "otp"
 SCALE = "60"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
+from otpcli.domain.models import Activation
+from otpcli.services.journal import Journal
 from tests.cli_helpers import run
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from otpcli.cli.app import EXIT_CODE_HELP
 from otpcli.cli.topics import ENVIRONMENT, EXIT_CODES, MAN_PATH, TOPICS, man_page
-from otpcli.core.errors import ExitCode
+from otpcli.domain.errors import ExitCode
 from tests.cli_helpers import run
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otpcli import providers
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
-from otpcli.core.errors import ExitCode, OtpError
-from otpcli.core.provider import ProviderOptions
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.errors import ExitCode, OtpError
+from otpcli.domain.provider import ProviderOptions
 from tests.cli_helpers import run
 
 KEY = "HOSTILE-SENTINEL-KEY-0xdeadbeef"

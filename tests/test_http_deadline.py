@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import pytest
 
-from otpcli.core.errors import NetworkError
+from otpcli.domain.errors import NetworkError
 from otpcli.http import Transport
 
 DRIP_GAP = 0.2  # well under the read timeout: only a total deadline can stop it

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
 from otpcli.http import Pacer, Transport, host_key, pacer_for
 
 

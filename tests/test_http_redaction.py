@@ -10,8 +10,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 import responses
 
-from otpcli.core.errors import OtpError
-from otpcli.core.provider import ProviderOptions
+from otpcli.domain.errors import OtpError
+from otpcli.domain.provider import ProviderOptions
 from otpcli.http import Transport
 from otpcli.providers.smsactivate import SmsActivateDriver
 

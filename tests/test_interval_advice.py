@@ -11,8 +11,8 @@ import pytest
 import responses
 
 from otpcli.cli.options import poll_interval
-from otpcli.core.clock import FakeClock
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain.clock import FakeClock
 from tests.cli_helpers import mocked_otpx, run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"

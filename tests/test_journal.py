@@ -12,8 +12,8 @@ import pytest
 import responses
 from responses import matchers
 
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
+from otpcli.domain.models import Activation
+from otpcli.services.journal import Journal
 from tests.cli_helpers import run
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"

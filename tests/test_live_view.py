@@ -10,11 +10,11 @@ import pytest
 from rich.console import Console
 
 from otpcli.cli.many import Results, wait_many
-from otpcli.core.cleanup import settle
-from otpcli.core.clock import FakeClock
-from otpcli.core.models import State, StatusResult
-from otpcli.core.waiting import PollEvent
-from otpcli.render import HEARTBEAT, Env, ManyWaitView, NoteLine, WaitView
+from otpcli.cli.render import HEARTBEAT, Env, ManyWaitView, NoteLine, WaitView
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.models import State, StatusResult
+from otpcli.services.cleanup import settle
+from otpcli.services.waiting import PollEvent
 from tests.test_core_cleanup import Host
 
 

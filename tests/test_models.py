@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from otpcli.core.models import ActionResult, Activation, Balance, CatalogEntry, State
+from otpcli.domain.models import ActionResult, Activation, Balance, CatalogEntry, State
 
 
 def test_nested_record_becomes_a_json_object_with_money_as_text() -> None:
@@ -53,7 +53,7 @@ def _record_types() -> list[type]:
     import dataclasses
     import inspect
 
-    from otpcli.core import models, product_models
+    from otpcli.domain import models, product_models
 
     found: list[type] = []
     for module in (models, product_models):

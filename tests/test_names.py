@@ -9,9 +9,9 @@ import pytest
 import responses
 
 from otpcli import providers
-from otpcli.core.errors import BadInput
-from otpcli.core.names import resolve_country, resolve_service
-from otpcli.core.provider import Provider, ProviderOptions
+from otpcli.domain.errors import BadInput
+from otpcli.domain.provider import Provider, ProviderOptions
+from otpcli.services.names import resolve_country, resolve_service
 
 
 def make(name: str, tmp_path: Path, base: str = "https://p.test/stubs") -> Provider:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import responses
 
-from otpcli.core import journal as jr
-from otpcli.core.journal import Journal
-from otpcli.core.models import Activation
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain.models import Activation
+from otpcli.services import journal as jr
+from otpcli.services.journal import Journal
 from tests.cli_helpers import run
 
 

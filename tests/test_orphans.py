@@ -18,12 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from otpcli.core import owner as owner_mod
-from otpcli.core.errors import OrderStateError
-from otpcli.core.journal import SCHEMA_VERSION, Journal, Leftovers
-from otpcli.core.models import ActionResult, Activation, State, StatusResult
-from otpcli.core.orphans import settle_orphans
-from otpcli.core.owner import Owner
+from otpcli.domain.errors import OrderStateError
+from otpcli.domain.models import ActionResult, Activation, State, StatusResult
+from otpcli.services import owner as owner_mod
+from otpcli.services.journal import SCHEMA_VERSION, Journal, Leftovers
+from otpcli.services.orphans import settle_orphans
+from otpcli.services.owner import Owner
 
 
 def dead_pid() -> int:

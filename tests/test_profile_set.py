@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from otpcli import config
+from otpcli.services import config
 from tests.test_cli_profile import KEY, OTHER_KEY, add, run, stored
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     ExitCode,
@@ -22,7 +22,7 @@ from otpcli.core.errors import (
     ProviderError,
     Unavailable,
 )
-from otpcli.core.models import State
+from otpcli.domain.models import State
 from otpcli.providers import _protocol as proto
 
 # -- success replies from the documents ---------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import json
 
-from otpcli.core.errors import ProviderError
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain.errors import ProviderError
 
 SECRET = "SENTINEL-render-7f6e5d"
 

@@ -47,7 +47,7 @@ def test_provider_times_are_shown_with_their_zone() -> None:
 
 
 def test_when_leaves_other_text_alone() -> None:
-    from otpcli.render import when
+    from otpcli.cli.render import when
 
     assert when("2026-04-09T21:55:55Z") == "2026-04-09 21:55:55 UTC"
     assert when("soon") == "soon" and when(None) == ""

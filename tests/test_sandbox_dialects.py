@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from otpcli.core.errors import ConfigError, ExitCode, Interrupted
+from otpcli.domain.errors import ConfigError, ExitCode, Interrupted
 from otpcli.sandbox import server as server_mod
 from otpcli.sandbox.dialects import CLASSIC_COUNT_KEYS, RENDERINGS
 from otpcli.sandbox.server import SandboxServer, start_background

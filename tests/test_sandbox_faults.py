@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import requests
 
-from otpcli.core.errors import BadInput, ConfigError
-from otpcli.core.session import http_timeout, open_provider
+from otpcli.domain.errors import BadInput, ConfigError
 from otpcli.sandbox import faults
 from otpcli.sandbox.faults import Fault, check, load_env, parse_plan
 from otpcli.sandbox.server import SandboxServer, start_background
 from otpcli.sandbox.state import SandboxState
+from otpcli.services.session import http_timeout, open_provider
 from tests.cli_helpers import run
 
 KEY = "unit-key-7f3a9c"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from otpcli.core.errors import BadInput, ConfigError, NotFound, OrderStateError
+from otpcli.domain.errors import BadInput, ConfigError, NotFound, OrderStateError
 from otpcli.sandbox import SCENARIOS
 from otpcli.sandbox.catalog import COUNTRIES, SERVICES, price
 from otpcli.sandbox.server import SandboxServer, start_background

@@ -22,7 +22,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from otpcli.core.journal import Journal
+from otpcli.services.journal import Journal
 from tests.test_fault_matrix import Run, base_env, otp, setup_order
 
 KEY = "SENTINEL-9c1f4e27b3a5d60c"
@@ -210,7 +210,7 @@ def test_profile_key_stays_in_the_config_file(tmp_path: Path, key: str) -> None:
 def test_a_short_key_is_masked_exactly_not_in_every_case() -> None:
     """A short key (the sandbox's scenario key `bad`) masked in any case would hide the
     reply's own words: `BAD_KEY` must still read as BAD_KEY (exit 4, not garbage)."""
-    from otpcli.core.masking import Masker
+    from otpcli.domain.masking import Masker
 
     mask = Masker(["bad"])
     assert mask("BAD_KEY") == "BAD_KEY"

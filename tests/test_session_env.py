@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from otpcli.core.errors import ConfigError
-from otpcli.core.session import http_backoff, http_timeout
+from otpcli.domain.errors import ConfigError
+from otpcli.services.session import http_backoff, http_timeout
 
 
 def test_defaults_and_values() -> None:

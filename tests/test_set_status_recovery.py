@@ -10,9 +10,9 @@ import pytest
 import responses
 from responses import matchers
 
-from otpcli.core.errors import ProviderError
-from otpcli.core.models import State
-from otpcli.core.provider import ProviderOptions
+from otpcli.domain.errors import ProviderError
+from otpcli.domain.models import State
+from otpcli.domain.provider import ProviderOptions
 from otpcli.providers.smsactivate import SmsActivateDriver
 
 URL = "https://host.test/stubs/handler_api.php"

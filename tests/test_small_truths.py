@@ -48,7 +48,7 @@ def test_a_missing_argument_is_named_as_in_the_usage_line() -> None:
 
 
 def test_state_words_and_headers_are_one_way() -> None:
-    from otpcli.render import state_word
+    from otpcli.cli.render import state_word
 
     assert state_word("Code Received") == "code_received"
     assert state_word("ACTIVE") == "active"

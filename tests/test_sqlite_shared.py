@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from otpcli.core.journal import Journal
 from otpcli.sandbox.state import SandboxState
+from otpcli.services.journal import Journal
 
 
 def _open_both(state_dir: str) -> None:
@@ -37,7 +37,7 @@ def test_wal_switch_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> Non
     import threading
     import time
 
-    from otpcli.core.sqlite import connect
+    from otpcli.services.sqlite import connect
 
     path = tmp_path / "fresh.sqlite3"
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -116,7 +116,7 @@ def test_version_on_the_fast_path(argv: list[str], monkeypatch: pytest.MonkeyPat
 def test_sandbox_refuses_a_comparison_of_real_profiles(
     args: list[str], option: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otpcli.core import compare
+    from otpcli.services import compare
 
     def never(*_a: object, **_k: object) -> None:
         raise AssertionError("real profiles were asked")

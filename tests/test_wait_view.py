@@ -7,9 +7,9 @@ import io
 import pytest
 from rich.console import Console
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.clock import FakeClock
-from otpcli.render import Env, WaitView
+from otpcli.cli.render import Env, WaitView
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.clock import FakeClock
 
 
 def text_of(view: WaitView) -> str:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from otpcli.core.clock import FakeClock
-from otpcli.core.errors import (
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.errors import (
     AuthError,
     NetworkError,
     OrderStateError,
     WaitTimeout,
 )
-from otpcli.core.models import ActionResult, State, StatusResult
-from otpcli.core.provider import Capability
-from otpcli.core.waiting import (
+from otpcli.domain.models import ActionResult, State, StatusResult
+from otpcli.domain.provider import Capability
+from otpcli.services.waiting import (
     effective_interval,
     wait_for_code,
 )
@@ -101,7 +101,7 @@ def test_polls_start_one_interval_apart_however_slow_the_reply(clock: FakeClock)
 
 
 def test_many_rounds_start_one_interval_apart(clock: FakeClock) -> None:
-    from otpcli.core.waiting import wait_for_codes
+    from otpcli.services.waiting import wait_for_codes
 
     p = Slow([st(State.WAITING)] * 2 + [st(State.CODE_RECEIVED, "1")], clock, latency=0.25)
     # One worker: the two polls of a round take 0.5 s of fake time in all.

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from otpcli.core.clock import FakeClock
-from otpcli.core.errors import NetworkError, OrderStateError, Unsupported, WaitTimeout
-from otpcli.core.models import State, StatusResult
-from otpcli.core.provider import Capability
-from otpcli.core.waiting import Outcome, wait_for_codes
+from otpcli.domain.clock import FakeClock
+from otpcli.domain.errors import NetworkError, OrderStateError, Unsupported, WaitTimeout
+from otpcli.domain.models import State, StatusResult
+from otpcli.domain.provider import Capability
+from otpcli.services.waiting import Outcome, wait_for_codes
 
 
 class BatchHost:
@@ -167,8 +167,8 @@ def test_a_failed_batch_round_polls_each_id_and_batches_again_next_round(
 
 
 def test_journaled_statuses_record_each_answer(clock: FakeClock) -> None:
-    from otpcli.core.orders import JournaledProvider
-    from otpcli.core.session import open_journal
+    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     host = BatchHost(clock, {"51": 0.0, "52": None})
@@ -193,8 +193,8 @@ def test_journaled_statuses_record_each_answer(clock: FakeClock) -> None:
 
 
 def test_journaled_statuses_refuse_a_driver_without_them(clock: FakeClock) -> None:
-    from otpcli.core.orders import JournaledProvider
-    from otpcli.core.session import open_journal
+    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     host = BatchHost(clock, {"1": None}, batch=False)

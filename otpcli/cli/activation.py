@@ -29,8 +29,8 @@ from otpcli.cli.common import (
 )
 from otpcli.cli.context import provider_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
-from otpcli.core.cleanup import Outcome, Settled
-from otpcli.core.errors import (
+from otpcli.cli.render import Env, NoteLine, WaitView
+from otpcli.domain.errors import (
     BadInput,
     ExitCode,
     Interrupted,
@@ -39,12 +39,12 @@ from otpcli.core.errors import (
     OtpError,
     WaitTimeout,
 )
-from otpcli.core.names import resolve_target
-from otpcli.render import Env, NoteLine, WaitView
+from otpcli.services.cleanup import Outcome, Settled
+from otpcli.services.names import resolve_target
 
 if TYPE_CHECKING:
-    from otpcli.core.models import Activation, StatusResult
-    from otpcli.core.orders import JournaledProvider
+    from otpcli.domain.models import Activation, StatusResult
+    from otpcli.services.orders import JournaledProvider
 
 IdArg = Annotated[str, id_argument("Activation id, as printed by `otp buy`.")]
 KeepOpt = Annotated[
@@ -98,7 +98,7 @@ def _wait(
     `life_left`: seconds the number still lives (cheap numbers); without --timeout the
     wait ends with it, since no code can arrive on an expired number."""
     from otpcli.cli.options import poll_interval
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, wait_for_code
+    from otpcli.services.waiting import DEFAULT_TIMEOUT, wait_for_code
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     if timeout is None and life_left is not None:
@@ -218,8 +218,8 @@ def buy_cmd(
     limit = _max_price(max_price)
     if cheapest:
         not_with_sandbox(ctx, "--cheapest", f"otp --sandbox buy {service}")
-        from otpcli.core.compare import cheapest as pick_cheapest
-        from otpcli.core.compare import compare
+        from otpcli.services.compare import cheapest as pick_cheapest
+        from otpcli.services.compare import compare
 
         comparison = compare(service, country=country, server=server)
         for name, err in comparison.errors.items():
@@ -494,8 +494,8 @@ def _settle_row(ctx: typer.Context, e: Env, row: Any, *, wait: bool, cleanup: fl
     """Settle one cancel_pending order with the core policy: a code that arrived is
     found and delivered, an order that ended another way needs nothing more."""
     from otpcli.cli.context import email_for
-    from otpcli.core.cleanup import settle
-    from otpcli.core.journal import EMAIL
+    from otpcli.services.cleanup import settle
+    from otpcli.services.journal import EMAIL
 
     budget = cleanup if wait else 0.0
 
@@ -520,8 +520,8 @@ def _settled_doc(settled: Settled) -> dict[str, Any]:
 
 
 def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> None:
-    from otpcli.core.journal import CANCEL_PENDING
-    from otpcli.core.session import open_journal, quiet_leftovers
+    from otpcli.services.journal import CANCEL_PENDING
+    from otpcli.services.session import open_journal, quiet_leftovers
 
     quiet_leftovers()  # this command settles them
     journal = open_journal()
@@ -591,9 +591,9 @@ def _report_pending(
 
 def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> list[Any]:
     from otpcli.cli.context import email_for
-    from otpcli.core.journal import EMAIL
-    from otpcli.core.orphans import settle_orphans
-    from otpcli.core.session import open_journal
+    from otpcli.services.journal import EMAIL
+    from otpcli.services.orphans import settle_orphans
+    from otpcli.services.session import open_journal
 
     def open_order(row: Any) -> Any:
         opener = email_for if row.kind == EMAIL else provider_for

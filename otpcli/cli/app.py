@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 from otpcli import __version__
 from otpcli.cli.failures import guarded, report
 from otpcli.cli.options import GlobalOptions, Spec, global_options, hoist, start
-from otpcli.render import env
+from otpcli.cli.render import env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
@@ -121,7 +121,7 @@ class OtpGroup(TyperGroup):
         except BrokenPipeError:
             raise  # stdout's reader went away: guarded() ends quietly
         except (Exception, KeyboardInterrupt) as exc:  # the one mapping: cli/failures.py
-            from otpcli.core.errors import BadInput
+            from otpcli.domain.errors import BadInput
 
             if isinstance(exc, BadInput):
                 # Refused while parsing (an id callback), before the command merged its
@@ -145,7 +145,7 @@ def _refuse_undecodable(args: list[str]) -> None:
             try:
                 arg.encode("utf-8")
             except UnicodeEncodeError:
-                from otpcli.core.errors import BadInput
+                from otpcli.domain.errors import BadInput
 
                 raise BadInput(
                     f"argument {n} ({arg.encode('utf-8', 'backslashreplace').decode()!r}) "
@@ -157,7 +157,7 @@ def _refuse_undecodable(args: list[str]) -> None:
 def _aborted(exc: BaseException) -> BaseException:
     """What an Abort stands for: end of input at a prompt is bad input, else Ctrl-C."""
     if isinstance(exc.__context__, EOFError):
-        from otpcli.core.errors import BadInput
+        from otpcli.domain.errors import BadInput
 
         return BadInput(
             "the prompt got no answer (end of input)",
@@ -187,7 +187,7 @@ def _usage_failure(ctx: Any, exc: Exception) -> BaseException:
 def _profile_keys() -> list[str]:
     """Every key in the config file: a usage error comes before any profile is chosen."""
     try:
-        from otpcli import config
+        from otpcli.services import config
 
         data = config.ConfigStore(config.config_path()).load()
     except Exception:  # a broken config must not hide the usage error

@@ -21,9 +21,9 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.context import provider_for
-from otpcli.core.errors import BadInput
-from otpcli.core.models import CatalogEntry
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain.errors import BadInput
+from otpcli.domain.models import CatalogEntry
 
 SearchOpt = Annotated[
     str | None,
@@ -101,7 +101,7 @@ def _catalog(
     server: str | None,
 ) -> tuple[list[CatalogEntry], str | None]:
     """The catalog rows, and the service code the user's service name resolved to."""
-    from otpcli.core.names import resolve_target
+    from otpcli.services.names import resolve_target
 
     with provider_for(ctx) as (provider, settings):
         target = resolve_target(provider, settings, service, country=country, server=server)
@@ -208,7 +208,7 @@ def prices_cmd(
 
 
 def _compare(e: Env, service: str, *, country: str | None, server: str | None) -> None:
-    from otpcli.core.compare import compare
+    from otpcli.services.compare import compare
 
     result = compare(service, country=country, server=server)
     for name, err in result.errors.items():

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from otpcli.cli.options import global_options, merge
-from otpcli.render import Env
+from otpcli.cli.render import Env
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 JsonlOpt = Annotated[
@@ -72,7 +72,7 @@ IntervalOpt = Annotated[
 def _checked_ids(value: Any) -> Any:
     """A callback refusing an empty, absurdly long or whitespace-holding id (exit 2)
     before the command runs, so nothing is sent (core/ids.py)."""
-    from otpcli.core.ids import check_id
+    from otpcli.domain.ids import check_id
 
     if isinstance(value, list | tuple):
         return [check_id(v) for v in value]
@@ -91,7 +91,7 @@ def not_with_sandbox(ctx: typer.Context, option: str, instead: str) -> None:
     real keys: doing both printed the sandbox's promise next to real prices. Refused
     (exit 2) before anything is sent, with the sandbox's own command as the hint."""
     if global_options(ctx).sandbox:
-        from otpcli.core.errors import BadInput
+        from otpcli.domain.errors import BadInput
 
         raise BadInput(
             f"{option} compares your configured profiles; --sandbox is one simulated "

@@ -312,7 +312,7 @@ def completion_cmd(
 
     Example: otp completion bash > ~/.local/share/bash-completion/completions/otp
     """
-    from otpcli.core.errors import BadInput
+    from otpcli.domain.errors import BadInput
 
     if shell not in SHELLS:
         raise BadInput(f"unknown shell {shell!r}", hint=f"choose one of: {', '.join(SHELLS)}")

@@ -15,7 +15,7 @@ def path_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     Example: $EDITOR "$(otp config path)"
     """
-    from otpcli import config
+    from otpcli.services import config
 
     e = setup(ctx, json_=json_)
     cfg = config.config_path()

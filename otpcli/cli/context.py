@@ -16,14 +16,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from otpcli.cli.options import GlobalOptions, global_options
-from otpcli.render import env
+from otpcli.cli.render import env
 
 if TYPE_CHECKING:
     import typer
 
-    from otpcli.config import Settings
-    from otpcli.core.orders import JournaledProvider
-    from otpcli.core.products import JournaledEmail, JournaledRental
+    from otpcli.services.config import Settings
+    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.products import JournaledEmail, JournaledRental
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ def _opened(
 def provider_for(
     ctx: typer.Context | GlobalOptions, order_id: str | None = None, product: str = "sms"
 ) -> Iterator[tuple[JournaledProvider, Settings]]:
-    from otpcli.core.session import open_provider
+    from otpcli.services.session import open_provider
 
     with _opened(ctx, open_provider, order_id=order_id, product=product) as pair:
         yield pair
@@ -69,7 +69,7 @@ def provider_for(
 def rental_for(
     ctx: typer.Context, order_id: str | None = None
 ) -> Iterator[tuple[JournaledRental, Settings]]:
-    from otpcli.core.session import open_rental
+    from otpcli.services.session import open_rental
 
     with _opened(ctx, open_rental, order_id=order_id) as pair:
         yield pair
@@ -79,7 +79,7 @@ def rental_for(
 def email_for(
     ctx: typer.Context, order_id: str | None = None
 ) -> Iterator[tuple[JournaledEmail, Settings]]:
-    from otpcli.core.session import open_email
+    from otpcli.services.session import open_email
 
     with _opened(ctx, open_email, order_id=order_id) as pair:
         yield pair

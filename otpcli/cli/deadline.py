@@ -2,7 +2,7 @@
 
 - `CleanupOpt` (`--cleanup-timeout S`, default 120) bounds the clean-up after a wait
   that ended without a code (cancelling for a refund, waiting out an early-cancel
-  window): the policy of `otpcli.core.cleanup` stops retrying after S seconds and a hard
+  window): the policy of `otpcli.services.cleanup` stops retrying after S seconds and a hard
   limit cuts it at S + `LAST_REQUEST` seconds (the request in flight). After a signal the
   clean-up has at most `SIGNAL_BUDGET` (5) seconds: CI sends SIGKILL a few seconds after
   SIGTERM, and a hung provider must not turn a clean exit into a killed process that
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from otpcli.core.cleanup import (
+from otpcli.domain.errors import BadInput, Interrupted, OtpError
+from otpcli.services.cleanup import (
     DEFAULT_BUDGET,
     SIGNAL_BUDGET,
     CleanupTimeout,
@@ -36,10 +37,9 @@ from otpcli.core.cleanup import (
     Settled,
     settle,
 )
-from otpcli.core.errors import BadInput, Interrupted, OtpError
 
 if TYPE_CHECKING:
-    from otpcli.render import Env
+    from otpcli.cli.render import Env
 
 __all__ = ["CleanupTimeout", "time_limit"]
 
@@ -116,7 +116,7 @@ def clean_up(
     check_capability: bool = True,
 ) -> Settled:
     """Settle one order with the core policy under the CLI's bounds (see module doc)."""
-    from otpcli.render import NoteLine  # early-cancel retries: one line, not one each
+    from otpcli.cli.render import NoteLine  # early-cancel retries: one line, not one each
 
     limit = hard_limit(budget, after_signal=after_signal)
     try:

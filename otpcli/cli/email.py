@@ -3,7 +3,7 @@
 `buy` prints `EMAIL_ID ADDRESS` (with --wait: the code); `wait` prints the code alone
 (the message text when it carries no code) on stdout; listing tables go to stdout, the
 rest to stderr. When `wait` reaches its deadline or is interrupted, the order is
-cleaned up by the same core policy as SMS activations (`otpcli.core.cleanup`, within
+cleaned up by the same core policy as SMS activations (`otpcli.services.cleanup`, within
 `--cleanup-timeout`): a code that arrived in the meantime is printed (exit 0), else the
 order is cancelled for a refund unless --keep, or left cancel_pending. A cancelled order: exit 8.
 A provider without e-mail: exit 2, nothing sent.
@@ -18,13 +18,13 @@ import typer
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
-from otpcli.core.cleanup import Outcome, Settled
-from otpcli.core.errors import ExitCode, Interrupted, OtpError, WaitTimeout
-from otpcli.render import Env, WaitView, state_word, when
+from otpcli.cli.render import Env, WaitView, state_word, when
+from otpcli.domain.errors import ExitCode, Interrupted, OtpError, WaitTimeout
+from otpcli.services.cleanup import Outcome, Settled
 
 if TYPE_CHECKING:
-    from otpcli.core.product_models import EmailStatus
-    from otpcli.core.products import JournaledEmail
+    from otpcli.domain.product_models import EmailStatus
+    from otpcli.services.products import JournaledEmail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Temporary e-mail addresses.")
 
@@ -62,8 +62,8 @@ def _wait(
     service: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     from otpcli.cli.options import poll_interval
-    from otpcli.core.products import wait_email
-    from otpcli.core.waiting import DEFAULT_TIMEOUT
+    from otpcli.services.products import wait_email
+    from otpcli.services.waiting import DEFAULT_TIMEOUT
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     step = poll_interval(e, interval, [provider])

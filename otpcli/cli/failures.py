@@ -25,8 +25,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from otpcli.core.errors import BadInput, ConfigError, ExitCode, Interrupted, OtpError, OutputError
-from otpcli.render import env
+from otpcli.cli.render import env
+from otpcli.domain.errors import BadInput, ConfigError, ExitCode, Interrupted, OtpError, OutputError
 
 
 def report(exc: BaseException) -> int:
@@ -83,8 +83,8 @@ def known(exc: BaseException) -> OtpError | None:
 
 
 def _state_error(detail: str) -> ConfigError:
-    from otpcli.config import state_dir
-    from otpcli.core.journal import FILE_NAME
+    from otpcli.services.config import state_dir
+    from otpcli.services.journal import FILE_NAME
 
     folder = state_dir()
     path = folder / FILE_NAME
@@ -101,7 +101,7 @@ def _state_error(detail: str) -> ConfigError:
 
 
 def _file_error(exc: OSError) -> ConfigError:
-    from otpcli.config import ENV_STATE_DIR, state_dir
+    from otpcli.services.config import ENV_STATE_DIR, state_dir
 
     path = str(exc.filename)
     folder = str(state_dir())

@@ -2,7 +2,7 @@
 
 One process, one connection pool per provider, one overall deadline. Each code is
 printed the moment it arrives as an `ID CODE` line. Those that end without a code are
-cleaned up by the same core policy as a single wait (`otpcli.core.cleanup`,
+cleaned up by the same core policy as a single wait (`otpcli.services.cleanup`,
 concurrently, within `--cleanup-timeout`): a code that arrives during the clean-up is
 printed and is no failure; the rest are cancelled for a refund unless --keep, or left
 `cancel_pending` in the journal when that cannot be done now.
@@ -29,14 +29,14 @@ import typer
 
 from otpcli.cli import deadline
 from otpcli.cli.context import provider_for
-from otpcli.core.cleanup import DEFAULT_BUDGET
-from otpcli.core.errors import ExitCode, Interrupted, NoCode, OtpError, WaitTimeout
-from otpcli.render import Env, ManyWaitView, NoteLine
+from otpcli.cli.render import Env, ManyWaitView, NoteLine
+from otpcli.domain.errors import ExitCode, Interrupted, NoCode, OtpError, WaitTimeout
+from otpcli.services.cleanup import DEFAULT_BUDGET
 
 if TYPE_CHECKING:
-    from otpcli.core.models import StatusResult
-    from otpcli.core.orders import JournaledProvider
-    from otpcli.core.waiting import Outcome
+    from otpcli.domain.models import StatusResult
+    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.waiting import Outcome
 
 
 @contextmanager
@@ -44,7 +44,7 @@ def providers_for(
     ctx: typer.Context, ids: list[str]
 ) -> Iterator[list[tuple[JournaledProvider, str]]]:
     """Open one provider per place the journal says the orders live, shared by its ids."""
-    from otpcli.core.session import open_journal
+    from otpcli.services.session import open_journal
 
     journal = open_journal()
     try:
@@ -128,7 +128,7 @@ def wait_many(
     """Wait for all; hand codes to `sink` as they come; clean up the rest; raise if any
     failed. Without a `sink`, items go out as they come (--jsonl's form)."""
     from otpcli.cli.options import poll_interval
-    from otpcli.core.waiting import DEFAULT_TIMEOUT, Outcome, wait_for_codes
+    from otpcli.services.waiting import DEFAULT_TIMEOUT, Outcome, wait_for_codes
 
     sink = sink or Results(e, stream=True)
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -252,9 +252,9 @@ def _settle(
     printed; each one not cancelled (refused, failed, or not reached before a signal or
     the clean-up deadline cut this short) is marked cancel_pending for `otp cancel
     --pending` before this returns or re-raises: the refund it is owed is never forgotten."""
-    from otpcli.core.cleanup import Outcome as Done
-    from otpcli.core.cleanup import settle
-    from otpcli.core.waiting import thread_pool
+    from otpcli.services.cleanup import Outcome as Done
+    from otpcli.services.cleanup import settle
+    from otpcli.services.waiting import thread_pool
 
     done: set[str] = set()
     cleaned = Cleaned()

@@ -16,12 +16,12 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from otpcli.render import Env, env, set_env
+from otpcli.cli.render import Env, env, set_env
 
 if TYPE_CHECKING:
     import typer
 
-    from otpcli.core.waiting import Paced
+    from otpcli.services.waiting import Paced
 
 
 class GlobalOptions:
@@ -85,7 +85,7 @@ def poll_interval(e: Env, requested: float | None, providers: Iterable[Paced]) -
     providers' advice (the slowest of several), never under 1 s. When `--interval` is
     shorter than a provider's advice, one warning on stderr says so: hosts rate-limit or
     ban keys that poll too often. Call it once per command."""
-    from otpcli.core.waiting import MIN_INTERVAL, effective_interval
+    from otpcli.services.waiting import MIN_INTERVAL, effective_interval
 
     paced = list(providers)
     step = max(effective_interval(requested, p) for p in paced)
@@ -136,7 +136,7 @@ def _width(argv: list[str], i: int, flags: frozenset[str], values: frozenset[str
         if eq:
             return 1
         if i + 1 >= len(argv):
-            from otpcli.core.errors import BadInput
+            from otpcli.domain.errors import BadInput
 
             raise BadInput(f"option {name} needs a value", hint=f"e.g. {name} VALUE")
         return 2
@@ -190,7 +190,7 @@ def _use_proxy(e: Env, proxy: str) -> None:
     Loopback (the sandbox) never goes through the proxy; the proxy's password is a secret."""
     from urllib.parse import urlsplit
 
-    from otpcli.core.errors import BadInput
+    from otpcli.domain.errors import BadInput
 
     try:
         parts = urlsplit(proxy)

@@ -25,8 +25,8 @@ from otpcli.cli.common import JsonOpt, ProfileOpt, setup
 from otpcli.cli.context import provider_for
 
 if TYPE_CHECKING:
-    from otpcli.core.journal import Journal, Order
-    from otpcli.render import Env
+    from otpcli.cli.render import Env
+    from otpcli.services.journal import Journal, Order
 
 DEFAULT_LIMIT = 50
 REMOTE_LIMIT = 20
@@ -79,7 +79,7 @@ def orders_cmd(
     if remote:
         _remote(ctx, e, limit=limit or REMOTE_LIMIT, page=page)
         return
-    from otpcli.core.session import open_journal, quiet_leftovers
+    from otpcli.services.session import open_journal, quiet_leftovers
 
     quiet_leftovers()  # the listing says it itself
     journal = open_journal()
@@ -93,8 +93,8 @@ def orders_cmd(
 
 
 def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, bool]]:
-    from otpcli.core.journal import is_orphan
-    from otpcli.core.owner import Liveness
+    from otpcli.services.journal import is_orphan
+    from otpcli.services.owner import Liveness
 
     alive = Liveness()
     for r in rows:
@@ -103,7 +103,7 @@ def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, b
 
 def _json(e: Env, journal: Journal, *, active: bool, limit: int | None) -> None:
     """One JSON document, written row by row as the cursor yields them."""
-    from otpcli.core.masking import json_safe
+    from otpcli.domain.masking import json_safe
 
     rows = journal.iter_orders(active=active or None, limit=limit, newest_first=False)
     e.write_raw('{"orders": [')
@@ -164,7 +164,7 @@ def _table(e: Any, journal: Journal, *, active: bool, limit: int | None) -> None
 
 
 def _summary(e: Any, journal: Journal, *, active: bool, total: int) -> None:
-    from otpcli.core.journal import UNKNOWN
+    from otpcli.services.journal import UNKNOWN
 
     spent: dict[str, Decimal] = journal.spent(active=active or None)
     if spent:
@@ -182,8 +182,8 @@ def _summary(e: Any, journal: Journal, *, active: bool, total: int) -> None:
 
 
 def _remote(ctx: typer.Context, e: Any, *, limit: int, page: int) -> None:
-    from otpcli.core.errors import Unsupported
-    from otpcli.core.provider import Capability
+    from otpcli.domain.errors import Unsupported
+    from otpcli.domain.provider import Capability
 
     with provider_for(ctx) as (provider, _settings):
         if not provider.supports(Capability.ORDERS):

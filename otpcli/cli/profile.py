@@ -24,10 +24,10 @@ from typing import Annotated, Any
 
 import typer
 
-from otpcli import config
 from otpcli.cli.common import JsonOpt, ProfileOpt, global_options, setup
-from otpcli.core.errors import BadInput, ConfigError
-from otpcli.render import Env
+from otpcli.cli.render import Env
+from otpcli.domain.errors import BadInput, ConfigError
+from otpcli.services import config
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Manage profiles (provider, key, defaults)."

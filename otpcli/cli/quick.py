@@ -22,9 +22,9 @@ from typing import Any
 
 from otpcli.cli.context import provider_for
 from otpcli.cli.options import GlobalOptions, Spec, hoist, merge, start
-from otpcli.core.errors import OtpError
-from otpcli.core.ids import check_id
-from otpcli.render import env
+from otpcli.cli.render import env
+from otpcli.domain.errors import OtpError
+from otpcli.domain.ids import check_id
 
 
 def show_balance(opts: GlobalOptions) -> None:

@@ -17,9 +17,9 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import rental_for
-from otpcli.core.errors import OtpError
-from otpcli.core.names import resolve_rental_country
-from otpcli.render import WaitView, state_word, when
+from otpcli.cli.render import WaitView, state_word, when
+from otpcli.domain.errors import OtpError
+from otpcli.services.names import resolve_rental_country
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Rental numbers (hours to a year)."
@@ -165,7 +165,7 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
 
     Example: otp rent list --json
     """
-    from otpcli.core.products import provider_time, time_left
+    from otpcli.services.products import provider_time, time_left
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
@@ -215,8 +215,8 @@ def sms_cmd(
     Example: CODE=$(otp rent sms "$ORDER" --wait)
     """
     from otpcli.cli.options import poll_interval
-    from otpcli.core.products import wait_rental_message
-    from otpcli.core.waiting import DEFAULT_TIMEOUT
+    from otpcli.services.products import wait_rental_message
+    from otpcli.services.waiting import DEFAULT_TIMEOUT
 
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx, order_id) as (provider, _settings):

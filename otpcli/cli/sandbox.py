@@ -25,7 +25,7 @@ Contract:
 - `scenarios` prints the special service codes (`otpcli.sandbox.SCENARIOS`) as a table
   on stdout, or a JSON list of `{"service", "kind", "behaviour"}`.
 
-Every command works on the state dir of `otpcli.config.state_dir()` (`OTPCLI_STATE_DIR`),
+Every command works on the state dir of `otpcli.services.config.state_dir()` (`OTPCLI_STATE_DIR`),
 the same one `otp --sandbox ...` uses. The simulator (sqlite3, http.server) is imported
 inside the commands so that `otp --help` does not pay for it.
 """
@@ -37,8 +37,8 @@ from typing import Annotated
 
 import typer
 
-from otpcli import config
 from otpcli.cli.common import JsonOpt, id_argument, setup
+from otpcli.services import config
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Run and steer the built-in simulator."
@@ -223,7 +223,7 @@ def fault(
     Example: otp sandbox fault getNumber reset_after_charge --count 1
     """
     e = setup(ctx, json_=json_)
-    from otpcli.core.errors import BadInput
+    from otpcli.domain.errors import BadInput
     from otpcli.sandbox import faults
     from otpcli.sandbox.state import SandboxState
 

@@ -122,7 +122,7 @@ def help_cmd(
     Example: otp help exit-codes
     """
     from otpcli.cli.common import setup
-    from otpcli.core.errors import BadInput
+    from otpcli.domain.errors import BadInput
 
     e = setup(ctx)  # the global options (-q, --json ...) as for every command
     if topic is None:

@@ -19,7 +19,7 @@ import difflib
 import re
 from typing import Any
 
-from otpcli.core.errors import BadInput
+from otpcli.domain.errors import BadInput
 
 # Click's wording (Typer's "Did you mean" suffix included), which we rephrase.
 _NO_COMMAND = re.compile(r"^No such command (.+?)\.(?: Did you mean .*)?$", re.DOTALL)

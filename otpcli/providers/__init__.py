@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from otpcli.core.errors import ConfigError, Unsupported
-from otpcli.core.provider import Provider, ProviderOptions
+from otpcli.domain.errors import ConfigError, Unsupported
+from otpcli.domain.provider import Provider, ProviderOptions
 from otpcli.providers import dialects
 
 # The provider that `otp --sandbox` selects.

@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     OtpError,
     ProtocolError,
     ProviderError,
     PurchaseUnknown,
 )
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
 from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,
@@ -32,7 +32,7 @@ from otpcli.core.errors import (
     Refused,
     Unavailable,
 )
-from otpcli.core.models import (
+from otpcli.domain.models import (
     ActionResult,
     Activation,
     CatalogEntry,
@@ -483,7 +483,7 @@ def code_status(activation_id: str, received: str, text: str | None = None) -> S
     received = received.strip()
     if _BARE_CODE.match(received):
         return StatusResult(activation_id, State.CODE_RECEIVED, code=received, text=text)
-    from otpcli.core.codes import extract_code
+    from otpcli.domain.codes import extract_code
 
     full = text or received
     code = extract_code(received) or (extract_code(text) if text else None)

@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,

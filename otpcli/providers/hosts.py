@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from otpcli.core.provider import Capability
+from otpcli.domain.provider import Capability
 from otpcli.providers import dialects
 from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver

@@ -12,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from otpcli.core.errors import BadInput
-from otpcli.core.models import CatalogEntry
-from otpcli.core.provider import Capability
+from otpcli.domain.errors import BadInput
+from otpcli.domain.models import CatalogEntry
+from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
 from otpcli.providers.dialects import Dialect

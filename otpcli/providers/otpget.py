@@ -15,9 +15,9 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from otpcli.core.errors import BadInput
-from otpcli.core.models import CatalogEntry, Country, State
-from otpcli.core.provider import Capability
+from otpcli.domain.errors import BadInput
+from otpcli.domain.models import CatalogEntry, Country, State
+from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
 from otpcli.providers.dialects import Dialect

@@ -20,10 +20,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from otpcli.core.errors import BadInput
-from otpcli.core.models import Activation, State
-from otpcli.core.product_models import CheapServer
-from otpcli.core.provider import Capability
+from otpcli.domain.errors import BadInput
+from otpcli.domain.models import Activation, State
+from otpcli.domain.product_models import CheapServer
+from otpcli.domain.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from otpcli.core.codes import extract_code
-from otpcli.core.errors import (
+from otpcli.domain.codes import extract_code
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,
@@ -30,8 +30,8 @@ from otpcli.core.errors import (
     ProviderError,
     Unavailable,
 )
-from otpcli.core.models import State
-from otpcli.core.product_models import (
+from otpcli.domain.models import State
+from otpcli.domain.product_models import (
     EmailCancel,
     EmailHistory,
     EmailHistoryEntry,
@@ -40,7 +40,7 @@ from otpcli.core.product_models import (
     EmailService,
     EmailStatus,
 )
-from otpcli.core.provider import Capability
+from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers._jsonapi import KEY_HINT, JsonDriver, Rule, items, text_or_none
 

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from otpcli.core.codes import extract_code
-from otpcli.core.errors import (
+from otpcli.domain.codes import extract_code
+from otpcli.domain.errors import (
     AuthError,
     BadInput,
     NoBalance,
@@ -32,7 +32,7 @@ from otpcli.core.errors import (
     ProviderError,
     Unavailable,
 )
-from otpcli.core.product_models import (
+from otpcli.domain.product_models import (
     Rental,
     RentalCountry,
     RentalInbox,
@@ -41,7 +41,7 @@ from otpcli.core.product_models import (
     RentalRenewal,
     RentalStock,
 )
-from otpcli.core.provider import Capability
+from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers._jsonapi import KEY_HINT, JsonDriver, Rule, items, text_or_none
 

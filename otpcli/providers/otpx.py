@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from otpcli.core.provider import Capability
+from otpcli.domain.provider import Capability
 from otpcli.providers import dialects
 from otpcli.providers.dialects import Dialect
 from otpcli.providers.smsactivate import SmsActivateDriver

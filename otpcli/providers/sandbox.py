@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from otpcli.core.errors import ConfigError
-from otpcli.core.models import Activation
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.errors import ConfigError
+from otpcli.domain.models import Activation
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers.otpget_cheap import OtpGetCheapDriver
 from otpcli.providers.otpget_email import OtpGetEmailDriver
 from otpcli.providers.otpget_rental import OtpGetRentalDriver

@@ -13,9 +13,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from otpcli.core.errors import BadInput, OtpError
-from otpcli.core.models import ActionResult, Activation, CatalogEntry, Country, State, StatusResult
-from otpcli.core.provider import Capability
+from otpcli.domain.errors import BadInput, OtpError
+from otpcli.domain.models import (
+    ActionResult,
+    Activation,
+    CatalogEntry,
+    Country,
+    State,
+    StatusResult,
+)
+from otpcli.domain.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects

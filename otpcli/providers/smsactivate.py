@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     BadInput,
     ConfigError,
     ExitCode,
@@ -28,7 +28,7 @@ from otpcli.core.errors import (
     Refused,
     Unsupported,
 )
-from otpcli.core.models import (
+from otpcli.domain.models import (
     ActionResult,
     Activation,
     Balance,
@@ -37,7 +37,7 @@ from otpcli.core.models import (
     State,
     StatusResult,
 )
-from otpcli.core.provider import Capability, ProviderOptions
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects

@@ -57,7 +57,7 @@ configuration error, exit 3):
   `otpcli.sandbox.faults`). Read when a server starts; the plan and its counts are kept
   in the state dir and shared by every server on it.
 
-State lives in `OTPCLI_STATE_DIR` (see `otpcli.config.state_dir`).
+State lives in `OTPCLI_STATE_DIR` (see `otpcli.services.config.state_dir`).
 """
 
 from __future__ import annotations

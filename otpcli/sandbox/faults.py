@@ -53,7 +53,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from otpcli.core.errors import BadInput, ConfigError
+from otpcli.domain.errors import BadInput, ConfigError
 from otpcli.sandbox.state import SandboxState
 
 ENV_VAR = "OTPCLI_SANDBOX_FAULTS"

@@ -63,7 +63,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from otpcli.core.errors import BadInput, ConfigError, Interrupted
+from otpcli.domain.errors import BadInput, ConfigError, Interrupted
 from otpcli.sandbox import dialects, faults, handler, otpget_api
 from otpcli.sandbox.dialects import Rendering
 from otpcli.sandbox.state import SandboxState, Timing

@@ -59,7 +59,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from otpcli.core.errors import BadInput, ConfigError, NotFound, OrderStateError
+from otpcli.domain.errors import BadInput, ConfigError, NotFound, OrderStateError
 from otpcli.sandbox import catalog
 from otpcli.sandbox.catalog import COUNTRIES, SERVICES, ServiceInfo
 
@@ -252,7 +252,7 @@ class SandboxState:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. Server threads
         # take turns on the connection under `_lock`, hence check_same_thread=False.
-        from otpcli.core.sqlite import connect
+        from otpcli.services.sqlite import connect
 
         return connect(self.path, busy_seconds=10.0)
 

@@ -7,7 +7,7 @@ Contract:
 - transient failures (network, 5xx, garbage) are reported to `on_poll` and polling goes
   on until the deadline (the transport has already retried with backoff); errors that
   retrying cannot fix (bad key, no such order) are raised at once.
-Time comes from `otpcli.core.clock` so tests run in milliseconds.
+Time comes from `otpcli.domain.clock` so tests run in milliseconds.
 
 `wait_for_codes` waits for many activations under one deadline, with the same meaning of
 codes, terminal states and errors per activation. Where a provider offers
@@ -20,7 +20,7 @@ Both waits first `claim` each activation where the provider is journaled: this p
 now answers for it, so a wait killed without clean-up leaves an orphan the journal can name.
 
 What happens to an activation a wait leaves without a code is not decided here: every
-caller cleans up with `otpcli.core.cleanup.settle` (the one clean-up policy).
+caller cleans up with `otpcli.services.cleanup.settle` (the one clean-up policy).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.errors import (
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.errors import (
     Interrupted,
     OrderStateError,
     OtpError,
@@ -39,8 +39,8 @@ from otpcli.core.errors import (
     Refused,
     WaitTimeout,
 )
-from otpcli.core.models import State, StatusResult
-from otpcli.core.provider import Capability, Provider
+from otpcli.domain.models import State, StatusResult
+from otpcli.domain.provider import Capability, Provider
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor

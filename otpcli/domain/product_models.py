@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from otpcli.core.models import State, jsonable
+from otpcli.domain.models import State, jsonable
 
 
 class JsonMixin:

@@ -17,15 +17,14 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from otpcli.core import journal as jr
-from otpcli.core.errors import (
+from otpcli.domain.errors import (
     Interrupted,
     OtpError,
     ProviderError,
     PurchaseUnknown,
     Unsupported,
 )
-from otpcli.core.models import (
+from otpcli.domain.models import (
     ActionResult,
     Activation,
     Balance,
@@ -33,7 +32,8 @@ from otpcli.core.models import (
     Country,
     StatusResult,
 )
-from otpcli.core.provider import Capability, Provider
+from otpcli.domain.provider import Capability, Provider
+from otpcli.services import journal as jr
 
 T = TypeVar("T")
 

@@ -41,13 +41,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from otpcli.core import owner as owner_mod
-from otpcli.core.owner import Owner
+from otpcli.services import owner as owner_mod
+from otpcli.services.owner import Owner
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from otpcli.core.models import Activation
+    from otpcli.domain.models import Activation
 
 FILE_NAME = "journal.sqlite3"
 
@@ -259,7 +259,7 @@ class Journal:
             import sqlite3
 
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            from otpcli.core.sqlite import connect
+            from otpcli.services.sqlite import connect
 
             # Shared by the threads of a multi-wait; `_lock` serialises its use.
             conn = connect(self.path)

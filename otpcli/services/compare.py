@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from otpcli import config
-from otpcli.core.errors import BadInput, OtpError, Unavailable
-from otpcli.core.models import CatalogEntry
-from otpcli.core.names import resolve_target
-from otpcli.core.provider import Capability
+from otpcli.domain.errors import BadInput, OtpError, Unavailable
+from otpcli.domain.models import CatalogEntry
+from otpcli.domain.provider import Capability
+from otpcli.services import config
+from otpcli.services.names import resolve_target
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def compare(
     environ: Mapping[str, str] | None = None,
 ) -> Comparison:
     from otpcli import providers
-    from otpcli.core.session import open_provider
+    from otpcli.services.session import open_provider
 
     data = config.ConfigStore(config.config_path(environ)).load()
     names: list[str] = []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     # Only for annotations: importing the models costs start-up time (DESIGN §5).
-    from otpcli.core.models import (
+    from otpcli.domain.models import (
         ActionResult,
         Activation,
         Balance,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         Country,
         StatusResult,
     )
-    from otpcli.core.product_models import (
+    from otpcli.domain.product_models import (
         CheapServer,
         EmailCancel,
         EmailHistory,

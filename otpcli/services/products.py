@@ -26,18 +26,16 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from otpcli.core import clock as clock_mod
-from otpcli.core import journal as jr
-from otpcli.core.errors import (
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.errors import (
     BadInput,
     OrderStateError,
     OtpError,
     ProviderError,
     WaitTimeout,
 )
-from otpcli.core.models import State, StatusResult
-from otpcli.core.orders import Journaled, send_once
-from otpcli.core.product_models import (
+from otpcli.domain.models import State, StatusResult
+from otpcli.domain.product_models import (
     EmailCancel,
     EmailHistory,
     EmailOrder,
@@ -51,8 +49,10 @@ from otpcli.core.product_models import (
     RentalRenewal,
     RentalStock,
 )
-from otpcli.core.provider import EmailProvider, RentalProvider
-from otpcli.core.waiting import PollEvent, claim, until_next_poll
+from otpcli.domain.provider import EmailProvider, RentalProvider
+from otpcli.services import journal as jr
+from otpcli.services.orders import Journaled, send_once
+from otpcli.services.waiting import PollEvent, claim, until_next_poll
 
 T = TypeVar("T")
 RECONCILED = "reconciled from the provider's own list"

@@ -24,16 +24,17 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from otpcli import config, providers
-from otpcli.core import journal as jr
-from otpcli.core.errors import BadInput, ConfigError
-from otpcli.core.journal import Journal
-from otpcli.core.orders import JournaledProvider
-from otpcli.core.provider import READ_TIMEOUT, ProviderOptions
+from otpcli import providers
+from otpcli.domain.errors import BadInput, ConfigError
+from otpcli.domain.provider import READ_TIMEOUT, ProviderOptions
+from otpcli.services import config
+from otpcli.services import journal as jr
+from otpcli.services.journal import Journal
+from otpcli.services.orders import JournaledProvider
 
 if TYPE_CHECKING:
     # Rentals and e-mail are rare: their wrappers are imported only when opened.
-    from otpcli.core.products import JournaledEmail, JournaledRental
+    from otpcli.services.products import JournaledEmail, JournaledRental
 
 # Seconds of urllib3 backoff between read retries; tests set 0 to stay fast.
 READ_BACKOFF = 0.5
@@ -249,7 +250,7 @@ def _open_wrapped(product: str, wrapper: Any, **where: Any) -> tuple[Any, config
 
 def open_rental(**where: Any) -> tuple[JournaledRental, config.Settings]:
     """Like `open_provider`, for the rental product (same keyword arguments)."""
-    from otpcli.core.products import JournaledRental
+    from otpcli.services.products import JournaledRental
 
     rental: JournaledRental
     rental, settings = _open_wrapped(providers.RENT, JournaledRental, **where)
@@ -258,7 +259,7 @@ def open_rental(**where: Any) -> tuple[JournaledRental, config.Settings]:
 
 def open_email(**where: Any) -> tuple[JournaledEmail, config.Settings]:
     """Like `open_provider`, for the temporary e-mail product (same keyword arguments)."""
-    from otpcli.core.products import JournaledEmail
+    from otpcli.services.products import JournaledEmail
 
     email: JournaledEmail
     email, settings = _open_wrapped(providers.EMAIL, JournaledEmail, **where)

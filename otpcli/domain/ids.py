@@ -10,7 +10,7 @@ the fast path (cli/quick.py) checks `otp status ID` with it too.
 
 from __future__ import annotations
 
-from otpcli.core.errors import BadInput
+from otpcli.domain.errors import BadInput
 
 MAX_ID = 64
 

@@ -18,14 +18,14 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from otpcli.core.cache import cached
-from otpcli.core.errors import BadInput, OtpError
-from otpcli.core.provider import Capability, Provider
 from otpcli.data.countries import COUNTRIES, CountryInfo
 from otpcli.data.services import SERVICES
+from otpcli.domain.errors import BadInput, OtpError
+from otpcli.domain.provider import Capability, Provider
+from otpcli.services.cache import cached
 
 if TYPE_CHECKING:
-    from otpcli.config import Settings
+    from otpcli.services.config import Settings
 
 
 def _norm(text: str) -> str:

@@ -29,11 +29,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from otpcli.core import cleanup
-from otpcli.core import journal as jr
-from otpcli.core.cleanup import settle
-from otpcli.core.errors import Interrupted, OrderStateError, OtpError
-from otpcli.core.models import State
+from otpcli.domain.errors import Interrupted, OrderStateError, OtpError
+from otpcli.domain.models import State
+from otpcli.services import cleanup
+from otpcli.services import journal as jr
+from otpcli.services.cleanup import settle
 
 # Opens the provider an orphan was bought from; yields the journaled provider (or a
 # `(provider, settings)` pair, as the CLI's `provider_for` does).

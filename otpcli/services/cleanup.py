@@ -22,7 +22,7 @@ Contract of `settle(provider, order_id, ...)`:
   is owed for `otp cancel --pending`, with the reason, before `settle` returns. A signal
   (`Interrupted`/`KeyboardInterrupt`) or any other exception raised out of `settle`
   records it the same way first.
-Time comes from `otpcli.core.clock`, so tests run the early-cancel window in milliseconds.
+Time comes from `otpcli.domain.clock`, so tests run the early-cancel window in milliseconds.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from otpcli.core import clock as clock_mod
-from otpcli.core.errors import Interrupted, OrderStateError, OtpError, ProviderError
-from otpcli.core.models import State, StatusResult
-from otpcli.core.provider import Capability
+from otpcli.domain import clock as clock_mod
+from otpcli.domain.errors import Interrupted, OrderStateError, OtpError, ProviderError
+from otpcli.domain.models import State, StatusResult
+from otpcli.domain.provider import Capability
 
 # The early-cancel window of the providers that have one is 2 minutes from purchase:
 # the default clean-up bound waits it out whatever the wait took.

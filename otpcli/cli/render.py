@@ -23,8 +23,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from otpcli.core.errors import OtpError, OutputError
-from otpcli.core.masking import Masker, escape_controls, json_safe
+from otpcli.domain.errors import OtpError, OutputError
+from otpcli.domain.masking import Masker, escape_controls, json_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -242,7 +242,7 @@ def when(text: str | None) -> str:
         return ""
     import time
 
-    from otpcli.core.products import provider_time
+    from otpcli.services.products import provider_time
 
     epoch = provider_time(text)
     if epoch is None:
@@ -323,7 +323,7 @@ class WaitView:
         if self.animated:
             from rich.live import Live
 
-            from otpcli.core import clock
+            from otpcli.domain import clock
 
             self._clock = clock.current()
             self._t0 = self._clock.now()
@@ -446,7 +446,7 @@ class NoteLine:
         self._last: tuple[str, int] | None = None  # (order id, Env.err_writes) of our line
 
     def __call__(self, order_id: str, what: str) -> None:
-        from otpcli.core import clock
+        from otpcli.domain import clock
 
         if self.e.quiet:
             return
@@ -497,7 +497,7 @@ class ManyWaitView:
         return self._clock.now() - self._t0 if self._clock is not None else 0.0
 
     def __enter__(self) -> ManyWaitView:
-        from otpcli.core import clock
+        from otpcli.domain import clock
 
         self._clock = clock.current()
         self._t0 = self._clock.now()

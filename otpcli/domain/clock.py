@@ -1,6 +1,6 @@
 """Injected time: every wait reads `CLOCK` so tests run waits in milliseconds.
 
-Tests replace `otpcli.core.clock.CLOCK` with a fake whose `sleep` advances `now`.
+Tests replace `otpcli.domain.clock.CLOCK` with a fake whose `sleep` advances `now`.
 """
 
 from __future__ import annotations

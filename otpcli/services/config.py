@@ -45,7 +45,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from otpcli.core.errors import BadInput, ConfigError
+from otpcli.domain.errors import BadInput, ConfigError
 
 PROFILE_FIELDS = ("provider", "api_key", "base_url", "country", "operator", "server")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -1,1 +1,0 @@
-"""Provider-neutral logic: models, errors, the waiting loop, settings resolution."""
