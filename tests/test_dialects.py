@@ -25,7 +25,7 @@ from otpcli.domain.errors import ExitCode, OtpError, PurchaseUnknown, Refused
 from otpcli.domain.models import State
 from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.providers import dialects
-from otpcli.providers.smsactivate import SmsActivateDriver
+from otpcli.providers.base import ProtocolDriver
 
 BASE = "https://hosts.example.test/stubs"
 URL = f"{BASE}/handler_api.php"
@@ -43,8 +43,8 @@ def mock() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def driver() -> SmsActivateDriver:
-    return SmsActivateDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
+def driver() -> ProtocolDriver:
+    return ProtocolDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
 
 
 def hero(title: str, details: str) -> str:
@@ -85,7 +85,7 @@ PURCHASE_REFUSALS = [
 @pytest.mark.parametrize(("body", "status", "exit_code", "word", "source"), PURCHASE_REFUSALS)
 def test_purchase_refusal_is_a_refusal(
     mock: responses.RequestsMock,
-    driver: SmsActivateDriver,
+    driver: ProtocolDriver,
     body: str,
     status: int,
     exit_code: int,
@@ -111,7 +111,7 @@ def test_purchase_refusal_is_a_refusal(
     ],
 )
 def test_http_4xx_pages_are_refusals_not_unknown(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, body: str, status: int
+    mock: responses.RequestsMock, driver: ProtocolDriver, body: str, status: int
 ) -> None:
     mock.get(URL, body=body, status=status)
     with pytest.raises(Refused) as info:
@@ -121,7 +121,7 @@ def test_http_4xx_pages_are_refusals_not_unknown(
 
 
 def test_a_404_page_points_at_the_base_url(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="<html>Not Found</html>", status=404)
     with pytest.raises(Refused) as info:
@@ -141,7 +141,7 @@ def test_a_404_page_points_at_the_base_url(
     ],
 )
 def test_replies_that_could_hide_a_charge_stay_unknown(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, body: str, status: int
+    mock: responses.RequestsMock, driver: ProtocolDriver, body: str, status: int
 ) -> None:
     mock.get(URL, body=body, status=status)
     with pytest.raises(PurchaseUnknown):
@@ -149,7 +149,7 @@ def test_replies_that_could_hide_a_charge_stay_unknown(
     assert len(mock.calls) == 1
 
 
-def test_an_unknown_word_is_named(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_an_unknown_word_is_named(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="SOMETHING_NEW")
     with pytest.raises(PurchaseUnknown) as info:
         driver.buy("tg")
@@ -158,7 +158,7 @@ def test_an_unknown_word_is_named(mock: responses.RequestsMock, driver: SmsActiv
 
 
 def test_cut_connection_after_sending_stays_unknown(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body=requests.exceptions.ConnectionError("Connection reset by peer"))
     with pytest.raises(PurchaseUnknown):
@@ -184,7 +184,7 @@ def test_cut_connection_after_sending_stays_unknown(
 )
 def test_status_ok_gives_the_code(
     mock: responses.RequestsMock,
-    driver: SmsActivateDriver,
+    driver: ProtocolDriver,
     body: str,
     code: str | None,
     text: str | None,
@@ -199,7 +199,7 @@ def test_status_ok_gives_the_code(
 
 
 def test_hero_404_on_status_is_no_such_order(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body=hero("NOT_FOUND", "Activation Not Found"), status=404)  # [usa] recorded
     with pytest.raises(OtpError) as info:
@@ -208,7 +208,7 @@ def test_hero_404_on_status_is_no_such_order(
 
 
 def test_hero_409_early_cancel_keeps_its_word(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body=hero("EARLY_CANCEL_DENIED", "too early"), status=409)
     with pytest.raises(OtpError) as info:
@@ -219,7 +219,7 @@ def test_hero_409_early_cancel_keeps_its_word(
 
 
 def test_status_revoke_is_cancelled_and_refunded(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="STATUS_REVOKE")  # [aio]
     st = driver.status("1")
@@ -230,7 +230,7 @@ def test_status_revoke_is_cancelled_and_refunded(
     ("method", "state"), [("cancel", State.CANCELLED), ("finish", State.FINISHED)]
 )
 def test_empty_204_is_success(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, method: str, state: State
+    mock: responses.RequestsMock, driver: ProtocolDriver, method: str, state: State
 ) -> None:
     mock.get(URL, body="", status=204)  # [usa] hero-sms
     result = getattr(driver, method)("1")
@@ -239,7 +239,7 @@ def test_empty_204_is_success(
 
 
 def test_cancel_refused_because_a_code_came_shows_the_code(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(
         URL,
@@ -272,7 +272,7 @@ V2 = {  # [usa] tests #63, "live-shaped V2 example"
 
 
 def test_number_v2_tells_price_currency_and_lifetime(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, json=V2)
     act = driver.buy("tg", country="6")
@@ -287,7 +287,7 @@ def test_number_v2_tells_price_currency_and_lifetime(
     [("BAD_ACTION", 200), (hero("BAD_ACTION", "Method Not Found"), 422), ("NO_ACTION", 200)],
 )
 def test_number_v2_falls_back_to_v1_once(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, body: str, status: int
+    mock: responses.RequestsMock, driver: ProtocolDriver, body: str, status: int
 ) -> None:
     mock.get(URL, body=body, status=status, match=[_action("getNumberV2")])
     mock.get(URL, body="ACCESS_NUMBER:55:79990001122", match=[_action("getNumber")])
@@ -298,7 +298,7 @@ def test_number_v2_falls_back_to_v1_once(
 
 
 def test_number_v2_refusal_is_not_retried_as_v1(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="NO_BALANCE")
     with pytest.raises(OtpError) as info:
@@ -341,7 +341,7 @@ ACTIVE = {  # sms.online's documented example, [aio]/[sa-doc] shape
 }
 
 
-def test_statuses_in_one_request(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_statuses_in_one_request(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, json=ACTIVE)
     found = driver.statuses(["635468021", "635468022", "999"])
     assert len(mock.calls) == 1 and sent(mock.calls[0])["action"] == "getActiveActivations"
@@ -353,7 +353,7 @@ def test_statuses_in_one_request(mock: responses.RequestsMock, driver: SmsActiva
 
 
 def test_hero_data_shape_and_no_activations(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, json={"data": ACTIVE["activeActivations"]})
     assert set(driver.statuses(["635468021"])) == {"635468021"}
@@ -362,7 +362,7 @@ def test_hero_data_shape_and_no_activations(
 
 
 def test_active_list_unsupported_after_bad_action(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="BAD_ACTION")
     from otpcli.domain.errors import Unsupported
@@ -376,7 +376,7 @@ def test_active_list_unsupported_after_bad_action(
 
 
 def test_orders_and_reconciliation_from_the_active_list(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, json=ACTIVE)
     rows = driver.orders()
@@ -391,7 +391,7 @@ def test_orders_and_reconciliation_from_the_active_list(
     ]
 
 
-def test_smshub_price_list(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_smshub_price_list(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, json={"0": {"tg": {"12.5": 0, "14": 3, "20": 7}}})  # [smshub]
     (entry,) = driver.services()
     assert (entry.country, entry.service, entry.price, entry.stock) == ("0", "tg", 14, 10)
@@ -412,7 +412,7 @@ def test_presets_know_their_host(name: str, url: str) -> None:
     info = providers.get_info(name)
     assert info.default_base_url == url
     d = providers.create(name, ProviderOptions(api_key=KEY, base_url=url))
-    assert isinstance(d, SmsActivateDriver)
+    assert isinstance(d, ProtocolDriver)
     assert d.dialect is dialects.get(name)
     assert d.supports(Capability.SMS)
 
@@ -434,7 +434,7 @@ def test_named_providers_send_only_their_documented_actions(
 
 
 def test_hero_409_bad_status_is_an_order_state(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     # [hero-py] 409 = ConflictError: a finish before any code
     mock.get(URL, body=hero("BAD_STATUS", "no sms yet"), status=409)
@@ -445,7 +445,7 @@ def test_hero_409_bad_status_is_an_order_state(
 
 
 def test_cancel_answered_with_the_code_shows_the_code(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="STATUS_OK:4411", match=[_action("setStatus")])
     mock.get(URL, body="STATUS_OK:4411", match=[_action("getStatus")])
@@ -456,13 +456,13 @@ def test_cancel_answered_with_the_code_shows_the_code(
     assert [sent(c)["action"] for c in mock.calls] == ["setStatus", "getStatus"]
 
 
-def test_status_finish_is_finished(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_status_finish_is_finished(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="STATUS_FINISH")  # [aio], [sa-py]
     assert driver.status("1").state is State.FINISHED
 
 
 def test_a_cancel_answered_finished_is_no_success(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="ACCESS_ACTIVATION")  # finished: no refund came
     with pytest.raises(OtpError) as info:
@@ -476,7 +476,7 @@ def test_a_cancel_answered_finished_is_no_success(
     [V2, {"a": {"b": {"c": {"d": 1}}}}, {"22": "closed"}],
 )
 def test_a_price_list_that_is_none_is_no_empty_catalog(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, doc: object
+    mock: responses.RequestsMock, driver: ProtocolDriver, doc: object
 ) -> None:
     mock.get(URL, json=doc)
     with pytest.raises(OtpError) as info:
@@ -487,7 +487,7 @@ def test_a_price_list_that_is_none_is_no_empty_catalog(
 
 
 def test_number_v2_answered_by_a_404_page_falls_back_once(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="<html>Not Found</html>", status=404, match=[_action("getNumberV2")])
     mock.get(URL, body="ACCESS_NUMBER:56:79990001122", match=[_action("getNumber")])
@@ -496,7 +496,7 @@ def test_number_v2_answered_by_a_404_page_falls_back_once(
 
 
 def test_a_wrong_url_is_still_a_refusal_after_the_fallback(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="<html>Not Found</html>", status=404)
     with pytest.raises(Refused):

@@ -26,7 +26,7 @@ from otpcli.domain.errors import (
 )
 from otpcli.domain.models import State
 from otpcli.domain.provider import Capability, ProviderOptions
-from otpcli.providers.smsactivate import SmsActivateDriver
+from otpcli.providers.base import ProtocolDriver
 
 BASE = "https://sms.example.test/stubs"
 URL = f"{BASE}/handler_api.php"
@@ -44,13 +44,13 @@ def mock() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def driver() -> SmsActivateDriver:
-    return SmsActivateDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
+def driver() -> ProtocolDriver:
+    return ProtocolDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
 
 
 def test_registry_builds_the_generic_driver() -> None:
     d = providers.create("smsactivate", ProviderOptions(api_key=KEY, base_url=BASE))
-    assert isinstance(d, SmsActivateDriver)
+    assert isinstance(d, ProtocolDriver)
     assert d.name == "smsactivate"
     assert d.currency is None
     assert d.poll_interval == 5.0
@@ -69,27 +69,25 @@ def test_registry_builds_the_generic_driver() -> None:
 
 def test_base_url_is_required() -> None:
     with pytest.raises(ConfigError) as info:
-        SmsActivateDriver(ProviderOptions(api_key=KEY, base_url=""))
+        ProtocolDriver(ProviderOptions(api_key=KEY, base_url=""))
     assert info.value.exit_code == ExitCode.CONFIG
     assert "--base-url" in str(info.value.hint)
 
 
 def test_plain_http_is_refused_except_loopback() -> None:
     with pytest.raises(ConfigError):
-        SmsActivateDriver(ProviderOptions(api_key=KEY, base_url="http://sms.example.test"))
-    SmsActivateDriver(ProviderOptions(api_key=KEY, base_url="http://127.0.0.1:8080/stubs"))
+        ProtocolDriver(ProviderOptions(api_key=KEY, base_url="http://sms.example.test"))
+    ProtocolDriver(ProviderOptions(api_key=KEY, base_url="http://127.0.0.1:8080/stubs"))
 
 
-def test_balance(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_balance(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="ACCESS_BALANCE:99.90\n", content_type="text/html")
     balance = driver.balance()
     assert balance.balance == Decimal("99.90") and balance.currency is None
     assert sent(mock.calls[0]) == {"action": "getBalance", "api_key": KEY}
 
 
-def test_buy_sends_every_option_once(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
-) -> None:
+def test_buy_sends_every_option_once(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="ACCESS_NUMBER:123456789012:79990001122")
     act = driver.buy("tg", country="0", operator="mts", max_price=Decimal("12.50"))
     assert (act.id, act.number, act.service, act.country) == (
@@ -109,16 +107,14 @@ def test_buy_sends_every_option_once(
     }
 
 
-def test_buy_omits_options_not_given(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
-) -> None:
+def test_buy_omits_options_not_given(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="ACCESS_NUMBER:1:2")
     driver.buy("tg")
     assert sent(mock.calls[0]) == {"action": "getNumberV2", "api_key": KEY, "service": "tg"}
 
 
 def test_buy_refuses_server_without_sending(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     with pytest.raises(Unsupported) as info:
         driver.buy("tg", server="2")
@@ -137,7 +133,7 @@ def test_buy_refuses_server_without_sending(
 )
 def test_status(
     mock: responses.RequestsMock,
-    driver: SmsActivateDriver,
+    driver: ProtocolDriver,
     reply: str,
     state: State,
     code: str | None,
@@ -159,7 +155,7 @@ def test_status(
 )
 def test_meaning_to_status(
     mock: responses.RequestsMock,
-    driver: SmsActivateDriver,
+    driver: ProtocolDriver,
     method: str,
     code: str,
     reply: str,
@@ -176,12 +172,12 @@ def test_meaning_to_status(
     }
 
 
-def test_cancel_refunds(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_cancel_refunds(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="ACCESS_CANCEL")
     assert driver.cancel("1").refunded is True
 
 
-def test_prices(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_prices(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(
         URL, body='{"22": {"tg": {"cost": 12.5, "count": 140}, "wa": {"cost": 20, "count": 0}}}'
     )
@@ -199,7 +195,7 @@ def test_prices(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None
 
 
 def test_prices_carry_the_family_names(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(
         URL,
@@ -221,7 +217,7 @@ def test_prices_carry_the_family_names(
         '[{"id": 22, "eng": "India"}, {"id": 0, "eng": "Russia"}]',
     ],
 )
-def test_countries(mock: responses.RequestsMock, driver: SmsActivateDriver, body: str) -> None:
+def test_countries(mock: responses.RequestsMock, driver: ProtocolDriver, body: str) -> None:
     mock.get(URL, body=body)
     assert [(c.id, c.name) for c in driver.countries()] == [("22", "India"), ("0", "Russia")]
     assert sent(mock.calls[0]) == {"action": "getCountries", "api_key": KEY}
@@ -229,7 +225,7 @@ def test_countries(mock: responses.RequestsMock, driver: SmsActivateDriver, body
 
 @pytest.mark.parametrize("method", ["services", "countries"])
 def test_catalog_calls_refuse_a_server_before_sending(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, method: str
+    mock: responses.RequestsMock, driver: ProtocolDriver, method: str
 ) -> None:
     with pytest.raises(Unsupported) as caught:
         getattr(driver, method)(server="2")
@@ -238,7 +234,7 @@ def test_catalog_calls_refuse_a_server_before_sending(
     assert len(mock.calls) == 0
 
 
-def test_catalog_error_word(mock: responses.RequestsMock, driver: SmsActivateDriver) -> None:
+def test_catalog_error_word(mock: responses.RequestsMock, driver: ProtocolDriver) -> None:
     mock.get(URL, body="BAD_KEY")
     with pytest.raises(OtpError) as info:
         driver.services()
@@ -247,7 +243,7 @@ def test_catalog_error_word(mock: responses.RequestsMock, driver: SmsActivateDri
 
 @pytest.mark.parametrize("method", ["reget"])
 def test_unsupported_sends_nothing(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, method: str
+    mock: responses.RequestsMock, driver: ProtocolDriver, method: str
 ) -> None:
     with pytest.raises(Unsupported) as info:
         getattr(driver, method)("1") if method == "reget" else driver.orders()
@@ -257,7 +253,7 @@ def test_unsupported_sends_nothing(
 
 
 def test_purchase_read_timeout_is_unknown(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body=requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(PurchaseUnknown) as info:
@@ -268,7 +264,7 @@ def test_purchase_read_timeout_is_unknown(
 
 
 def test_purchase_refused_connection_bought_nothing(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body=requests.exceptions.ConnectionError("Connection refused"))
     with pytest.raises(NetworkError) as info:
@@ -283,7 +279,7 @@ def test_purchase_refused_connection_bought_nothing(
     [("<html>oops</html>", 200), ("", 200), ("ERROR_SQL", 200), ("SERVER_ERROR", 500)],
 )
 def test_purchase_garbage_is_unknown(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, body: str, status: int
+    mock: responses.RequestsMock, driver: ProtocolDriver, body: str, status: int
 ) -> None:
     mock.get(URL, body=body, status=status)
     with pytest.raises(PurchaseUnknown) as info:
@@ -294,7 +290,7 @@ def test_purchase_garbage_is_unknown(
 
 @pytest.mark.parametrize(("body", "cls"), [("NO_BALANCE", NoBalance), ("NO_NUMBERS", Unavailable)])
 def test_purchase_refusals_are_definite(
-    mock: responses.RequestsMock, driver: SmsActivateDriver, body: str, cls: type[OtpError]
+    mock: responses.RequestsMock, driver: ProtocolDriver, body: str, cls: type[OtpError]
 ) -> None:
     mock.get(URL, body=body)
     with pytest.raises(cls):
@@ -302,7 +298,7 @@ def test_purchase_refusals_are_definite(
 
 
 def test_read_garbage_is_protocol_error(
-    mock: responses.RequestsMock, driver: SmsActivateDriver
+    mock: responses.RequestsMock, driver: ProtocolDriver
 ) -> None:
     mock.get(URL, body="<html>" + "x" * 1000)
     with pytest.raises(ProtocolError) as info:

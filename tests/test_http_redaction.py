@@ -13,7 +13,7 @@ import responses
 from otpcli.domain.errors import OtpError
 from otpcli.domain.provider import ProviderOptions
 from otpcli.http import Transport
-from otpcli.providers.smsactivate import SmsActivateDriver
+from otpcli.providers.base import ProtocolDriver
 
 BASE = "https://sms.example.test/stubs"
 URL = f"{BASE}/handler_api.php"
@@ -58,7 +58,7 @@ def test_error_quoting_a_reply_never_holds_a_cut_key(
 ) -> None:
     # An unreadable reply is quoted (at most 200 characters) in the error message.
     mock.get(URL, body="x" * start + KEY + " tail")
-    driver = SmsActivateDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
+    driver = ProtocolDriver(ProviderOptions(api_key=KEY, base_url=BASE, backoff=0))
     with pytest.raises(OtpError) as info:
         driver.balance()
     shown = f"{info.value.message} {info.value.hint or ''}"

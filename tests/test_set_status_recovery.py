@@ -13,13 +13,13 @@ from responses import matchers
 from otpcli.domain.errors import ProviderError
 from otpcli.domain.models import State
 from otpcli.domain.provider import ProviderOptions
-from otpcli.providers.smsactivate import SmsActivateDriver
+from otpcli.providers.base import ProtocolDriver
 
 URL = "https://host.test/stubs/handler_api.php"
 
 
-def driver() -> SmsActivateDriver:
-    return SmsActivateDriver(
+def driver() -> ProtocolDriver:
+    return ProtocolDriver(
         ProviderOptions(api_key="k-123456", base_url="https://host.test/stubs", backoff=0)
     )
 

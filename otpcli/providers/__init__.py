@@ -35,9 +35,9 @@ _OTPGET_PRODUCTS = {
     EMAIL: "otpcli.providers.otpget_email",
 }
 _SANDBOX_PRODUCTS = {
-    CHEAP: "otpcli.providers.sandbox:CheapDriver",
-    RENT: "otpcli.providers.sandbox:RentalDriver",
-    EMAIL: "otpcli.providers.sandbox:EmailDriver",
+    CHEAP: "otpcli.sandbox.drivers:CheapDriver",
+    RENT: "otpcli.sandbox.drivers:RentalDriver",
+    EMAIL: "otpcli.sandbox.drivers:EmailDriver",
 }
 
 
@@ -91,7 +91,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
         ProviderInfo(
             SANDBOX,
             "built-in simulator (play money)",
-            "otpcli.providers.sandbox",
+            "otpcli.sandbox.drivers",
             None,
             needs_key=False,
             product_modules=_SANDBOX_PRODUCTS,

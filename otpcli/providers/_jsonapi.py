@@ -29,14 +29,14 @@ from otpcli.domain.errors import (
 from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.http import Reply, Transport
 from otpcli.providers import _protocol as proto
-from otpcli.providers.smsactivate import purchase_unknown, send, send_purchase
+from otpcli.providers.base import purchase_unknown, send, send_purchase
 
 # The document's getRentalSMS example lacks a comma between two members (`"code":""`
 # newline `"timestamp":...`). A strict parse is tried first; only when it fails is that
 # one slip repaired, so a provider that really sends it is still understood.
 _MISSING_COMMA = re.compile(r'("|\d|true|false|null)\s*\n(\s*")')
 # A rejected key is fixed the same way for every OTPGet product as for its SMS API.
-KEY_HINT = proto._KEY_HINT.replace("{provider}", "otpget")
+KEY_HINT = proto.KEY_HINT.replace("{provider}", "otpget")
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,12 @@ class DocumentedFailure(ProviderError):
 
 def loads(text: str) -> Any:
     try:
-        return proto._load(text)
+        return proto.load(text)
     except ValueError:
         repaired = _MISSING_COMMA.sub(r"\1,\n\2", text)
         if repaired == text:
             raise
-        return proto._load(repaired)
+        return proto.load(repaired)
 
 
 class JsonApi:
@@ -130,7 +130,7 @@ class JsonApi:
         low = message.lower()
         for rule in self.rules:
             if rule.status == status and low.startswith(rule.prefix):
-                word = message if proto._WORD.match(message) else status
+                word = message if proto.WORD.match(message) else status
                 shown = f"{rule.message} ({message!r})" if message else rule.message
                 cls = rule.cls
                 if cls is ProviderError and rule.settled:

@@ -47,14 +47,14 @@ QUOTE_MAX = 200
 
 # A provider word: upper-case, at most 64 characters (a longer "word" is garbage whose
 # quote must stay short, not a word to repeat in full).
-_WORD = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
+WORD = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
 _UPSTREAM = re.compile(r"ERROR_PROVIDER(?:_(\d+))?(?::(.*))?\Z", re.DOTALL)
 
 
 # One table for every error word of the sms-activate family, with the public source of
 # each row: see `dialects`. Replies are read with all of them (hosts borrow words).
 ERRORS = dialects.WORDS
-_KEY_HINT = dialects.KEY_HINT
+KEY_HINT = dialects.KEY_HINT
 _TOP_UP = dialects.TOP_UP
 _RETRY_LATER = dialects.RETRY_LATER
 
@@ -109,7 +109,7 @@ def _upstream_error(m: re.Match[str], provider: str | None) -> OtpError:
         return ProviderError(
             f"the provider's upstream server {server} failed: {_quote(inner)}",
             hint="retry later or try another --server",
-            provider_word=f"{outer}:{word}" if _WORD.match(word) else outer,
+            provider_word=f"{outer}:{word}" if WORD.match(word) else outer,
         )
     err = _make(kind, f"{outer}:{word}", detail, provider, prefix=prefix)
     # The word is about the provider's own supplier (OTPGet: "Upstream provider returned
@@ -143,7 +143,7 @@ def error_for_word(text: str, *, provider: str | None = None) -> OtpError | None
     kind = ERRORS.get(word)
     if kind is not None:
         return _make(kind, word, detail, provider)
-    if _WORD.match(word):
+    if WORD.match(word):
         return _unknown_word(word, detail, provider)
     sentence = dialects.SENTENCES.get(t.rstrip(".!").lower())
     if sentence is not None:
@@ -164,7 +164,7 @@ def _http_class(number: int) -> tuple[type[OtpError], str]:
     if number in (400, 422):
         return BadInput, "check the options you passed"
     if number in (401, 403):
-        return AuthError, _KEY_HINT
+        return AuthError, KEY_HINT
     if number == 402:
         return NoBalance, _TOP_UP
     if number == 404:
@@ -252,10 +252,10 @@ def json_error(doc: Any, *, provider: str | None = None, http_status: int = 200)
 
 
 def _is_word(value: Any) -> bool:
-    return isinstance(value, str) and bool(_WORD.match(value.strip()))
+    return isinstance(value, str) and bool(WORD.match(value.strip()))
 
 
-def _load(text: str) -> Any:
+def load(text: str) -> Any:
     """The JSON document; ValueError (as for any garbage) when it cannot be decoded."""
     try:
         # parse_float keeps money exact: 18.50 must not become 18.4999...
@@ -277,7 +277,7 @@ def check(text: str, *, provider: str | None = None, http_status: int = 200) -> 
     err = error_for_word(t, provider=provider)
     if err is None and t[:1] in ("{", "["):
         try:
-            err = json_error(_load(t), provider=provider, http_status=http_status)
+            err = json_error(load(t), provider=provider, http_status=http_status)
         except (ValueError, RecursionError):
             err = None
     if err is None and http_status >= 400 and not t.startswith(("ACCESS_", "STATUS_")):
@@ -311,7 +311,7 @@ def unexpected(text: str, http_status: int = 200, *, what: str = "reply") -> Otp
     label = what if http_status < 400 else f"HTTP {http_status} {what}"
     err = ProtocolError.unexpected(t, what=label)
     word = t.partition(":")[0]
-    if _WORD.match(word):
+    if WORD.match(word):
         err.provider_word = word
         err.message = f"the provider answered {word}, a word otp does not know ({_quote(t)})"
         err.args = (err.message,)
@@ -336,7 +336,7 @@ _URL_HINT = (
 
 def _refusal(t: str, http_status: int, what: str) -> OtpError:
     word = t.partition(":")[0]
-    page = not t or t.startswith("<") or not _WORD.match(word)
+    page = not t or t.startswith("<") or not WORD.match(word)
     if http_status == 404 and page:
         refused = Refused(
             f"the provider answered HTTP 404 instead of a {what}: no API at that address "
@@ -365,7 +365,7 @@ def parse_json(
     """Decode a JSON reply (floats as Decimal) after raising any error it carries."""
     t = check(text, provider=provider, http_status=http_status)
     try:
-        return _load(t)
+        return load(t)
     except ValueError:
         raise unexpected(t, http_status, what=what) from None
 
@@ -409,7 +409,7 @@ def parse_balance(text: str, http_status: int = 200, *, provider: str | None = N
         value = t.partition(":")[2]
     elif t.startswith("{"):
         try:
-            doc = _load(t)
+            doc = load(t)
         except ValueError:
             doc = None
         if isinstance(doc, dict):

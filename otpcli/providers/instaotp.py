@@ -17,8 +17,8 @@ from otpcli.domain.models import CatalogEntry
 from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.dialects import Dialect
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 # getNumber requires a server and the document's examples all use "1"; buying
 # without --server therefore means server 1 rather than a request the provider rejects.
@@ -52,7 +52,7 @@ def parse_services(doc: Any, *, currency: str | None = None) -> list[CatalogEntr
     return entries
 
 
-class InstaOtpDriver(SmsActivateDriver):
+class InstaOtpDriver(ProtocolDriver):
     name = "instaotp"
     title = "InstaOTP"
     dialect: ClassVar[Dialect] = dialects.get("instaotp")

@@ -20,8 +20,8 @@ from otpcli.domain.models import CatalogEntry, Country, State
 from otpcli.domain.provider import Capability
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.dialects import Dialect
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 # `type` (1-5) is required by getServices/getNumber and every example uses 1, so a
 # command without --server means type 1 instead of a BAD_TYPE round trip.
@@ -102,7 +102,7 @@ def parse_countries(doc: Any) -> list[Country]:
     return countries
 
 
-class OtpGetDriver(SmsActivateDriver):
+class OtpGetDriver(ProtocolDriver):
     name = "otpget"
     title = "OTPGet"
     dialect: ClassVar[Dialect] = dialects.get("otpget")

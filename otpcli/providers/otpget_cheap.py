@@ -27,8 +27,8 @@ from otpcli.domain.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.dialects import Dialect
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 DEFAULT_TYPE = "1"
 SERVER_TYPES = ("1", "2")
@@ -70,7 +70,7 @@ def parse_purchase(reply: Reply, *, provider: str) -> tuple[str, str, int]:
     raise proto.unexpected(text, reply.status, what="purchase reply")
 
 
-class OtpGetCheapDriver(SmsActivateDriver):
+class OtpGetCheapDriver(ProtocolDriver):
     name = "otpget"
     title = "OTPGet cheap numbers"
     dialect: ClassVar[Dialect] = dialects.get("otpget")

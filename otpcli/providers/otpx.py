@@ -15,11 +15,11 @@ from typing import ClassVar
 
 from otpcli.domain.provider import Capability
 from otpcli.providers import dialects
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.dialects import Dialect
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 
-class OtpxDriver(SmsActivateDriver):
+class OtpxDriver(ProtocolDriver):
     name = "otpx"
     title = "OTPX"
     dialect: ClassVar[Dialect] = dialects.get("otpx")

@@ -26,8 +26,8 @@ from otpcli.domain.provider import Capability
 from otpcli.http import Reply
 from otpcli.providers import _protocol as proto
 from otpcli.providers import dialects
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.dialects import Dialect
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 CURRENCY = "INR"
 ORDER_STATUSES = ("pending", "completed", "cancelled", "expired")
@@ -165,7 +165,7 @@ def parse_orders(doc: Any) -> list[dict[str, str]]:
     ]
 
 
-class SastaOtpDriver(SmsActivateDriver):
+class SastaOtpDriver(ProtocolDriver):
     name = "sastaotp"
     title = "SastaOTP"
     dialect: ClassVar[Dialect] = dialects.get("sastaotp")

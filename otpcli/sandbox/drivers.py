@@ -1,5 +1,8 @@
-"""The built-in sandbox provider: the generic sms-activate driver against the simulator,
+"""The sandbox provider's drivers: the family's base driver against the simulator,
 and OTPGet-format drivers for its cheap numbers, rentals and temporary e-mail.
+
+The registry in `providers/` names this module by string (as it names every driver), so
+the drivers package never imports the simulator; this module sits above both.
 
 With no base URL (the usual case: `otp --sandbox ...`, `OTPCLI_PROVIDER=sandbox`) the
 driver starts the simulator in this process on an ephemeral loopback port for the
@@ -20,10 +23,10 @@ from typing import TYPE_CHECKING
 from otpcli.domain.errors import ConfigError
 from otpcli.domain.models import Activation
 from otpcli.domain.provider import Capability, ProviderOptions
+from otpcli.providers.base import ProtocolDriver
 from otpcli.providers.otpget_cheap import OtpGetCheapDriver
 from otpcli.providers.otpget_email import OtpGetEmailDriver
 from otpcli.providers.otpget_rental import OtpGetRentalDriver
-from otpcli.providers.smsactivate import SmsActivateDriver
 
 if TYPE_CHECKING:
     from otpcli.sandbox.server import SandboxServer
@@ -65,14 +68,14 @@ class _OnDemand:
                 self._sandbox = None
 
 
-class SandboxDriver(_OnDemand, SmsActivateDriver):
+class SandboxDriver(_OnDemand, ProtocolDriver):
     name = "sandbox"
     title = "Sandbox"
     currency = CURRENCY
     poll_interval = POLL
     rate_capped = False  # a simulator on this machine: no host to be polite to
     # The products below are other drivers; listed here so `otp providers` shows them.
-    capabilities = SmsActivateDriver.capabilities | {
+    capabilities = ProtocolDriver.capabilities | {
         Capability.CHEAP,
         Capability.RENT,
         Capability.EMAIL,
