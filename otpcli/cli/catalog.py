@@ -1,6 +1,6 @@
 """Account and catalog commands: providers, balance, services, countries, prices.
 
-Thin adapters: resolve the provider through core, call one driver method, render.
+Thin adapters: resolve the provider through the services, call one driver method, render.
 Listing tables go to stdout (DESIGN §3); where a provider publishes no catalog the
 driver raises `Unsupported` (exit 2) with a sentence saying so.
 """

@@ -3,7 +3,7 @@
 `buy` prints `EMAIL_ID ADDRESS` (with --wait: the code); `wait` prints the code alone
 (the message text when it carries no code) on stdout; listing tables go to stdout, the
 rest to stderr. When `wait` reaches its deadline or is interrupted, the order is
-cleaned up by the same core policy as SMS activations (`otpcli.services.cleanup`, within
+cleaned up by the same clean-up policy as SMS activations (`otpcli.services.cleanup`, within
 `--cleanup-timeout`): a code that arrived in the meantime is printed (exit 0), else the
 order is cancelled for a refund unless --keep, or left cancel_pending. A cancelled order: exit 8.
 A provider without e-mail: exit 2, nothing sent.

@@ -122,8 +122,8 @@ def serve(
     Example: otp sandbox serve --port 8080 --dialect herosms --early-cancel 1
     """
     e = setup(ctx, json_=json_)
-    from otpcli.sandbox.server import rendering
-    from otpcli.sandbox.server import serve as run
+    from otpcli.sandbox.httpd import rendering
+    from otpcli.sandbox.httpd import serve as run
     from otpcli.sandbox.state import Timing
 
     if host is not None and not _is_loopback(host):

@@ -20,7 +20,7 @@ Contract:
 - The schema is versioned (`PRAGMA user_version`) and migrated forward by otp itself on
   first use; a journal written by an older otp keeps working, and reads name their
   columns, so one written by a newer otp (extra columns) is still readable.
-- Ownership: a row may name the process that is responsible for it (`core/owner.py`):
+- Ownership: a row may name the process that is responsible for it (`services/owner.py`):
   the one buying it (`begin()`), or one waiting on it (`claim()`). `close()` releases
   what this journal object owned, so only a process that died without closing (SIGKILL,
   OOM, a lost runner) leaves an owner behind. An *orphan* is a `pending`, `waiting` or
@@ -244,7 +244,7 @@ class Journal:
     ) -> None:
         self.path = Path(state_dir) / FILE_NAME
         self._now = now
-        # Called once, when the file is first opened (the leftover line, core/session.py).
+        # Called once, when the file is first opened (the leftover line, services/session.py).
         self._on_open = on_open
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
