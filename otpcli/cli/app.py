@@ -260,6 +260,15 @@ def root(
             show_default=False,
         ),
     ] = None,
+    max_spend: Annotated[
+        str | None,
+        typer.Option(
+            "--max-spend",
+            help="Spending cap for every purchase: AMOUNT or AMOUNT/PERIOD (hour, day, week,"
+            " month: rolling windows), counted from the journal (OTPCLI_MAX_SPEND works too).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -279,6 +288,7 @@ def root(
         debug=debug,
         quiet=quiet,
         proxy=proxy,
+        max_spend=max_spend,
     )
     start(ctx.obj)
 
