@@ -197,11 +197,13 @@ class JournaledProvider(Journaled):
             reserve=reserve,
             cap=self.cap,
         )
+        # A cheap number's host takes no price limit: its --max-price is the cap's bound only.
+        limit = None if self.kind == jr.CHEAP else max_price
         act, reconciled = send_once(
             self.journal,
             row,
             lambda: self.inner.buy(
-                service, country=country, operator=operator, server=server, max_price=max_price
+                service, country=country, operator=operator, server=server, max_price=limit
             ),
             lambda: self._reconcile(service, country),
         )

@@ -82,7 +82,7 @@ class Cap(NamedTuple):
 
     @property
     def window(self) -> str:
-        return _WINDOW_WORDS[self.period] if self.period else "in all"
+        return _WINDOW_WORDS[self.period] if self.period else "in total"
 
     def to_json(self) -> dict[str, object]:
         return {
