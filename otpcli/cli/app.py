@@ -30,7 +30,8 @@ from otpcli.cli.render import env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
-    "4 key rejected, 5 no such order, 6 not enough money, 7 nothing available, "
+    "4 key rejected, 5 no such order, 6 not enough money or spending cap reached, "
+    "7 nothing available, "
     "8 the order cannot do that now, 9 provider or network failure, "
     "10 a message came but held no code (its text is printed), 74 stdout could not be "
     "written, 124 timed out, 130/143 interrupted."
