@@ -12,7 +12,7 @@ import pytest
 
 from otpcli.domain.errors import BadInput, NoBalance, SpendCapReached
 from otpcli.domain.models import Activation, CatalogEntry
-from otpcli.domain.provider import Capability
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.services import journal as jr
 from otpcli.services import spending
 from otpcli.services.orders import JournaledProvider
@@ -263,6 +263,7 @@ class FakeDriver:
 
     def __init__(self, entries: list[CatalogEntry], catalog: bool = True) -> None:
         self.entries = entries
+        self.options = ProviderOptions(api_key=None, base_url="")
         self.capabilities = frozenset({Capability.SMS, *([Capability.CATALOG] if catalog else [])})
         self.bought: list[dict[str, Any]] = []
         self.asked: list[dict[str, Any]] = []

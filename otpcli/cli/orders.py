@@ -122,7 +122,9 @@ def _cap(ctx: typer.Context) -> Cap | None:
     if cap is None:
         return None
     name = settings.provider.value
-    return cap.for_currency(providers.driver_class(name).currency if name else None)
+    # Drivers declare their currency as a class attribute (the protocol's property).
+    currency = getattr(providers.driver_class(name), "currency", None) if name else None
+    return cap.for_currency(currency if isinstance(currency, str) else None)
 
 
 def _cap_doc(journal: Journal, cap: Cap) -> dict[str, Any]:
