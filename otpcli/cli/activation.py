@@ -8,7 +8,7 @@ is cancelled for a refund unless --keep (DESIGN §4).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -53,29 +53,11 @@ KeepOpt = Annotated[
 ]
 
 
-MAX_PRICE = Decimal(10) ** 9  # more than any number costs: a typo, not a limit
-
-
 def _max_price(value: str | None) -> Decimal | None:
-    """`--max-price` as a Decimal: a finite amount above 0 and at most `MAX_PRICE`
-    (NaN, infinities, `1e999999` or `1e-999999`, which would be sent as a megabyte of
-    digits, are refused with exit 2 before anything is sent)."""
-    if value is None:
-        return None
-    try:
-        price = Decimal(value.strip())
-    except InvalidOperation:
-        raise BadInput(f"--max-price {value!r} is not a number") from None
-    if not price.is_finite():
-        raise BadInput(f"--max-price {value!r} is not a finite number")
-    if price <= 0:
-        raise BadInput("--max-price must be greater than 0")
-    if price > MAX_PRICE:
-        raise BadInput(f"--max-price must be at most {MAX_PRICE:f}, not {value!r}")
-    exponent = price.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -8:
-        raise BadInput(f"--max-price {value!r} has more than 8 decimal places")
-    return price
+    """`--max-price` as a Decimal, checked before anything is sent (exit 2)."""
+    from otpcli.services.orders import check_max_price
+
+    return check_max_price(value)
 
 
 def _wait(
