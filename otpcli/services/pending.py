@@ -91,8 +91,12 @@ def settle_pending(
     report: Callable[[str], None] = lambda _line: None,
     on_code: Callable[[orphans_mod.Settled], None] = lambda _s: None,
     on_note: cleanup.Note | None = None,
+    on_orphan_note: cleanup.Note | None = None,
+    on_row: Callable[[jr.Order, Settled], None] | None = None,
 ) -> PendingReport:
-    """Settle every `cancel_pending` row and orphan (see the module's contract)."""
+    """Settle every `cancel_pending` row and orphan (see the module's contract).
+    `on_row` hears each row's outcome as soon as it is known; `on_note` the early-cancel
+    retries of the rows (`on_orphan_note` those of the orphans)."""
     rows = [
         r
         for r in journal.orders(state=jr.CANCEL_PENDING)
@@ -106,7 +110,7 @@ def settle_pending(
         budget=budget,
         report=report,
         on_code=on_code,
-        on_note=on_note,
+        on_note=on_orphan_note,
         keep=keep,
     )
     for row in rows:
@@ -118,4 +122,6 @@ def settle_pending(
         except OtpError as exc:  # the provider could not even be opened
             settled = Settled(row.order_id, Outcome.PENDING, exc.message, error=exc)
         done.rows.append((row, settled))
+        if on_row is not None:
+            on_row(row, settled)
     return done
