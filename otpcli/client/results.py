@@ -6,8 +6,6 @@ immutable NamedTuples. `OtpWarning` is the category of the warnings the library 
 instead of printing (leftovers of earlier runs, an order it could not cancel).
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import NamedTuple
 
