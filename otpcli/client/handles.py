@@ -182,10 +182,10 @@ class Activation(_Settling):
 
         step = effective_interval(interval, self._provider)
         st = wait_for_code(self._provider, self.id, timeout=timeout, interval=step)
-        # A message arrived and was paid for, whether or not a code is found in it.
+        # A message arrived and was paid for, even one without a code (NoCode): leaving
+        # the block finishes the order rather than trying to cancel it.
         self.code = Code(st.code or "", st.text, self.id)
-        self.code = code_of(self.id, st.code, st.text)
-        return self.code
+        return code_of(self.id, st.code, st.text)
 
     def finish(self) -> ActionResult:
         """Mark the activation used (after its code came)."""
@@ -271,8 +271,7 @@ class EmailOrder(_Settling):
         step = effective_interval(interval, self._provider)
         st = wait_email(self._provider, self.id, timeout=timeout, interval=step)
         self.code = Code(st.code or "", st.text, self.id)
-        self.code = code_of(self.id, st.code, st.text)
-        return self.code
+        return code_of(self.id, st.code, st.text)
 
     def cancel(self) -> EmailCancel:
         """Cancel for a refund (if the code already came, the result carries it)."""
@@ -326,9 +325,7 @@ class Rental:
         from otpcli.services.products import wait_rental_message
         from otpcli.services.waiting import effective_interval
 
-        seen = self._provider.seen(self.id)
-        if seen is None:  # not bought through otp: "new" means newer than what is there
-            seen = {m.key for m in self._provider.messages(self.id).messages}
+        seen = self._provider.seen_or_current(self.id)
         step = effective_interval(interval, self._provider)
         message = wait_rental_message(
             self._provider, self.id, seen=seen, timeout=timeout, interval=step
