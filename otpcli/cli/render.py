@@ -21,13 +21,26 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from otpcli.domain.errors import OtpError, OutputError
 from otpcli.domain.masking import Masker, escape_controls, json_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+class Listing(NamedTuple):
+    """A listing command's typed result: one JSON document and the same rows as a table.
+
+    `Env.show` renders it; commands never choose between the two forms themselves."""
+
+    doc: Any
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    empty: str | None = None  # said on stderr when a human table has no rows
+    title: str | None = None
+    no_wrap: Sequence[str] = ()
 
 
 class Env:
@@ -132,6 +145,22 @@ class Env:
             self.json_doc(doc)
         else:
             self.out(human)
+
+    def done(self, doc: dict[str, Any], note: str) -> None:
+        """An action's result: its JSON document with --json; the note (stderr) always."""
+        if self.json:
+            self.json_doc(doc)
+        self.info(note)
+
+    def show(self, listing: Listing) -> None:
+        """The one way a listing command's result goes out: its JSON document with
+        --json, else its table on stdout (and `empty`, on stderr, when it has no rows)."""
+        if self.json:
+            self.json_doc(listing.doc)
+            return
+        self.table(listing.columns, listing.rows, title=listing.title, no_wrap=listing.no_wrap)
+        if not listing.rows and listing.empty:
+            self.info(listing.empty)
 
     def redact(self, text: str) -> str:
         """`text` with every secret of this run masked (core/masking.py's rules)."""
@@ -256,19 +285,6 @@ def _output_error(exc: OSError) -> OutputError:
         hint="free some space or fix the redirection of stdout, then look the result up: "
         "anything this command bought is in the journal (`otp orders`)",
     )
-
-
-_current = Env()
-
-
-def env() -> Env:
-    return _current
-
-
-def set_env(new: Env) -> Env:
-    global _current
-    _current = new
-    return new
 
 
 HEARTBEAT = 30.0  # seconds between progress lines when stderr is not a TTY

@@ -33,12 +33,16 @@ inside the commands so that `otp --help` does not pay for it.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from otpcli.cli.common import JsonOpt, id_argument, setup
+from otpcli.cli.render import Listing
 from otpcli.services import config
+
+if TYPE_CHECKING:
+    from otpcli.cli.render import Env
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Run and steer the built-in simulator."
@@ -161,9 +165,7 @@ def reset(ctx: typer.Context, json_: JsonOpt = False) -> None:
         state.reset()
     finally:
         state.close()
-    if e.json:
-        e.json_doc({"reset": True})
-    e.info(f"sandbox reset: no orders, balance {START_BALANCE} {CURRENCY}")
+    e.done({"reset": True}, f"sandbox reset: no orders, balance {START_BALANCE} {CURRENCY}")
 
 
 @app.command()
@@ -225,7 +227,6 @@ def fault(
     e = setup(ctx, json_=json_)
     from otpcli.domain.errors import BadInput
     from otpcli.sandbox import faults
-    from otpcli.sandbox.state import SandboxState
 
     if clear and (action or kind or count):
         raise BadInput("give either --clear or ACTION KIND, not both")
@@ -235,6 +236,15 @@ def fault(
             hint=f"KIND is one of: {', '.join(faults.KINDS)}, or {faults.NONE}",
         )
     planned = faults.check(action, kind, count) if action and kind else None
+    plan = _apply_fault(clear=clear, planned=planned)
+    _show_fault(e, clear=clear, planned=planned, plan=plan)
+
+
+def _apply_fault(*, clear: bool, planned: Any) -> list[tuple[str, str, int | None, str]]:
+    """Clear the plan or set/remove one fault; the plan as it then stands."""
+    from otpcli.sandbox import faults
+    from otpcli.sandbox.state import SandboxState
+
     state = SandboxState(config.state_dir())
     try:
         if clear:
@@ -242,40 +252,39 @@ def fault(
         elif planned is not None:
             removing = planned.kind == faults.NONE
             state.set_fault(planned.action, None if removing else planned.kind, planned.count)
-        plan = state.fault_plan()
+        return list(state.fault_plan())
     finally:
         state.close()
 
+
+def _show_fault(
+    e: Env, *, clear: bool, planned: Any, plan: list[tuple[str, str, int | None, str]]
+) -> None:
+    from otpcli.sandbox import faults
+
     if clear:
-        if e.json:
-            e.json_doc({"cleared": True})
-        e.info("sandbox: no faults planned")
+        e.done({"cleared": True}, "sandbox: no faults planned")
     elif planned is not None:
         removed = planned.kind == faults.NONE
-        if e.json:
-            e.json_doc(
-                {
-                    "action": planned.action,
-                    "fault": None if removed else planned.kind,
-                    "count": planned.count,
-                }
-            )
         times = "every request" if planned.count is None else f"the next {planned.count}"
-        e.info(
+        e.done(
+            {
+                "action": planned.action,
+                "fault": None if removed else planned.kind,
+                "count": planned.count,
+            },
             f"sandbox: {planned.action}: "
-            + ("no fault" if removed else f"{planned.kind} on {times}")
-        )
-    elif e.json:
-        e.json_doc(
-            [{"action": a, "fault": k, "remaining": r, "source": src} for a, k, r, src in plan]
-        )
-    elif plan:
-        e.table(
-            ["action", "fault", "remaining", "from"],
-            [(a, k, "always" if r is None else str(r), src) for a, k, r, src in plan],
+            + ("no fault" if removed else f"{planned.kind} on {times}"),
         )
     else:
-        e.info("no faults planned")
+        e.show(
+            Listing(
+                [{"action": a, "fault": k, "remaining": r, "source": src} for a, k, r, src in plan],
+                ["action", "fault", "remaining", "from"],
+                [(a, k, "always" if r is None else str(r), src) for a, k, r, src in plan],
+                empty="no faults planned",
+            )
+        )
 
 
 @app.command()
@@ -287,13 +296,14 @@ def scenarios(ctx: typer.Context, json_: JsonOpt = False) -> None:
     e = setup(ctx, json_=json_)
     from otpcli.sandbox import SCENARIOS
 
-    if e.json:
-        e.json_doc(
-            [{"service": s.service, "kind": s.kind, "behaviour": s.behaviour} for s in SCENARIOS]
-        )
-        return
     rows = [
         (s.service if s.kind == "service" else f"{s.service} ({s.kind})", s.behaviour)
         for s in SCENARIOS
     ]
-    e.table(["service", "what happens"], rows)
+    e.show(
+        Listing(
+            [{"service": s.service, "kind": s.kind, "behaviour": s.behaviour} for s in SCENARIOS],
+            ["service", "what happens"],
+            rows,
+        )
+    )

@@ -259,7 +259,7 @@ class Journal:
             import sqlite3
 
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            from otpcli.services.sqlite import connect
+            from otpcli.sqlite import connect
 
             # Shared by the threads of a multi-wait; `_lock` serialises its use.
             conn = connect(self.path)
