@@ -5,6 +5,8 @@ Run from an environment where `otp` is installed (`python bench/bench.py`). Ever
 is measured in this one run, against a local sandbox, and reported as ratios:
 
 - `otp --version` vs `python -c pass`                              (budget ≤ 2.0x)
+- `python -c "import otpcli"` vs `python -c "import requests"`      (budget ≤ 1.0x; the
+  library's names load on first use; `otpcli.Client` itself is shown for comparison)
 - `otp balance` vs a bare `requests.get` script, same server       (budget ≤ 1.3x)
 - delay from the poll reply that carries the code to the code on stdout (≤ 50 ms)
 - connections opened by one `otp wait`                            (budget: 1)
@@ -279,6 +281,17 @@ def completion_figures(env: dict[str, str], tmp: Path, runs: int) -> list[tuple[
     return [("completion (profiles, orders) vs python -c pass", f"{prof*1000:.0f}/{orders*1000:.0f} ms vs {bare*1000:.0f} ms", f"{r:.2f}x (≤ 2.0x; Typer way {typer_way/bare:.1f}x)", r <= 2.0)]
 
 
+def import_figures(env: dict[str, str], runs: int) -> list[tuple[str, str, str, bool]]:
+    """`import otpcli` (the library's lazy package) vs `import requests`; and, for the
+    record, the first use of `otpcli.Client` (which loads the services, not the CLI)."""
+    bare, lib, client = timed(
+        [[PY, "-c", "import requests"], [PY, "-c", "import otpcli"],
+         [PY, "-c", "import otpcli; otpcli.Client"]], env, runs,
+    )
+    r = lib / bare
+    return [("import otpcli vs import requests", f"{lib*1000:.0f} ms vs {bare*1000:.0f} ms", f"{r:.2f}x (≤ 1.0x; otpcli.Client {client/bare:.2f}x)", r <= 1.0)]
+
+
 def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, float]:
     """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
     host.reset()
@@ -381,6 +394,7 @@ def main() -> int:
     ap.add_argument("--cap", type=float, default=10.0, help="a host's requests/s (dialects)")
     ap.add_argument("--only-orders", action="store_true", help="only the `otp orders` figures")
     ap.add_argument("--only-completion", action="store_true", help="only the completion figure")
+    ap.add_argument("--only-import", action="store_true", help="only the `import otpcli` figure")
     args = ap.parse_args()
 
     # An installed package has its bytecode compiled (pip does it); an editable checkout
@@ -402,6 +416,12 @@ def main() -> int:
         OTPCLI_CONFIG=str(tmp / "config.toml"),
         OTPCLI_SANDBOX_SMS_DELAY="2",
     )
+    if args.only_import:
+        try:
+            report(import_figures(env, args.runs))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     if args.only_completion:
         try:
             report(completion_figures(env, tmp, args.runs))
@@ -430,6 +450,7 @@ def main() -> int:
         bare_start, version = timed([[PY, "-c", "pass"], [OTP, "--version"]], env, args.runs)
         r = version / bare_start
         results.append(("otp --version vs python -c pass", f"{version*1000:.0f} ms vs {bare_start*1000:.0f} ms", f"{r:.2f}x (≤ 2.0x)", r <= 2.0))
+        results += import_figures(env, args.runs)
         results += completion_figures(env, tmp, args.runs)
 
         get = f"import requests; requests.get('{url}/handler_api.php', params={{'action': 'getBalance', 'api_key': 'play'}})"

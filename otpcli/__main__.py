@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     (default: this process's streams); return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     if argv in (["--version"], ["-V"], ["version"]):
-        from otpcli import __version__
+        from otpcli._version import __version__
 
         sys.stdout.write(f"otp {__version__}\n")
         return 0

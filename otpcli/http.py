@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-from otpcli import __version__
+from otpcli._version import __version__
 from otpcli.domain import clock as clock_mod
 from otpcli.domain.errors import ConfigError, NetworkError
 from otpcli.domain.masking import Masker

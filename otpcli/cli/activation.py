@@ -8,7 +8,7 @@ is cancelled for a refund unless --keep (DESIGN §4).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -53,29 +53,11 @@ KeepOpt = Annotated[
 ]
 
 
-MAX_PRICE = Decimal(10) ** 9  # more than any number costs: a typo, not a limit
-
-
 def _max_price(value: str | None) -> Decimal | None:
-    """`--max-price` as a Decimal: a finite amount above 0 and at most `MAX_PRICE`
-    (NaN, infinities, `1e999999` or `1e-999999`, which would be sent as a megabyte of
-    digits, are refused with exit 2 before anything is sent)."""
-    if value is None:
-        return None
-    try:
-        price = Decimal(value.strip())
-    except InvalidOperation:
-        raise BadInput(f"--max-price {value!r} is not a number") from None
-    if not price.is_finite():
-        raise BadInput(f"--max-price {value!r} is not a finite number")
-    if price <= 0:
-        raise BadInput("--max-price must be greater than 0")
-    if price > MAX_PRICE:
-        raise BadInput(f"--max-price must be at most {MAX_PRICE:f}, not {value!r}")
-    exponent = price.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -8:
-        raise BadInput(f"--max-price {value!r} has more than 8 decimal places")
-    return price
+    """`--max-price` as a Decimal, checked before anything is sent (exit 2)."""
+    from otpcli.services.journaled import check_max_price
+
+    return check_max_price(value)
 
 
 def _wait(
@@ -490,25 +472,6 @@ def cancel_cmd(
     e.result(result.to_json(), result.message)
 
 
-def _settle_row(ctx: typer.Context, e: Env, row: Any, *, wait: bool, cleanup: float) -> Settled:
-    """Settle one cancel_pending order with the one clean-up policy: a code that arrived is
-    found and delivered, an order that ended another way needs nothing more."""
-    from otpcli.cli.context import email_for
-    from otpcli.services.cleanup import settle
-    from otpcli.services.journal import EMAIL
-
-    budget = cleanup if wait else 0.0
-
-    note = NoteLine(e)  # early-cancel retries: one updating line, not one each
-
-    if row.kind == EMAIL:
-        # E-mail orders have no early-cancel window: one cancel settles them.
-        with email_for(ctx, row.order_id) as (mailbox, _settings):
-            return settle(mailbox, row.order_id, wait_out_window=False, check_capability=False)
-    with provider_for(ctx, row.order_id) as (provider, _settings):
-        return settle(provider, row.order_id, wait_out_window=wait, budget=budget, on_note=note)
-
-
 def _settled_doc(settled: Settled) -> dict[str, Any]:
     if settled.outcome is Outcome.CODE and settled.status is not None:
         return {**_code_doc(settled.status), "state": "code_received"}
@@ -520,44 +483,54 @@ def _settled_doc(settled: Settled) -> dict[str, Any]:
 
 
 def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> None:
-    from otpcli.services.journal import CANCEL_PENDING
+    """Settle the leftovers with services/pending.py; say each outcome as it comes."""
+    from otpcli.cli.context import email_for
+    from otpcli.services.journal import EMAIL
+    from otpcli.services.pending import settle_pending
     from otpcli.services.session import open_journal, quiet_leftovers
 
     quiet_leftovers()  # this command settles them
-    journal = open_journal()
-    try:
-        rows = [r for r in journal.orders(state=CANCEL_PENDING) if r.order_id]
-    finally:
-        journal.close()
-    # Orders whose otp process died (services/orphans.py): codes shown, the rest refunded.
-    orphaned = _settle_orphans(ctx, e, wait=wait, cleanup=cleanup)
-    results: list[dict[str, Any]] = [o.to_json() for o in orphaned]
-    failures: list[OtpError] = [o.error for o in orphaned if o.error is not None]
-    codes = 0
-    for row in rows:
-        assert row.order_id is not None
-        try:
-            settled = _settle_row(ctx, e, row, wait=wait, cleanup=cleanup)
-        except Interrupted:
-            raise  # the rows not reached stay cancel_pending for the next run
-        except OtpError as exc:  # the provider could not even be opened
-            settled = Settled(row.order_id, Outcome.PENDING, exc.message, error=exc)
+
+    def open_order(row: Any) -> Any:
+        opener = email_for if row.kind == EMAIL else provider_for
+        return opener(ctx, row.order_id)
+
+    def said(row: Any, settled: Settled) -> None:
         if settled.outcome is Outcome.PENDING:
-            failure = settled.error or OrderStateError(settled.message)
-            failures.append(failure)
-            results.append({"id": row.order_id, "error": failure.code, "message": failure.message})
-            e.info(f"{row.order_id}: {failure.message}")
-            continue
-        results.append(_settled_doc(settled))
-        if settled.outcome is Outcome.CODE and settled.status is not None:
-            codes += 1  # paid for: shown, never called an error
+            e.info(f"{row.order_id}: {(settled.error or settled).message}")
+        elif settled.outcome is Outcome.CODE and settled.status is not None:
             st = settled.status
             e.info(f"{row.order_id}: a code arrived; it is yours (no refund)")
             if not e.json:
                 e.out(f"{st.id} {st.code or st.text or ''}")
         else:
             e.info(settled.message)
-    _report_pending(e, rows, len(orphaned), results, failures, codes)
+
+    journal = open_journal()
+    try:
+        # Orphans first (orders whose otp process died: codes shown, the rest refunded).
+        report = settle_pending(
+            journal,
+            open_order,
+            wait=wait,
+            budget=cleanup,
+            report=e.info,
+            on_code=lambda s: None if e.json else e.out(f"{s.order_id} {s.code}"),
+            on_note=NoteLine(e),
+            on_orphan_note=lambda oid, what: e.info(f"  {oid}: {what}"),
+            on_row=said,
+        )
+    finally:
+        journal.close()
+    results: list[dict[str, Any]] = [o.to_json() for o in report.orphans]
+    for row, settled in report.rows:
+        if settled.outcome is Outcome.PENDING:
+            failure = settled.error or OrderStateError(settled.message)
+            results.append({"id": row.order_id, "error": failure.code, "message": failure.message})
+        else:
+            results.append(_settled_doc(settled))
+    rows = [row for row, _ in report.rows]
+    _report_pending(e, rows, len(report.orphans), results, report.failures, report.codes)
 
 
 def _report_pending(
@@ -587,31 +560,6 @@ def _report_pending(
         e.info(f"{len(rows)} pending order(s) settled: {codes} with a code (shown above)")
     elif rows:
         e.out(f"{len(rows)} of {len(rows)} pending orders cancelled")
-
-
-def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> list[Any]:
-    from otpcli.cli.context import email_for
-    from otpcli.services.journal import EMAIL
-    from otpcli.services.orphans import settle_orphans
-    from otpcli.services.session import open_journal
-
-    def open_order(row: Any) -> Any:
-        opener = email_for if row.kind == EMAIL else provider_for
-        return opener(ctx, row.order_id)
-
-    journal = open_journal()
-    try:
-        return settle_orphans(
-            journal,
-            open_order,
-            wait=wait,
-            budget=cleanup,
-            report=e.info,
-            on_code=lambda s: None if e.json else e.out(f"{s.order_id} {s.code}"),
-            on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
-        )
-    finally:
-        journal.close()
 
 
 def finish_cmd(

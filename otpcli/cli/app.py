@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from otpcli import __version__
+from otpcli._version import __version__
 from otpcli.cli.failures import guarded, report
 from otpcli.cli.options import GlobalOptions, Spec, global_options, hoist, start
 from otpcli.cli.render import Env

@@ -19,32 +19,30 @@
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from otpcli.domain.errors import BadInput, Interrupted, OtpError
+from otpcli.domain.errors import BadInput, OtpError
 from otpcli.services.cleanup import (
     DEFAULT_BUDGET,
+    LAST_REQUEST,
     SIGNAL_BUDGET,
     CleanupTimeout,
     Outcome,
     Settleable,
     Settled,
-    settle,
+    bounded,
+    hard_limit,
+    time_limit,
 )
 
 if TYPE_CHECKING:
     from otpcli.cli.render import Env
 
-__all__ = ["CleanupTimeout", "time_limit"]
+__all__ = ["CleanupTimeout", "hard_limit", "time_limit"]
 
 CLEANUP_SECONDS = SIGNAL_BUDGET
-LAST_REQUEST = 5.0  # the hard limit's grace for the request in flight at the bound
 MAX_SECONDS = 7 * 24 * 3600.0  # a week: anything longer is a typo, not a wait
 
 
@@ -80,32 +78,6 @@ CleanupOpt = Annotated[
 CLEANUP_DEFAULT = DEFAULT_BUDGET
 
 
-@contextmanager
-def time_limit(seconds: float = CLEANUP_SECONDS) -> Iterator[None]:
-    # SIGALRM can only be handled in the main thread; elsewhere run without a limit.
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise CleanupTimeout(f"clean-up took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def hard_limit(budget: float, *, after_signal: bool) -> float:
-    """Seconds after which a clean-up is cut, whatever is in flight."""
-    return min(budget, SIGNAL_BUDGET) if after_signal else budget + LAST_REQUEST
-
-
 def clean_up(
     e: Env,
     provider: Settleable,
@@ -118,24 +90,14 @@ def clean_up(
     """Settle one order with the one clean-up policy under the CLI's bounds (see module doc)."""
     from otpcli.cli.render import NoteLine  # early-cancel retries: one line, not one each
 
-    limit = hard_limit(budget, after_signal=after_signal)
-    try:
-        with time_limit(limit):
-            settled = settle(
-                provider,
-                order_id,
-                wait_out_window=not after_signal,
-                budget=0.0 if after_signal else budget,
-                on_note=NoteLine(e),
-                check_capability=check_capability,
-            )
-    except (KeyboardInterrupt, Interrupted) as intr:
-        # The policy has marked it cancel_pending before letting the signal through.
-        why = "interrupted during clean-up"
-        stop = Interrupted(why, signal_exit=Interrupted.exit_of(intr))
-        return Settled(order_id, Outcome.PENDING, why, error=stop)
-    except OtpError as cut:  # CleanupTimeout: cut at the hard limit
-        return Settled(order_id, Outcome.PENDING, cut.message, error=cut)
+    settled = bounded(
+        provider,
+        order_id,
+        after_signal=after_signal,
+        budget=budget,
+        on_note=NoteLine(e),
+        check_capability=check_capability,
+    )
     if settled.outcome is Outcome.CODE:
         e.info(f"the code for {order_id} arrived during clean-up; it is yours (no refund)")
     return settled

@@ -231,10 +231,7 @@ def sms_cmd(
                 )
             )
             return
-        seen = provider.seen(order_id)
-        if seen is None:
-            # Not bought through otp: "new" means newer than what is there now.
-            seen = {m.key for m in provider.messages(order_id).messages}
+        seen = provider.seen_or_current(order_id)
         limit = DEFAULT_TIMEOUT if timeout is None else timeout
         step = poll_interval(e, interval, [provider])
         known = provider.rental_row(order_id)

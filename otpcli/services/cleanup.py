@@ -23,12 +23,21 @@ Contract of `settle(provider, order_id, ...)`:
   (`Interrupted`/`KeyboardInterrupt`) or any other exception raised out of `settle`
   records it the same way first.
 Time comes from `otpcli.domain.clock`, so tests run the early-cancel window in milliseconds.
+
+`bounded(provider, order_id, after_signal=...)` runs `settle` under the time bounds every
+caller shares (the CLI's waits and the library's context managers): the policy's budget,
+plus a hard limit (`hard_limit`, enforced with SIGALRM by `time_limit` in the main
+thread) for a request that hangs; after a signal at most `SIGNAL_BUDGET` seconds and no
+early-cancel retries. It never raises for a refusal, a cut or a second Ctrl-C: the order
+is then `cancel_pending` and the returned `Settled` says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -44,6 +53,7 @@ DEFAULT_BUDGET = 120.0
 # After a signal CI sends SIGKILL a few seconds after SIGTERM: the clean-up has this long.
 SIGNAL_BUDGET = 5.0
 RETRY_EVERY = 10.0
+LAST_REQUEST = 5.0  # the hard limit's grace for the request in flight at the bound
 EARLY_WORD = "EARLY_CANCEL_DENIED"
 
 
@@ -211,3 +221,60 @@ def _settle(
         if on_note:
             on_note(order_id, f"early cancel refused; retrying for up to {left:.0f} s")
         clk.sleep(min(RETRY_EVERY, left))
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float = SIGNAL_BUDGET) -> Iterator[None]:
+    """Raise `CleanupTimeout` after `seconds`, whatever is in flight. SIGALRM can only be
+    handled in the main thread; elsewhere (and without setitimer) it runs unbounded."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise CleanupTimeout(f"clean-up took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def hard_limit(budget: float, *, after_signal: bool) -> float:
+    """Seconds after which a clean-up is cut, whatever is in flight."""
+    return min(budget, SIGNAL_BUDGET) if after_signal else budget + LAST_REQUEST
+
+
+def bounded(
+    provider: Settleable,
+    order_id: str,
+    *,
+    after_signal: bool,
+    budget: float = DEFAULT_BUDGET,
+    on_note: Note | None = None,
+    check_capability: bool = True,
+) -> Settled:
+    """`settle` one order under the shared time bounds (see the module's contract)."""
+    limit = hard_limit(budget, after_signal=after_signal)
+    try:
+        with time_limit(limit):
+            return settle(
+                provider,
+                order_id,
+                wait_out_window=not after_signal,
+                budget=0.0 if after_signal else budget,
+                on_note=on_note,
+                check_capability=check_capability,
+            )
+    except (KeyboardInterrupt, Interrupted) as intr:
+        # The policy has marked it cancel_pending before letting the signal through.
+        why = "interrupted during clean-up"
+        stop = Interrupted(why, signal_exit=Interrupted.exit_of(intr))
+        return Settled(order_id, Outcome.PENDING, why, error=stop)
+    except OtpError as cut:  # CleanupTimeout: cut at the hard limit
+        return Settled(order_id, Outcome.PENDING, cut.message, error=cut)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from otpcli.domain.errors import (
+    BadInput,
     Interrupted,
     OtpError,
     ProviderError,
@@ -46,6 +47,31 @@ if TYPE_CHECKING:
     from otpcli.domain.product_models import CheapServer
 
 T = TypeVar("T")
+
+MAX_PRICE = Decimal(10) ** 9  # more than any number costs: a typo, not a limit
+
+
+def check_max_price(value: str | Decimal | int | None, name: str = "--max-price") -> Decimal | None:
+    """A price limit as a Decimal: a finite amount above 0 and at most `MAX_PRICE`
+    (NaN, infinities, `1e999999` or `1e-999999`, which would be sent as a megabyte of
+    digits, are refused with exit 2 before anything is sent). `name` is how the caller
+    spells the setting in the message (`--max-price`, `max_price`)."""
+    if value is None:
+        return None
+    try:
+        price = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadInput(f"{name} {value!r} is not a number") from None
+    if not price.is_finite():
+        raise BadInput(f"{name} {value!r} is not a finite number")
+    if price <= 0:
+        raise BadInput(f"{name} must be greater than 0")
+    if price > MAX_PRICE:
+        raise BadInput(f"{name} must be at most {MAX_PRICE:f}, not {value!r}")
+    exponent = price.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -8:
+        raise BadInput(f"{name} {value!r} has more than 8 decimal places")
+    return price
 
 
 def send_once(

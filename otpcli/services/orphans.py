@@ -77,10 +77,14 @@ def settle_orphans(
     report: Callable[[str], None] = lambda _line: None,
     on_code: Callable[[Settled], None] = lambda _s: None,
     on_note: cleanup.Note | None = None,
+    keep: Callable[[jr.Order], bool] | None = None,
 ) -> list[Settled]:
-    """Settle every orphan in `journal` (see the module contract), newest first."""
+    """Settle every orphan in `journal` (see the module contract), newest first;
+    with `keep`, only the orphans it picks (e.g. one provider's)."""
     done: list[Settled] = []
     for row in journal.orphans():
+        if keep is not None and not keep(row):
+            continue
         try:
             settled = _settle_one(
                 journal, row, open_order, wait=wait, budget=budget, on_note=on_note

@@ -214,6 +214,14 @@ class JournaledRental(Journaled):
         row = self.rental_row(order_id)
         return None if row is None else self.journal.seen_keys(row.row)
 
+    def seen_or_current(self, order_id: str) -> set[str]:
+        """The keys a wait for a *new* message skips: those already shown, or for a
+        rental not bought through otp (no journal row), every message there now."""
+        seen = self.seen(order_id)
+        if seen is None:
+            seen = {m.key for m in self.messages(order_id).messages}
+        return seen
+
     def mark_seen(self, order_id: str, messages: list[RentalMessage]) -> None:
         row = self.rental_row(order_id)
         if row is not None:
