@@ -73,7 +73,9 @@ class Client:
     constructors `from_env()`, `from_profile(name)` and `sandbox()` are the usual ways in.
     `state_dir` overrides `OTPCLI_STATE_DIR` (journal and caches); `cleanup_timeout`
     bounds the refund clean-up of a `with` block (seconds); `on_warning` receives the
-    warnings instead of `warnings.warn`.
+    warnings instead of `warnings.warn`; `max_spend` ("50" or "50/day") caps what this
+    client may spend, over `OTPCLI_MAX_SPEND` and the profile's cap (`SpendCapReached`,
+    exit 6, nothing sent, when a purchase could pass it).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class Client:
         cleanup_timeout: float = CLEANUP_TIMEOUT,
         on_warning: Callable[[str], None] | None = None,
         environ: Mapping[str, str] | None = None,
+        max_spend: str | None = None,
     ) -> None:
         env: dict[str, str] | None = None
         if api_key is not None or state_dir is not None or environ is not None:
@@ -104,6 +107,9 @@ class Client:
             "base_url": base_url,
             "environ": env,
             "warn": self._warn,
+            # The spending cap (`AMOUNT` or `AMOUNT/PERIOD`), over OTPCLI_MAX_SPEND and
+            # the profile's max_spend; checked with every purchase's journal row.
+            "max_spend": max_spend,
         }
         # Fails here, before anything is sent, when the settings are incomplete.
         self.settings = config.resolve_settings(

@@ -242,3 +242,18 @@ def test_warnings_go_through_the_warnings_module() -> None:
         client.buy("never"),
     ):
         raise KeyboardInterrupt
+
+
+def test_max_spend_refuses_before_sending(fast_cancel: None) -> None:
+    """The client's own cap: with one open order counted, the next purchase could pass
+    it, so it is refused with exit 6 and nothing is sent; a refund gives the room back."""
+    with otpcli.Client.sandbox(max_spend="20/day") as c:
+        first = c.buy("tg", country="india", max_price=Decimal("15"))
+        kept = c.balance().amount
+        with pytest.raises(otpcli.SpendCapReached) as info:
+            c.buy("tg", country="india", max_price=Decimal("15"))
+        assert info.value.exit_code == 6
+        assert c.balance().amount == kept  # nothing was bought
+        first.cancel()
+        with c.buy("tg", country="india", max_price=Decimal("15")) as again:
+            again.cancel()
