@@ -47,7 +47,15 @@ from typing import Any, NamedTuple
 
 from otpcli.domain.errors import BadInput, ConfigError
 
-PROFILE_FIELDS = ("provider", "api_key", "base_url", "country", "operator", "server")
+PROFILE_FIELDS = (
+    "provider",
+    "api_key",
+    "base_url",
+    "country",
+    "operator",
+    "server",
+    "journal_url",
+)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 ENV_CONFIG = "OTPCLI_CONFIG"
@@ -56,6 +64,7 @@ ENV_PROFILE = "OTPCLI_PROFILE"
 ENV_PROVIDER = "OTPCLI_PROVIDER"
 ENV_API_KEY = "OTPCLI_API_KEY"
 ENV_BASE_URL = "OTPCLI_BASE_URL"
+ENV_JOURNAL_URL = "OTPCLI_JOURNAL_URL"
 
 NO_PROVIDER_HINT = (
     "add a profile: `otp profile add NAME --provider otpx`, or set OTPCLI_PROVIDER and "
@@ -121,6 +130,7 @@ class Profile(NamedTuple):
     country: str | None = None
     operator: str | None = None
     server: str | None = None
+    journal_url: str | None = None  # the shared journal (services/journal_pg.py)
 
     def to_toml(self) -> dict[str, str]:
         return {k: v for k in PROFILE_FIELDS if (v := getattr(self, k)) is not None}
@@ -232,7 +242,7 @@ def _parse(path: Path, raw: Mapping[str, Any] | None) -> ConfigData:
     if not isinstance(tables, dict):
         raise _broken(path, "`profiles` must be a table of [profiles.NAME] tables")
     profiles: dict[str, Profile] = {}
-    notes = [_unknown_key(path, "", k, ("default", "profiles")) for k in raw]
+    notes = [_unknown_key(path, "", k, ("default", "profiles", "journal_url")) for k in raw]
     for name, table in tables.items():
         if not isinstance(table, dict):
             raise _broken(path, f"[profiles.{name}] must be a table")
@@ -605,6 +615,29 @@ def resolve_settings(
         operator=pick(operator, None, "operator"),
         server=pick(server, None, "server"),
     )
+
+
+def journal_url(environ: Mapping[str, str] | None = None, profile: str | None = None) -> Sourced:
+    """Where the order journal lives, when not in the state dir: `OTPCLI_JOURNAL_URL`,
+    else the chosen profile's `journal_url` (the flag's, `OTPCLI_PROFILE`'s or the
+    default one), else the config file's top-level `journal_url`; UNSET means the local
+    SQLite journal. Never raises for a missing profile: settings resolution says that."""
+    env = _env(environ)
+    if value := _get(env, ENV_JOURNAL_URL):
+        return Sourced(value, f"env {ENV_JOURNAL_URL}")
+    path = config_path(env)
+    raw = _read_raw(path)
+    if raw is None:
+        return UNSET
+    data = _parse(path, raw)
+    name = profile or _get(env, ENV_PROFILE) or data.default
+    prof = data.profiles.get(name) if name else None
+    if prof is not None and prof.journal_url:
+        return Sourced(prof.journal_url, f"profile {prof.name}")
+    top = raw.get("journal_url")
+    if isinstance(top, str) and top:
+        return Sourced(top, f"config file {path}")
+    return UNSET
 
 
 def _describe(s: Sourced) -> str:

@@ -15,11 +15,20 @@ Contract:
   rental's), `email`. `find(..., kinds=)` keeps routing to the orders that can be
   waited on. `complete_order()` completes a non-activation purchase; `seen_keys()` /
   `add_seen()` remember which rental messages the user has been shown.
-- SQLite in WAL mode with a busy timeout; each change is one short `BEGIN IMMEDIATE`
-  transaction, so several `otp` processes (parallel CI jobs) can write at once.
-- The schema is versioned (`PRAGMA user_version`) and migrated forward by otp itself on
-  first use; a journal written by an older otp keeps working, and reads name their
-  columns, so one written by a newer otp (extra columns) is still readable.
+- Two backends behind one interface (`Backend`): SQLite in the state dir (default;
+  services/sqlite.py: WAL mode, a busy timeout, each change one short `BEGIN IMMEDIATE`
+  transaction) and PostgreSQL shared by many machines (services/journal_pg.py: each
+  change one transaction holding one advisory lock). Either way writers are serialised,
+  so several `otp` processes (parallel CI jobs, a fleet of runners) can write at once and
+  a check made inside `_tx()` (the spending cap) holds for all of them. The SQL here is
+  written once, with `?` placeholders and rows read by column name or index; the
+  backend adapts it.
+- The schema is versioned (SQLite `PRAGMA user_version`, PostgreSQL the `otpcli_schema`
+  table) and migrated forward by otp itself on first use, inside the serialised write
+  transaction (concurrent first runs are safe); a journal written by an older otp keeps
+  working, and reads name their columns, so one written by a newer otp (extra columns)
+  is still readable. Migration steps are portable SQL; a backend may translate a step
+  (`Backend.step`).
 - Ownership: a row may name the process that is responsible for it (`core/owner.py`):
   the one buying it (`begin()`), or one waiting on it (`claim()`). `close()` releases
   what this journal object owned, so only a process that died without closing (SIGKILL,
@@ -39,15 +48,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from otpcli.services import owner as owner_mod
 from otpcli.services.owner import Owner
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from otpcli.domain.models import Activation
+
+# A backend's connection: `execute(sql, args)` takes `?` placeholders and returns a cursor
+# whose rows are read by column name or by index (sqlite3.Row-like).
+DB = Any
 
 FILE_NAME = "journal.sqlite3"
 
@@ -201,7 +212,7 @@ class Order(NamedTuple):
         }
 
 
-def _order(r: sqlite3.Row) -> Order:
+def _order(r: Any) -> Order:
     d = dict(r)
     d["row"] = d.pop("rowid")
     d["price"] = Decimal(d["price"]) if d["price"] is not None else None
@@ -234,51 +245,72 @@ class Leftovers(NamedTuple):
         return f"{' and '.join(parts)}: settle them with `otp cancel --pending --wait`"
 
 
+class Backend(Protocol):
+    """Where a journal lives: the connection, the serialised write transaction and the
+    schema's version (services/sqlite.py, services/journal_pg.py)."""
+
+    name: str  # "sqlite" or "postgresql"
+    location: str  # a file path, or a URL with the password masked
+
+    def connect(self) -> DB: ...
+
+    def begin(self, db: DB) -> None:
+        """Start a write transaction that excludes every other writer until COMMIT."""
+
+    def schema(self) -> list[str]:
+        """The statements that create the tables of version 0 (`IF NOT EXISTS`)."""
+
+    def step(self, index: int, stmts: tuple[str, ...]) -> tuple[str, ...]:
+        """Migration step `index` as this backend runs it."""
+
+    def version(self, db: DB) -> int: ...
+
+    def set_version(self, db: DB, version: int) -> None: ...
+
+
 class Journal:
     def __init__(
         self,
-        state_dir: str | Path,
+        state_dir: str | Path | None = None,
         *,
         now: Any = time.time,
         on_open: Callable[[Journal], None] | None = None,
+        backend: Backend | None = None,
     ) -> None:
-        self.path = Path(state_dir) / FILE_NAME
+        if backend is None:
+            from otpcli.services.sqlite import SqliteBackend
+
+            assert state_dir is not None, "a state dir or a backend"
+            backend = SqliteBackend(Path(state_dir) / FILE_NAME)
+        self.backend = backend
         self._now = now
-        # Called once, when the file is first opened (the leftover line, core/session.py).
+        # Called once, when the journal is first opened (the leftover line, services/session.py).
         self._on_open = on_open
-        self._conn: sqlite3.Connection | None = None
+        self._conn: DB | None = None
         self._lock = threading.RLock()
         # Rows this object made this process the owner of; released by close().
         self._owned: set[int] = set()
 
     @property
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> DB:
         # Opened on first use: commands that never touch an order (balance, prices)
         # pay nothing for the journal.
         if self._conn is None:
-            import sqlite3
-
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            from otpcli.services.sqlite import connect
-
             # Shared by the threads of a multi-wait; `_lock` serialises its use.
-            conn = connect(self.path)
-            conn.row_factory = sqlite3.Row
-            self._conn = conn
-            # executescript() would commit on its own; run the statements in one
-            # transaction so concurrent first runs do not race.
+            self._conn = self.backend.connect()
+            # One transaction for every statement, so concurrent first runs do not race.
             with self._tx() as db:
-                _migrate(db)
+                _migrate(db, self.backend)
             if self._on_open is not None:
                 hook, self._on_open = self._on_open, None
                 hook(self)
         return self._conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[DB]:
         with self._lock:
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
+            self.backend.begin(db)
             try:
                 yield db
             except BaseException:
@@ -286,9 +318,13 @@ class Journal:
                 raise
             db.execute("COMMIT")
 
+    def schema_version(self) -> int:
+        with self._lock:
+            return self.backend.version(self._db)
+
     def close(self) -> None:
         """Release the rows this object owns (the process ends its work on them cleanly)
-        and close the file."""
+        and close the connection."""
         with self._lock:
             if self._conn is not None:
                 try:
@@ -299,7 +335,7 @@ class Journal:
 
     # --- ownership -----------------------------------------------------------------
 
-    def _own(self, db: sqlite3.Connection, row: int) -> None:
+    def _own(self, db: DB, row: int) -> None:
         me = owner_mod.this_process()
         db.execute(
             "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?"
@@ -347,7 +383,7 @@ class Journal:
                 db.execute(
                     "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
                     f" owner_start=NULL WHERE rowid IN ({','.join('?' * len(chunk))})"
-                    " AND owner_pid=? AND owner_start IS ?",
+                    " AND owner_pid=? AND owner_start IS NOT DISTINCT FROM ?",
                     (*chunk, me.pid, me.start),
                 )
         self._owned.clear()
@@ -366,12 +402,11 @@ class Journal:
     ) -> int:
         now = self._now()
         with self._tx() as db:
-            cur = db.execute(
+            row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, service, country,"
-                " state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                " state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING rowid",
                 (kind, provider, profile, base_url, service, country, PENDING, now, now),
-            )
-            row = int(cur.lastrowid or 0)
+            ).fetchone()[0]
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, PENDING, "purchase sent"))
             # The buyer answers for the row until it closes the journal: a purchase cut
             # short by SIGKILL is then an orphan, not a silent `pending` row.
@@ -393,14 +428,12 @@ class Journal:
         for how much is unknown here)."""
         now = self._now()
         with self._tx() as db:
-            cur = db.execute(
+            row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, order_id, state, note,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING rowid",
                 (kind, provider, profile, base_url, order_id, state, note, now, now),
-            )
-            db.execute(
-                "INSERT INTO events VALUES (?,?,?,?)", (int(cur.lastrowid or 0), now, state, note)
-            )
+            ).fetchone()[0]
+            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, note))
 
     def complete(self, row: int, act: Activation, *, state: str = "waiting") -> None:
         now = self._now()
@@ -474,7 +507,7 @@ class Journal:
             return
         with self._tx() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO seen (order_row, key) VALUES (?, ?)",
+                "INSERT INTO seen (order_row, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(row, k) for k in keys],
             )
 
@@ -658,14 +691,13 @@ def _money(amount: Decimal) -> Decimal:
     )
 
 
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: DB, backend: Backend) -> None:
     """Create the tables of a new journal, then apply the migrations it lacks."""
-    for stmt in _SCHEMA.split(";"):
-        if stmt.strip():
-            db.execute(stmt)
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    for step in _MIGRATIONS[version:]:
-        for stmt in step:
+    for stmt in backend.schema():
+        db.execute(stmt)
+    version = backend.version(db)
+    for index in range(version, SCHEMA_VERSION):
+        for stmt in backend.step(index, _MIGRATIONS[index]):
             db.execute(stmt)
     if version < SCHEMA_VERSION:
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        backend.set_version(db, SCHEMA_VERSION)
