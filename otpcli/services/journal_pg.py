@@ -127,6 +127,26 @@ def masked(url: str) -> str:
     return shown.replace(":/", "://", 1) if not netloc else shown
 
 
+def failure(exc: BaseException) -> ConfigError:
+    """A PostgreSQL error after the journal was opened (the server went away, a
+    statement failed): exit 3, with the server named as `OTPCLI_JOURNAL_URL` names it."""
+    import os
+
+    url = os.environ.get("OTPCLI_JOURNAL_URL", "")
+    where = f" {masked(url)}" if url else ""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    secret = _password(url) if url else None
+    if secret:
+        from otpcli.domain.masking import Masker
+
+        detail = Masker([secret])(detail)
+    return ConfigError(
+        f"the shared order journal{where} failed: {detail}",
+        hint="check the PostgreSQL server, then run the command again; "
+        "`otp orders` shows what the journal holds",
+    )
+
+
 def is_pg_url(url: str) -> bool:
     return urlsplit(url).scheme in SCHEMES
 

@@ -9,6 +9,9 @@ Contract:
   container's name). Rules, in order: another host -> None; another boot id -> False
   (the machine rebooted); the pid does not exist -> False; the pid exists but started
   at another time -> False (the pid was reused, e.g. by a restarted container); else True.
+- `runner_id()` names the runner (a CI machine, a container) a process belongs to:
+  `OTPCLI_RUNNER_ID`, else the host name. Rows of a shared journal carry it, so
+  `alive()` says None (cannot tell) for another runner's process, even on this host.
 - Nothing here writes anything. `alive` is not cached (an owner may die while a library
   process runs); a listing asks once per distinct owner (`Liveness`).
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+ENV_RUNNER_ID = "OTPCLI_RUNNER_ID"
 
 
 class Owner(NamedTuple):
@@ -62,6 +66,12 @@ def boot_id() -> str | None:
 @functools.cache
 def host_name() -> str:
     return socket.gethostname()
+
+
+def runner_id() -> str:
+    """`OTPCLI_RUNNER_ID`, else the host name (read each time: tests and a library
+    process may change it)."""
+    return os.environ.get(ENV_RUNNER_ID, "").strip() or host_name()
 
 
 def this_process() -> Owner:
