@@ -226,4 +226,5 @@ def test_owner_is_a_plain_tuple() -> None:
         "boot": None,
         "pid": 1,
         "start": None,
+        "runner": None,
     }

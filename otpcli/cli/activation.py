@@ -469,6 +469,14 @@ def cancel_cmd(
         bool,
         typer.Option("--wait", help="With --pending: wait out early-cancel windows and retry."),
     ] = False,
+    all_runners: Annotated[
+        bool,
+        typer.Option(
+            "--all-runners",
+            help="With --pending and a shared journal: also settle orders of other runners "
+            "whose process has not been seen for a lease (OTPCLI_RUNNER_LEASE, 120 s).",
+        ),
+    ] = False,
     cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -478,10 +486,12 @@ def cancel_cmd(
     Example: otp cancel --pending --wait   (settle what an interrupted wait left behind)
     """
     e = setup(ctx, json_=json_, profile=profile)
+    if all_runners and not pending:
+        raise BadInput("--all-runners goes with --pending: `otp cancel --pending --all-runners`")
     if pending:
         if activation_id:
             raise BadInput("give an activation id or --pending, not both")
-        _cancel_pending(ctx, e, wait=wait, cleanup=cleanup_timeout)
+        _cancel_pending(ctx, e, wait=wait, cleanup=cleanup_timeout, all_runners=all_runners)
         return
     if not activation_id:
         raise BadInput("which activation? `otp cancel ID` (or `otp cancel --pending`)")
@@ -519,7 +529,9 @@ def _settled_doc(settled: Settled) -> dict[str, Any]:
     return {"id": settled.order_id, "state": state, "message": settled.message}
 
 
-def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> None:
+def _cancel_pending(
+    ctx: typer.Context, e: Env, *, wait: bool, cleanup: float, all_runners: bool = False
+) -> None:
     from otpcli.services.journal import CANCEL_PENDING
     from otpcli.services.session import open_journal, quiet_leftovers
 
@@ -530,7 +542,7 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -
     finally:
         journal.close()
     # Orders whose otp process died (core/orphans.py): codes shown, the rest refunded.
-    orphaned = _settle_orphans(ctx, e, wait=wait, cleanup=cleanup)
+    orphaned = _settle_orphans(ctx, e, wait=wait, cleanup=cleanup, all_runners=all_runners)
     results: list[dict[str, Any]] = [o.to_json() for o in orphaned]
     failures: list[OtpError] = [o.error for o in orphaned if o.error is not None]
     codes = 0
@@ -589,7 +601,9 @@ def _report_pending(
         e.out(f"{len(rows)} of {len(rows)} pending orders cancelled")
 
 
-def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> list[Any]:
+def _settle_orphans(
+    ctx: typer.Context, e: Env, *, wait: bool, cleanup: float, all_runners: bool = False
+) -> list[Any]:
     from otpcli.cli.context import email_for
     from otpcli.services.journal import EMAIL
     from otpcli.services.orphans import settle_orphans
@@ -609,6 +623,7 @@ def _settle_orphans(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -
             report=e.info,
             on_code=lambda s: None if e.json else e.out(f"{s.order_id} {s.code}"),
             on_note=lambda oid, what: e.info(f"  {oid}: {what}"),
+            all_runners=all_runners,
         )
     finally:
         journal.close()

@@ -36,6 +36,12 @@ Contract:
   `code_received` row whose owner is gone for certain (`is_orphan`); an order bought
   without a wait (owner released) belongs to the user and is never an orphan.
   `leftovers()` counts orphans and `cancel_pending` rows with one indexed query.
+- Runners (a shared journal): a row's owner also names its runner (`owner.runner_id()`)
+  and when it was last seen (`owner_seen`). While a journal object owns rows, a
+  heartbeat thread refreshes `owner_seen` four times per lease (`owner.lease_seconds()`).
+  Another runner's process cannot be looked at, so `orphans(all_runners=True)` (for
+  `otp cancel --pending --all-runners`) also counts the rows of another runner whose
+  lease has expired.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
 """
@@ -154,13 +160,22 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         f"""CREATE TRIGGER IF NOT EXISTS spend_delete AFTER DELETE ON orders
         BEGIN {_ADD.format(t="OLD", sign="-")}; END""",
     ),
+    # 3: the runner that owns a row, and when its owner was last seen (the lease).
+    (
+        "ALTER TABLE orders ADD COLUMN owner_runner TEXT",
+        "ALTER TABLE orders ADD COLUMN owner_seen REAL",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _COLUMNS = (
     "rowid, kind, provider, profile, base_url, service, country, order_id, number, price,"
     " currency, state, code, text, note, expires_at, created_at, updated_at,"
-    " owner_host, owner_boot, owner_pid, owner_start"
+    " owner_host, owner_boot, owner_pid, owner_start, owner_runner, owner_seen"
+)
+_NO_OWNER = (
+    "owner_host=NULL, owner_boot=NULL, owner_pid=NULL, owner_start=NULL,"
+    " owner_runner=NULL, owner_seen=NULL"
 )
 # The states in which a dead owner leaves something behind (money or a code).
 OWNED_STATES = (PENDING, "waiting", "code_received")
@@ -188,6 +203,7 @@ class Order(NamedTuple):
     created_at: float
     updated_at: float
     owner: Owner | None = None
+    owner_seen: float | None = None  # the owner's last heartbeat (its lease)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -216,17 +232,31 @@ def _order(r: Any) -> Order:
     d = dict(r)
     d["row"] = d.pop("rowid")
     d["price"] = Decimal(d["price"]) if d["price"] is not None else None
-    host, boot, pid, start = (
-        d.pop(k) for k in ("owner_host", "owner_boot", "owner_pid", "owner_start")
+    host, boot, pid, start, runner = (
+        d.pop(k) for k in ("owner_host", "owner_boot", "owner_pid", "owner_start", "owner_runner")
     )
-    d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start)
+    d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start, runner)
     return Order(**d)
 
 
-def is_orphan(order: Order, alive: Callable[[Owner], bool | None] = owner_mod.alive) -> bool:
+def is_orphan(
+    order: Order,
+    alive: Callable[[Owner], bool | None] = owner_mod.alive,
+    *,
+    lease: float | None = None,
+    now: float | None = None,
+) -> bool:
     """True when the process responsible for `order` is gone for certain and the order
-    may still hold money or an unseen code (see the module contract)."""
-    return order.owner is not None and order.state in OWNED_STATES and alive(order.owner) is False
+    may still hold money or an unseen code (see the module contract). With a `lease`
+    (seconds) and `now`, an owner that cannot be looked at (another runner) is gone when
+    it has not been seen for longer than the lease."""
+    if order.owner is None or order.state not in OWNED_STATES:
+        return False
+    verdict = alive(order.owner)
+    if verdict is None and lease is not None and now is not None:
+        seen = order.owner_seen if order.owner_seen is not None else order.updated_at
+        return now - seen > lease
+    return verdict is False
 
 
 class Leftovers(NamedTuple):
@@ -290,6 +320,8 @@ class Journal:
         self._lock = threading.RLock()
         # Rows this object made this process the owner of; released by close().
         self._owned: set[int] = set()
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
     def _db(self) -> DB:
@@ -325,6 +357,9 @@ class Journal:
     def close(self) -> None:
         """Release the rows this object owns (the process ends its work on them cleanly)
         and close the connection."""
+        self._stop.set()
+        if self._heartbeat is not None and self._heartbeat is not threading.current_thread():
+            self._heartbeat.join(5)
         with self._lock:
             if self._conn is not None:
                 try:
@@ -338,11 +373,46 @@ class Journal:
     def _own(self, db: DB, row: int) -> None:
         me = owner_mod.this_process()
         db.execute(
-            "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?"
-            " WHERE rowid=?",
-            (*me, row),
+            "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+            " owner_runner=?, owner_seen=? WHERE rowid=?",
+            (*me, self._now(), row),
         )
         self._owned.add(row)
+        self._start_heartbeat()
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is not None and self._heartbeat.is_alive():
+            return
+        self._stop.clear()
+        self._heartbeat = threading.Thread(
+            target=self._beat_loop, name="otpcli-journal-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+
+    def _beat_loop(self) -> None:
+        every = owner_mod.lease_seconds() / 4
+        while not self._stop.wait(every):
+            try:
+                self.beat()
+            except Exception:
+                # A database that is briefly away must not end the wait it serves; a
+                # lease that runs out lets another runner settle the rows (by design).
+                continue
+
+    def beat(self) -> None:
+        """Refresh `owner_seen` of the rows this object owns (the heartbeat)."""
+        rows = sorted(self._owned)
+        if not rows:
+            return
+        me = owner_mod.this_process()
+        with self._tx() as db:
+            for i in range(0, len(rows), 500):
+                chunk = rows[i : i + 500]
+                db.execute(
+                    f"UPDATE orders SET owner_seen=? WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    " AND owner_pid=? AND owner_start IS NOT DISTINCT FROM ?",
+                    (self._now(), *chunk, me.pid, me.start),
+                )
 
     def claim(self, *order_ids: str, provider: str | None = None) -> None:
         """This process now answers for these orders (it waits on them and will clean
@@ -365,11 +435,7 @@ class Journal:
     def disown(self, row: int) -> None:
         """Nobody answers for `row` any more (an orphan settled, or handed to the user)."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
-                " owner_start=NULL WHERE rowid=?",
-                (row,),
-            )
+            db.execute(f"UPDATE orders SET {_NO_OWNER} WHERE rowid=?", (row,))
         self._owned.discard(row)
 
     def _release(self) -> None:
@@ -381,8 +447,7 @@ class Journal:
             for i in range(0, len(rows), 500):
                 chunk = rows[i : i + 500]
                 db.execute(
-                    "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
-                    f" owner_start=NULL WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    f"UPDATE orders SET {_NO_OWNER} WHERE rowid IN ({','.join('?' * len(chunk))})"
                     " AND owner_pid=? AND owner_start IS NOT DISTINCT FROM ?",
                     (*chunk, me.pid, me.start),
                 )
@@ -669,9 +734,14 @@ class Journal:
         with self._lock:
             return [_order(r) for r in self._db.execute(sql, OWNED_STATES)]
 
-    def orphans(self) -> list[Order]:
+    def orphans(self, *, all_runners: bool = False) -> list[Order]:
+        """Orphans this process can prove dead; with `all_runners`, also the rows of
+        other runners whose lease expired (see the module contract)."""
         alive = owner_mod.Liveness()
-        return [o for o in self.owned() if is_orphan(o, alive)]
+        if not all_runners:
+            return [o for o in self.owned() if is_orphan(o, alive)]
+        lease, now = owner_mod.lease_seconds(), self._now()
+        return [o for o in self.owned() if is_orphan(o, alive, lease=lease, now=now)]
 
     def leftovers(self) -> Leftovers:
         """Orphans and `cancel_pending` rows, from the two small indexed sets."""

@@ -18,6 +18,8 @@ Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
   `otp cancel --pending --wait` settles it);
 - each settled orphan is released (no owner), so it is handled once; one that could not
   be looked at (network, provider down) keeps its dead owner and stays an orphan;
+- with `all_runners`, the orphans of other runners sharing the journal count too: rows
+  whose owner's lease expired (`Journal.orphans(all_runners=True)`);
 - errors are collected per order (`Settled.error`) and never raised, except `Interrupted`
   (the rows not reached stay orphans for the next run).
 """
@@ -77,10 +79,11 @@ def settle_orphans(
     report: Callable[[str], None] = lambda _line: None,
     on_code: Callable[[Settled], None] = lambda _s: None,
     on_note: cleanup.Note | None = None,
+    all_runners: bool = False,
 ) -> list[Settled]:
     """Settle every orphan in `journal` (see the module contract), newest first."""
     done: list[Settled] = []
-    for row in journal.orphans():
+    for row in journal.orphans(all_runners=all_runners):
         try:
             settled = _settle_one(
                 journal, row, open_order, wait=wait, budget=budget, on_note=on_note
