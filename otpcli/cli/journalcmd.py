@@ -4,11 +4,16 @@
 URL with the password masked), where that choice came from, the schema version (the
 journal is opened, and migrated if it is older) and this runner's id. `--json` gives
 the same as one document. A shared journal that cannot be opened is exit 3, with the fix.
+
+`otp journal push [--from PATH]` copies the open orders of a local SQLite journal (a
+runner that worked offline) into the shared one, skipping those already there (same
+provider, order id and kind: `Journal.copy_in`), and says how many it copied.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -60,3 +65,58 @@ def journal_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt 
     doc = _describe(global_options(ctx).profile)
     width = max(len(k) for k in doc)
     e.result(doc, "\n".join(f"{k.replace('_', ' '):<{width}}  {v}" for k, v in doc.items()))
+
+
+@app.command("push")
+def push_cmd(
+    ctx: typer.Context,
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="The local journal to copy: its file or its state dir "
+            "(default: this state dir's journal.sqlite3).",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Copy a local journal's open orders into the shared journal (after working offline).
+
+    Orders already there (same provider, id and kind) are skipped, so a second push
+    copies nothing; orders without an id (purchase outcome unknown) cannot be matched
+    and stay local.
+
+    Example: OTPCLI_JOURNAL_URL=postgresql://ci@db/otp otp journal push
+    """
+    from otpcli.cli.options import global_options
+    from otpcli.domain.errors import ConfigError
+    from otpcli.services import config
+    from otpcli.services.journal import ACTIVE_STATES, FILE_NAME, Journal
+    from otpcli.services.session import journal_backend
+    from otpcli.services.sqlite import SqliteBackend
+
+    e = setup(ctx, json_=json_, profile=profile)
+    target = journal_backend(profile=global_options(ctx).profile)
+    if target.name == "sqlite":
+        raise ConfigError(
+            "there is no shared journal to push to",
+            hint="set OTPCLI_JOURNAL_URL=postgresql://... (or a profile's journal_url)",
+        )
+    source = from_ if from_ is not None else config.state_dir()
+    path = source / FILE_NAME if source.is_dir() else source
+    if not path.is_file():
+        raise ConfigError(f"no local journal at {path}", hint="give its file: --from PATH")
+    local = Journal(backend=SqliteBackend(path))
+    try:
+        rows = [o for o in local.iter_orders(newest_first=False) if o.state in ACTIVE_STATES]
+    finally:
+        local.close()
+    shared = Journal(backend=target)
+    try:
+        copied = shared.copy_in(rows, note=f"pushed from {path}")
+    finally:
+        shared.close()
+    doc = {"from": str(path), "to": target.location, "open": len(rows), "copied": copied}
+    e.result(doc, f"{copied} of {len(rows)} open order(s) copied to {target.location}")

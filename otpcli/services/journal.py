@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -173,6 +173,12 @@ _COLUMNS = (
     " currency, state, code, text, note, expires_at, created_at, updated_at,"
     " owner_host, owner_boot, owner_pid, owner_start, owner_runner, owner_seen"
 )
+# The columns `copy_in` copies.
+_COPIED = (
+    "kind", "provider", "profile", "base_url", "service", "country", "order_id", "number",
+    "price", "currency", "state", "code", "text", "note", "expires_at", "created_at",
+    "updated_at",
+)  # fmt: skip
 _NO_OWNER = (
     "owner_host=NULL, owner_boot=NULL, owner_pid=NULL, owner_start=NULL,"
     " owner_runner=NULL, owner_seen=NULL"
@@ -499,6 +505,34 @@ class Journal:
                 (kind, provider, profile, base_url, order_id, state, note, now, now),
             ).fetchone()[0]
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, note))
+
+    def copy_in(self, orders: Iterable[Order], note: str) -> int:
+        """Copy `orders` (another journal's rows) into this one, unowned, unless a row of
+        the same provider, order id and kind is already here (`otp journal push`: run it
+        twice, nothing is copied twice). Rows without an order id cannot be told apart
+        and are not copied. One transaction; the number of rows copied."""
+        copied = 0
+        now = self._now()
+        with self._tx() as db:
+            for o in orders:
+                if (
+                    o.order_id is None
+                    or db.execute(
+                        "SELECT 1 FROM orders WHERE provider=? AND order_id=? AND kind=?",
+                        (o.provider, o.order_id, o.kind),
+                    ).fetchone()
+                ):
+                    continue
+                values = [getattr(o, c) for c in _COPIED]
+                values[_COPIED.index("price")] = None if o.price is None else str(o.price)
+                row = db.execute(
+                    f"INSERT INTO orders ({', '.join(_COPIED)})"
+                    f" VALUES ({','.join('?' * len(_COPIED))}) RETURNING rowid",
+                    values,
+                ).fetchone()[0]
+                db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, o.state, note))
+                copied += 1
+        return copied
 
     def complete(self, row: int, act: Activation, *, state: str = "waiting") -> None:
         now = self._now()
