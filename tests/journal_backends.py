@@ -51,7 +51,7 @@ class JournalBackend:
 
     def backend(self) -> Any:
         if self.url is None:
-            from otpcli.services.sqlite import SqliteBackend
+            from otpcli.sqlite import SqliteBackend
 
             return SqliteBackend(self.state_dir / FILE_NAME)
         from otpcli.services.journal_pg import PgBackend

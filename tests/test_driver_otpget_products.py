@@ -27,7 +27,7 @@ from otpcli.domain.errors import (
 )
 from otpcli.domain.models import State
 from otpcli.domain.provider import Capability, ProviderOptions
-from otpcli.providers import create
+from otpcli.providers import create, create_email, create_rental
 from otpcli.providers._jsonapi import DocumentedFailure
 from otpcli.providers.otpget_cheap import OtpGetCheapDriver
 from otpcli.providers.otpget_email import OtpGetEmailDriver
@@ -58,19 +58,19 @@ def cheap() -> OtpGetCheapDriver:
 
 @pytest.fixture
 def rent() -> OtpGetRentalDriver:
-    return create("otpget", OPTIONS, product="rent")  # type: ignore[no-any-return]
+    return create_rental("otpget", OPTIONS)  # type: ignore[return-value]
 
 
 @pytest.fixture
 def email() -> OtpGetEmailDriver:
-    return create("otpget", OPTIONS, product="email")  # type: ignore[no-any-return]
+    return create_email("otpget", OPTIONS)  # type: ignore[return-value]
 
 
 def test_registry_routes_products() -> None:
     assert isinstance(create("otpget", OPTIONS, product="cheap"), OtpGetCheapDriver)
     for name in ("otpx", "instaotp", "sastaotp"):
         with pytest.raises(Unsupported) as info:
-            create(name, OPTIONS, product="rent")
+            create_rental(name, OPTIONS)
         assert "nothing was sent" in info.value.message
 
 

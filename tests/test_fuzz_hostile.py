@@ -145,8 +145,8 @@ def test_any_reply_to_any_driver_is_typed(
     driver, (product, action, call) = target
     real = clock_mod.CLOCK
     clock_mod.CLOCK = FakeClock()  # the host's request pacing sleeps in fake time
-    p = providers.create(
-        driver, ProviderOptions(api_key=KEY, base_url=BASE, backoff=0, read_retries=0), product
+    p = providers.product_class(driver, product)(
+        ProviderOptions(api_key=KEY, base_url=BASE, backoff=0, read_retries=0)
     )
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

@@ -37,7 +37,7 @@ def test_wal_switch_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> Non
     import threading
     import time
 
-    from otpcli.services.sqlite import connect
+    from otpcli.sqlite import connect
 
     path = tmp_path / "fresh.sqlite3"
     writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -12,7 +12,7 @@ import pytest
 from otpcli.domain.clock import FakeClock
 from otpcli.domain.errors import NetworkError, OrderStateError, Unsupported, WaitTimeout
 from otpcli.domain.models import State, StatusResult
-from otpcli.domain.provider import Capability
+from otpcli.domain.provider import Capability, ProviderOptions
 from otpcli.services.waiting import Outcome, wait_for_codes
 
 
@@ -26,6 +26,7 @@ class BatchHost:
     title = "Batch host"
     currency = None
     poll_interval = 5.0
+    options = ProviderOptions(api_key=None, base_url="http://batch.invalid")
 
     def __init__(
         self,

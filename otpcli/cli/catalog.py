@@ -48,7 +48,7 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     e = setup(ctx, json_=json_)
     rows: list[dict[str, Any]] = []
     for info in providers.PROVIDERS.values():
-        caps = sorted(c.value for c in providers.driver_class(info.name).capabilities)
+        caps = sorted(c.value for c in providers.capabilities(info.name))
         rows.append(
             {
                 "name": info.name,

@@ -95,7 +95,7 @@ def push_cmd(
     from otpcli.services import config
     from otpcli.services.journal import ACTIVE_STATES, FILE_NAME, Journal
     from otpcli.services.session import journal_backend
-    from otpcli.services.sqlite import SqliteBackend
+    from otpcli.sqlite import SqliteBackend
 
     e = setup(ctx, json_=json_, profile=profile)
     target = journal_backend(profile=global_options(ctx).profile)

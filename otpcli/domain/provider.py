@@ -8,6 +8,7 @@ Drivers never print, exit or read configuration: they get everything they need i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -72,16 +73,38 @@ class ProviderOptions(NamedTuple):
 
 
 class Provider(Protocol):
-    name: str
-    title: str
-    capabilities: frozenset[Capability]
-    currency: str | None
-    poll_interval: float  # seconds, what the provider's document recommends
+    """An SMS-activation driver (and every wrapper that stands in for one).
+
+    Attributes are read-only properties here, so a driver may narrow them (a class
+    attribute `currency = "INR"` satisfies `currency: str | None`).
+
+    mypy checks each driver class against this protocol (`providers/_contracts.py`).
+    Methods whose capability a provider lacks raise `Unsupported` before sending."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def poll_interval(self) -> float: ...  # seconds, what the provider's document recommends
+    @property
+    def options(
+        self,
+    ) -> (
+        ProviderOptions
+    ): ...  # How the provider numbers countries and names services, for resolving `-c india`
+    # without its catalog (services/names.py): "smsactivate", "dial" or None.
+    @property
+    def country_scheme(self) -> str | None: ...
+    @property
+    def service_scheme(self) -> str | None: ...
 
     def supports(self, capability: Capability) -> bool: ...
-
     def balance(self) -> Balance: ...
-
     def buy(
         self,
         service: str,
@@ -91,17 +114,11 @@ class Provider(Protocol):
         server: str | None = None,
         max_price: Decimal | None = None,
     ) -> Activation: ...
-
     def status(self, activation_id: str) -> StatusResult: ...
-
     def cancel(self, activation_id: str) -> ActionResult: ...
-
     def finish(self, activation_id: str) -> ActionResult: ...
-
     def another(self, activation_id: str) -> ActionResult: ...
-
     def reget(self, activation_id: str) -> ActionResult: ...
-
     def services(
         self,
         *,
@@ -109,21 +126,22 @@ class Provider(Protocol):
         server: str | None = None,
         service: str | None = None,
     ) -> list[CatalogEntry]: ...
-
     def countries(self, *, server: str | None = None) -> list[Country]: ...
-
     def close(self) -> None: ...
 
-    # Optional, with `Capability.BATCH_STATUS` (so not declared here: a driver without it
-    # still satisfies the protocol):
-    #
-    #     def statuses(self, ids: Sequence[str]) -> dict[str, StatusResult]: ...
-    #
-    # ONE request for the status of many open activations (the sms-activate family's
-    # getActiveActivations). The dict has an entry for each id the host listed; an id it
-    # did not list is missing (it may have been cancelled, expired or got its code), so
-    # the caller must look at it with `status(id)` before concluding anything. Raises
-    # `Unsupported` when the host does not offer the action (nothing else was learnt).
+    # With `Capability.BATCH_STATUS`: ONE request for the status of many open
+    # activations (the family's getActiveActivations). The dict has an entry for each id
+    # the host listed; a missing id may have been cancelled, expired or got its code, so
+    # the caller must look at it with `status(id)` before concluding anything.
+    def statuses(self, activation_ids: Sequence[str]) -> dict[str, StatusResult]: ...
+
+    # With `Capability.ORDERS`: the provider's own list of open orders (raw rows), and
+    # the newest open activations from it (empty without the capability), which settle
+    # a purchase whose outcome was unknown.
+    def orders(
+        self, limit: int = 20, page: int = 1, status: str | None = None
+    ) -> list[dict[str, str]]: ...
+    def recent_activations(self, limit: int = 10) -> list[Activation]: ...
 
 
 # --- products beyond SMS activations ---------------------------------------------------
@@ -143,11 +161,16 @@ class RentalProvider(Protocol):
     `PurchaseUnknown` when their outcome cannot be known; `check_duration` raises
     `BadInput` for a duration the provider does not sell, before anything is sent."""
 
-    name: str
-    title: str
-    capabilities: frozenset[Capability]
-    currency: str | None
-    poll_interval: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def poll_interval(self) -> float: ...
 
     def supports(self, capability: Capability) -> bool: ...
 
@@ -173,11 +196,16 @@ class RentalProvider(Protocol):
 class EmailProvider(Protocol):
     """Temporary e-mail. `buy` is sent exactly once (`PurchaseUnknown` when unknown)."""
 
-    name: str
-    title: str
-    capabilities: frozenset[Capability]
-    currency: str | None
-    poll_interval: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def poll_interval(self) -> float: ...
 
     def supports(self, capability: Capability) -> bool: ...
 

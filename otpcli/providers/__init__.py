@@ -13,7 +13,13 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from otpcli.domain.errors import ConfigError, Unsupported
-from otpcli.domain.provider import Provider, ProviderOptions
+from otpcli.domain.provider import (
+    Capability,
+    EmailProvider,
+    Provider,
+    ProviderOptions,
+    RentalProvider,
+)
 from otpcli.providers import dialects
 
 # The provider that `otp --sandbox` selects.
@@ -116,7 +122,21 @@ def driver_class(name: str) -> type[Provider]:
     return cls
 
 
-def product_class(name: str, product: str) -> Any:
+def capabilities(name: str) -> frozenset[Capability]:
+    """What provider `name` can do, read from its driver class without building it."""
+    caps: frozenset[Capability] = vars_of(driver_class(name))["capabilities"]
+    return caps
+
+
+def vars_of(cls: type) -> dict[str, Any]:
+    """A class's attributes, its bases' included (the protocol declares them read-only)."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        found.update(vars(klass))
+    return found
+
+
+def product_class(name: str, product: str) -> type:
     """The driver class of one product; `Unsupported` (nothing sent) when not offered."""
     info = get_info(name)
     if product == SMS:
@@ -129,12 +149,26 @@ def product_class(name: str, product: str) -> Any:
             hint=f"{info.title} offers: {offered} (see `otp providers`)",
         )
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr or "Driver")
+    cls: type = getattr(importlib.import_module(module_name), attr or "Driver")
+    return cls
 
 
-def create(name: str, options: ProviderOptions, product: str = SMS) -> Any:
-    """The driver for `product` at provider `name`: a `Provider` for "sms" and "cheap",
-    a `RentalProvider` for "rent", an `EmailProvider` for "email"."""
-    if product == SMS:
-        return driver_class(name)(options)  # type: ignore[call-arg]
-    return product_class(name, product)(options)
+def create(name: str, options: ProviderOptions, product: str = SMS) -> Provider:
+    """The activation driver of provider `name`: SMS, or cheap numbers (`product="cheap"`,
+    an activation driver on another handler)."""
+    if product not in (SMS, CHEAP):
+        raise ValueError(f"create() builds activation drivers, not {product!r}")
+    driver: Provider = product_class(name, product)(options)
+    return driver
+
+
+def create_rental(name: str, options: ProviderOptions) -> RentalProvider:
+    """The rental driver of provider `name`; `Unsupported` when it offers none."""
+    driver: RentalProvider = product_class(name, RENT)(options)
+    return driver
+
+
+def create_email(name: str, options: ProviderOptions) -> EmailProvider:
+    """The temporary e-mail driver of provider `name`; `Unsupported` when it offers none."""
+    driver: EmailProvider = product_class(name, EMAIL)(options)
+    return driver

@@ -252,7 +252,7 @@ class SandboxState:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are explicit `BEGIN IMMEDIATE` below. Server threads
         # take turns on the connection under `_lock`, hence check_same_thread=False.
-        from otpcli.services.sqlite import connect
+        from otpcli.sqlite import connect
 
         return connect(self.path, busy_seconds=10.0)
 

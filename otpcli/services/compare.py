@@ -47,7 +47,7 @@ def compare(
     errors: dict[str, OtpError] = {}
     for name, prof in sorted(data.profiles.items()):
         try:  # a hand-edited profile may name a provider otpcli does not know
-            capabilities = providers.driver_class(prof.provider).capabilities
+            capabilities = providers.capabilities(prof.provider)
         except OtpError as err:
             errors[name] = err
             continue

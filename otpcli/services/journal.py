@@ -16,7 +16,7 @@ Contract:
   waited on. `complete_order()` completes a non-activation purchase; `seen_keys()` /
   `add_seen()` remember which rental messages the user has been shown.
 - Two backends behind one interface (`Backend`): SQLite in the state dir (default;
-  services/sqlite.py: WAL mode, a busy timeout, each change one short `BEGIN IMMEDIATE`
+  otpcli/sqlite.py: WAL mode, a busy timeout, each change one short `BEGIN IMMEDIATE`
   transaction) and PostgreSQL shared by many machines (services/journal_pg.py: each
   change one transaction holding one advisory lock). Either way writers are serialised,
   so several `otp` processes (parallel CI jobs, a fleet of runners) can write at once and
@@ -283,7 +283,7 @@ class Leftovers(NamedTuple):
 
 class Backend(Protocol):
     """Where a journal lives: the connection, the serialised write transaction and the
-    schema's version (services/sqlite.py, services/journal_pg.py)."""
+    schema's version (otpcli/sqlite.py, services/journal_pg.py)."""
 
     name: str  # "sqlite" or "postgresql"
     location: str  # a file path, or a URL with the password masked
@@ -293,8 +293,9 @@ class Backend(Protocol):
     def begin(self, db: DB) -> None:
         """Start a write transaction that excludes every other writer until COMMIT."""
 
-    def schema(self) -> list[str]:
-        """The statements that create the tables of version 0 (`IF NOT EXISTS`)."""
+    def schema(self, portable: list[str]) -> list[str]:
+        """The statements that create the tables of version 0 (`IF NOT EXISTS`), given
+        the portable ones (`_SCHEMA`)."""
 
     def step(self, index: int, stmts: tuple[str, ...]) -> tuple[str, ...]:
         """Migration step `index` as this backend runs it."""
@@ -314,7 +315,7 @@ class Journal:
         backend: Backend | None = None,
     ) -> None:
         if backend is None:
-            from otpcli.services.sqlite import SqliteBackend
+            from otpcli.sqlite import SqliteBackend
 
             assert state_dir is not None, "a state dir or a backend"
             backend = SqliteBackend(Path(state_dir) / FILE_NAME)
@@ -797,7 +798,7 @@ def _money(amount: Decimal) -> Decimal:
 
 def _migrate(db: DB, backend: Backend) -> None:
     """Create the tables of a new journal, then apply the migrations it lacks."""
-    for stmt in backend.schema():
+    for stmt in backend.schema([s for s in _SCHEMA.split(";") if s.strip()]):
         db.execute(stmt)
     version = backend.version(db)
     for index in range(version, SCHEMA_VERSION):

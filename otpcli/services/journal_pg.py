@@ -254,7 +254,8 @@ class PgBackend:
         db.execute("BEGIN")
         db.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
 
-    def schema(self) -> list[str]:
+    def schema(self, portable: list[str]) -> list[str]:
+        # The tables of version 0 in PostgreSQL's types (`portable` is SQLite's).
         return [
             *_BASE,
             "CREATE TABLE IF NOT EXISTS otpcli_schema (version INTEGER NOT NULL)",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from otpcli.domain.errors import (
     Interrupted,
@@ -32,8 +32,11 @@ from otpcli.domain.models import (
     Country,
     StatusResult,
 )
-from otpcli.domain.provider import Capability, Provider
+from otpcli.domain.provider import Capability, Provider, ProviderOptions
 from otpcli.services import journal as jr
+
+if TYPE_CHECKING:
+    from otpcli.domain.product_models import CheapServer
 
 T = TypeVar("T")
 
@@ -110,6 +113,10 @@ class Journaled:
         self.capabilities: frozenset[Capability] = inner.capabilities
         self.currency: str | None = inner.currency
         self.poll_interval: float = inner.poll_interval
+        self.options: ProviderOptions = inner.options
+        # Activation drivers say how they name countries and services (services/names.py).
+        self.country_scheme: str | None = getattr(inner, "country_scheme", None)
+        self.service_scheme: str | None = getattr(inner, "service_scheme", None)
 
     def supports(self, capability: Capability) -> bool:
         return bool(self.inner.supports(capability))
@@ -296,6 +303,19 @@ class JournaledProvider(Journaled):
     def countries(self, *, server: str | None = None) -> list[Country]:
         return self.inner.countries(server=server)
 
-    def __getattr__(self, name: str) -> Any:
-        # Provider-specific extras (e.g. a driver's `orders()`) pass straight through.
-        return getattr(self.inner, name)
+    def orders(
+        self, limit: int = 20, page: int = 1, status: str | None = None
+    ) -> list[dict[str, str]]:
+        """The provider's own open orders (`otp orders --remote`), as the driver reads them."""
+        return self.inner.orders(limit=limit, page=page, status=status)
+
+    def recent_activations(self, limit: int = 10) -> list[Activation]:
+        return self.inner.recent_activations(limit=limit)
+
+    def servers(self, *, server_type: str | None = None) -> list[CheapServer]:
+        """A cheap-number driver's servers (`CheapProvider`); `Unsupported` elsewhere."""
+        servers = getattr(self.inner, "servers", None)
+        if servers is None:
+            raise Unsupported(f"{self.title} has no cheap-number servers; nothing was sent")
+        found: list[CheapServer] = servers(server_type=server_type)
+        return found

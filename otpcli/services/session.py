@@ -119,7 +119,7 @@ def journal_backend(
     until the journal is first used."""
     url = config.journal_url(environ, profile)
     if url.value is None:
-        from otpcli.services.sqlite import SqliteBackend
+        from otpcli.sqlite import SqliteBackend
 
         return SqliteBackend(config.state_dir(environ) / jr.FILE_NAME)
     from otpcli.services.journal_pg import PgBackend, is_pg_url, masked
@@ -236,6 +236,15 @@ def open_provider(
     return wrapped, settings
 
 
+def _build(name: str, options: ProviderOptions, product: str) -> object:
+    """The typed driver of one product (rentals and e-mail have contracts of their own)."""
+    if product == providers.RENT:
+        return providers.create_rental(name, options)
+    if product == providers.EMAIL:
+        return providers.create_email(name, options)
+    return providers.create(name, options, product=product)
+
+
 def _open_product(
     product: str,
     *,
@@ -261,7 +270,7 @@ def _open_product(
         product = _product_for(row, product, order_id)
         name = settings.provider.value
         assert name is not None  # resolve_settings raises ConfigError otherwise
-        driver = providers.create(name, _options(settings, environ), product=product)
+        driver = _build(name, _options(settings, environ), product)
     except BaseException:
         journal.close()
         raise

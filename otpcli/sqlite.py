@@ -69,10 +69,8 @@ class SqliteBackend:
     def begin(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
 
-    def schema(self) -> list[str]:
-        from otpcli.services.journal import _SCHEMA
-
-        return [stmt for stmt in _SCHEMA.split(";") if stmt.strip()]
+    def schema(self, portable: list[str]) -> list[str]:
+        return portable
 
     def step(self, index: int, stmts: tuple[str, ...]) -> tuple[str, ...]:
         return stmts
