@@ -36,8 +36,9 @@ Contract:
   `code_received` row whose owner is gone for certain (`is_orphan`); an order bought
   without a wait (owner released) belongs to the user and is never an orphan.
   `leftovers()` counts orphans and `cancel_pending` rows with one indexed query.
-- Runners (a shared journal): a row's owner also names its runner (`owner.runner_id()`)
-  and when it was last seen (`owner_seen`). While a journal object owns rows, a
+- Runners (a shared journal): a row keeps the runner that bought it (`runner`,
+  `owner.runner_id()`); its owner also names its runner and when it was last seen
+  (`owner_seen`). While a journal object owns rows, a
   heartbeat thread refreshes `owner_seen` four times per lease (`owner.lease_seconds()`).
   Another runner's process cannot be looked at, so `orphans(all_runners=True)` (for
   `otp cancel --pending --all-runners`) also counts the rows of another runner whose
@@ -160,8 +161,10 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         f"""CREATE TRIGGER IF NOT EXISTS spend_delete AFTER DELETE ON orders
         BEGIN {_ADD.format(t="OLD", sign="-")}; END""",
     ),
-    # 3: the runner that owns a row, and when its owner was last seen (the lease).
+    # 3: the runner that bought a row (kept), the one that owns it, and when its owner
+    # was last seen (the lease).
     (
+        "ALTER TABLE orders ADD COLUMN runner TEXT",
         "ALTER TABLE orders ADD COLUMN owner_runner TEXT",
         "ALTER TABLE orders ADD COLUMN owner_seen REAL",
     ),
@@ -171,7 +174,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _COLUMNS = (
     "rowid, kind, provider, profile, base_url, service, country, order_id, number, price,"
     " currency, state, code, text, note, expires_at, created_at, updated_at,"
-    " owner_host, owner_boot, owner_pid, owner_start, owner_runner, owner_seen"
+    " owner_host, owner_boot, owner_pid, owner_start, owner_runner, owner_seen, runner"
 )
 # The columns `copy_in` copies.
 _COPIED = (
@@ -210,6 +213,7 @@ class Order(NamedTuple):
     updated_at: float
     owner: Owner | None = None
     owner_seen: float | None = None  # the owner's last heartbeat (its lease)
+    runner: str | None = None  # the runner that bought it (OTPCLI_RUNNER_ID)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -231,6 +235,7 @@ class Order(NamedTuple):
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "owner": None if self.owner is None else self.owner._asdict(),
+            "runner": self.runner,
         }
 
 
@@ -381,8 +386,8 @@ class Journal:
         me = owner_mod.this_process()
         db.execute(
             "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
-            " owner_runner=?, owner_seen=? WHERE rowid=?",
-            (*me, self._now(), row),
+            " owner_runner=?, owner_seen=?, runner=COALESCE(runner, ?) WHERE rowid=?",
+            (*me, self._now(), me.runner, row),
         )
         self._owned.add(row)
         self._start_heartbeat()
