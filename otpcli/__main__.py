@@ -11,10 +11,16 @@ order ids) runs otpcli/_complete.py alone.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from otpcli.cli.render import Env
 
 
-def main() -> int:
-    argv = sys.argv[1:]
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """Run `otp` with `argv` (default: this process's arguments) writing through `env`
+    (default: this process's streams); return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
     if argv in (["--version"], ["-V"], ["version"]):
         from otpcli import __version__
 
@@ -26,14 +32,14 @@ def main() -> int:
         return complete(argv[1:])
     from otpcli.cli.quick import parse
 
-    run = parse(argv)
+    run = parse(argv, env)
     if run is not None:
         from otpcli.cli.failures import guarded
 
-        return guarded(run)
+        return guarded(run, run.env)
     from otpcli.cli.app import main as app_main
 
-    return app_main()
+    return app_main(argv, env)
 
 
 if __name__ == "__main__":

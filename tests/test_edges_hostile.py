@@ -109,7 +109,7 @@ def test_non_utf8_id_on_the_fast_path_is_bad_input() -> None:
     from otpcli.cli.failures import guarded
 
     runner = quick.parse(["--sandbox", "status", "\udcff"])
-    code = guarded(runner) if runner is not None else None
+    code = guarded(runner, runner.env) if runner is not None else None
     if runner is None:  # left to Typer: the app answers
         code = run(["--sandbox", "status", "\udcff"]).exit_code
     assert code == 2

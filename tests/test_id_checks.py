@@ -60,7 +60,7 @@ def test_the_fast_path_refuses_too(otpx: responses.RequestsMock) -> None:
 
     runner = parse(["status", "x" * 100])
     assert runner is not None
-    assert guarded(runner) == 2
+    assert guarded(runner, runner.env) == 2
     assert len(otpx.calls) == 0
 
 

@@ -34,7 +34,7 @@ def both_ways(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
     """Run `argv` through the fast path and through Typer; assert they agree."""
     run = quick.parse(argv)
     assert run is not None, f"the fast path should take {argv}"
-    fast = (guarded(run), *capsys.readouterr())
+    fast = (guarded(run, run.env), *capsys.readouterr())
     slow = (typer_main(argv), *capsys.readouterr())
     assert fast == slow, f"{argv}: fast path {fast!r} != Typer {slow!r}"
     return fast
@@ -191,7 +191,8 @@ def test_accepted_options_land_in_the_global_options(
     seen: list[tuple[object, ...]] = []
 
     def fake_status(opts: object, activation_id: str) -> None:
-        seen.append((vars(opts).copy(), activation_id))
+        fields = {k: v for k, v in vars(opts).items() if k != "env"}  # the Env is the run's
+        seen.append((fields, activation_id))
 
     monkeypatch.setitem(quick.COMMANDS, "status", (1, fake_status))
     # Typer's `status` imports the body from otpcli.cli.quick when it runs.
@@ -199,7 +200,7 @@ def test_accepted_options_land_in_the_global_options(
     line = "--sandbox -p first --base-url http://127.0.0.1:9/x status A1 --profile second --json"
     run = quick.parse(line.split())
     assert run is not None
-    assert guarded(run) == 0
+    assert guarded(run, run.env) == 0
     opts, activation_id = seen[0]
     assert activation_id == "A1"
     assert opts == {

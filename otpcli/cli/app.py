@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 from otpcli import __version__
 from otpcli.cli.failures import guarded, report
 from otpcli.cli.options import GlobalOptions, Spec, global_options, hoist, start
-from otpcli.cli.render import env
+from otpcli.cli.render import Env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
@@ -80,8 +80,9 @@ class OtpGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[RAW_ARGS] = tuple(args)
-        # A fresh Env per invocation: the streams (and their TTY flags) are this run's.
-        start(GlobalOptions())
+        # The run's Env came in with `main(argv, env)` (as ctx.obj), else it is read off
+        # this process's streams now: the streams (and their TTY flags) are this run's.
+        e = start(global_options(ctx))
         try:
             _refuse_undecodable(args)
             args = hoist(args, functools.partial(self._spec, ctx))
@@ -91,7 +92,7 @@ class OtpGroup(TyperGroup):
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # before any command: the same one mapping
-            raise typer.Exit(report(exc)) from None
+            raise typer.Exit(report(exc, e)) from None
 
     def _spec(self, ctx: Any, path: tuple[str, ...]) -> Spec | None:
         """What the command at `path` defines itself (for `hoist`), or None."""
@@ -115,7 +116,7 @@ class OtpGroup(TyperGroup):
             raise
         except typer.Abort as exc:
             # Click's prompt turns Ctrl-C (and Ctrl-D) into Abort, which Click ends with 1.
-            raise typer.Exit(report(_aborted(exc))) from None
+            raise typer.Exit(report(_aborted(exc), global_options(ctx).env)) from None
         except typer.TyperException as exc:
             raise _usage_failure(ctx, exc) from None
         except BrokenPipeError:
@@ -127,14 +128,14 @@ class OtpGroup(TyperGroup):
                 # Refused while parsing (an id callback), before the command merged its
                 # own --json: the line's --json still asks for the JSON document.
                 _json_if_asked(ctx)
-            raise typer.Exit(report(exc)) from None
+            raise typer.Exit(report(exc, global_options(ctx).env)) from None
 
 
 def _json_if_asked(ctx: Any) -> None:
     """--json anywhere on the line before a `--` turns on the JSON error document."""
     args = ctx.meta.get(RAW_ARGS, ())
     if "--json" in args[: args.index("--") if "--" in args else len(args)]:
-        env().json = True
+        global_options(ctx).env.json = True
 
 
 def _refuse_undecodable(args: list[str]) -> None:
@@ -177,11 +178,11 @@ def _usage_failure(ctx: Any, exc: Exception) -> BaseException:
 
     if not is_usage_error(exc):
         return exc
-    e = env()
+    e = global_options(ctx).env
     e.secrets.extend(_profile_keys())
     # `otp buyy --json`: --json after an unknown command was never parsed as an option.
     _json_if_asked(ctx)
-    return typer.Exit(report(exc))
+    return typer.Exit(report(exc, e))
 
 
 def _profile_keys() -> list[str]:
@@ -271,16 +272,10 @@ def root(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = GlobalOptions(
-        profile=profile,
-        base_url=base_url,
-        sandbox=sandbox,
-        json=json_,
-        debug=debug,
-        quiet=quiet,
-        proxy=proxy,
-    )
-    start(ctx.obj)
+    opts = global_options(ctx)  # made by parse_args, holding this run's Env
+    opts.profile, opts.base_url, opts.sandbox = profile, base_url, sandbox
+    opts.json, opts.debug, opts.quiet, opts.proxy = json_, debug, quiet, proxy
+    start(opts)
 
 
 @app.command("version", rich_help_panel="Setup")
@@ -325,8 +320,13 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    return guarded(lambda: app(args=argv, prog_name="otp"))
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """Run `otp` with `argv` (default: this process's arguments) and return the exit code.
+
+    `env` is the run's output environment (streams, TTY flags); by default this process's
+    own. Nothing else is global: tests and embedders pass their own Env."""
+    opts = GlobalOptions(env=env)
+    return guarded(lambda: app(args=argv, prog_name="otp", obj=opts), opts.env)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from otpcli.cli.options import GlobalOptions, global_options
-from otpcli.cli.render import env
 
 if TYPE_CHECKING:
     import typer
@@ -43,11 +42,11 @@ def _opened(
         profile=opts.profile,
         provider=SANDBOX if opts.sandbox else None,
         base_url=opts.base_url,
-        warn=env().warn,
+        warn=opts.env.warn,
         **extra,
     )
     if settings.api_key.value:
-        env().secrets.append(settings.api_key.value)
+        opts.env.secrets.append(settings.api_key.value)
     try:
         yield opened, settings
     finally:

@@ -25,13 +25,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from otpcli.cli.render import env
+from otpcli.cli.render import Env
 from otpcli.domain.errors import BadInput, ConfigError, ExitCode, Interrupted, OtpError, OutputError
 
 
-def report(exc: BaseException) -> int:
-    """Tell the user about `exc` (an OtpError, an interrupt, or a bug); return the exit code."""
-    e = env()
+def report(exc: BaseException, e: Env) -> int:
+    """Tell the user about `exc` (an OtpError, an interrupt, or a bug) through this run's
+    Env; return the exit code."""
     if not isinstance(exc, OtpError | KeyboardInterrupt):
         exc = known(exc) or exc
     if isinstance(exc, OtpError):
@@ -135,8 +135,9 @@ def _raise_on_signal(signum: int, _frame: Any) -> None:
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}", signal_exit=code)
 
 
-def guarded(run: Callable[[], int | None]) -> int:
-    """Run one invocation and return its exit code, whatever it raises."""
+def guarded(run: Callable[[], int | None], e: Env) -> int:
+    """Run one invocation and return its exit code, whatever it raises; `e` is the run's
+    Env (failures outside any command are told through it)."""
     signal.signal(signal.SIGTERM, _raise_on_signal)
     try:
         return run() or 0
@@ -149,4 +150,4 @@ def guarded(run: Callable[[], int | None]) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except (Exception, KeyboardInterrupt) as exc:  # e.g. SIGTERM before a command started
-        return report(exc)
+        return report(exc, e)

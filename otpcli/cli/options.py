@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from otpcli.cli.render import Env, env, set_env
+from otpcli.cli.render import Env
 
 if TYPE_CHECKING:
     import typer
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 
 class GlobalOptions:
-    """The options given before the command name (a plain class: see core/models.py)."""
+    """The options given before the command name, and the output `Env` of the run they
+    belong to (a plain class: see domain/models.py). The Env is passed in by whoever
+    starts the run (`cli.app.main(argv, env)`), else read off this process's streams."""
 
     def __init__(
         self,
@@ -37,7 +39,9 @@ class GlobalOptions:
         debug: bool = False,
         quiet: bool = False,
         proxy: str | None = None,
+        env: Env | None = None,
     ) -> None:
+        self.env = Env.from_system() if env is None else env
         self.proxy = proxy
         self.profile = profile
         self.base_url = base_url
@@ -56,8 +60,8 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 
 
 def start(opts: GlobalOptions) -> Env:
-    """A fresh Env for this run (its streams and TTY flags) with the global flags applied."""
-    e = set_env(Env.from_system())
+    """This run's Env with the global flags applied."""
+    e = opts.env
     e.json, e.quiet, e.debug = opts.json, opts.quiet, opts.debug
     # The key may come from the environment before any profile is read: mask it from the start.
     e.secrets.append(os.environ.get("OTPCLI_API_KEY", ""))
@@ -73,7 +77,7 @@ def merge(opts: GlobalOptions, *, json_: bool = False, profile: str | None = Non
         opts.json = True
     if profile:
         opts.profile = profile
-    e = env()
+    e = opts.env
     e.json = opts.json
     e.quiet = opts.quiet or e.quiet
     e.debug = opts.debug

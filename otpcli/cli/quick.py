@@ -22,7 +22,7 @@ from typing import Any
 
 from otpcli.cli.context import provider_for
 from otpcli.cli.options import GlobalOptions, Spec, hoist, merge, start
-from otpcli.cli.render import env
+from otpcli.cli.render import Env
 from otpcli.domain.errors import OtpError
 from otpcli.domain.ids import check_id
 
@@ -31,7 +31,7 @@ def show_balance(opts: GlobalOptions) -> None:
     """The body of `otp balance`: one line like `150.50 INR`, or its JSON."""
     with provider_for(opts) as (provider, _settings):
         bal = provider.balance()
-    env().result(bal.to_json(), str(bal))
+    opts.env.result(bal.to_json(), str(bal))
 
 
 def show_status(opts: GlobalOptions, activation_id: str) -> None:
@@ -42,8 +42,8 @@ def show_status(opts: GlobalOptions, activation_id: str) -> None:
     human = " ".join(x for x in (st.state.value, st.code or "") if x)
     if st.code is None and st.text:
         # A message with no code found in it: shown, but never where a code would be.
-        env().info(f"message: {st.text}")
-    env().result(st.to_json(), human)
+        opts.env.info(f"message: {st.text}")
+    opts.env.result(st.to_json(), human)
 
 
 # Each command: how many ids it takes, and its body.
@@ -94,8 +94,24 @@ def _option(
     return used
 
 
-def parse(argv: list[str]) -> Callable[[], None] | None:
-    """A runner for a plain `balance`/`status` line, or None to let Typer handle it."""
+class QuickRun:
+    """One accepted fast-path line: call it to run; `env` is the run's output Env."""
+
+    def __init__(
+        self, opts: GlobalOptions, body: Callable[..., None], ids: list[str], local: dict[str, Any]
+    ) -> None:
+        self.opts, self.body, self.ids, self.local = opts, body, ids, local
+        self.env = opts.env
+
+    def __call__(self) -> None:
+        start(self.opts)
+        merge(self.opts, json_=bool(self.local.get("json")), profile=self.local.get("profile"))
+        self.body(self.opts, *self.ids)
+
+
+def parse(argv: list[str], env: Env | None = None) -> QuickRun | None:
+    """A runner for a plain `balance`/`status` line (output through `env`, default this
+    process's streams), or None to let Typer handle it."""
     try:
         argv = hoist(argv, lambda path: SPEC if path[0] in COMMANDS else None)
     except OtpError:
@@ -124,11 +140,4 @@ def parse(argv: list[str]) -> Callable[[], None] | None:
             i += 1
     if len(ids) != nargs:
         return None
-    opts = GlobalOptions(**glob)
-
-    def run() -> None:
-        start(opts)
-        merge(opts, json_=bool(local.get("json")), profile=local.get("profile"))
-        body(opts, *ids)
-
-    return run
+    return QuickRun(GlobalOptions(**glob, env=env), body, ids, local)

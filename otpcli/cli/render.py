@@ -258,19 +258,6 @@ def _output_error(exc: OSError) -> OutputError:
     )
 
 
-_current = Env()
-
-
-def env() -> Env:
-    return _current
-
-
-def set_env(new: Env) -> Env:
-    global _current
-    _current = new
-    return new
-
-
 HEARTBEAT = 30.0  # seconds between progress lines when stderr is not a TTY
 
 
