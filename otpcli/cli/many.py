@@ -128,60 +128,84 @@ def wait_many(
     """Wait for all; hand codes to `sink` as they come; clean up the rest; raise if any
     failed. Without a `sink`, items go out as they come (--jsonl's form)."""
     from otpcli.cli.options import poll_interval
-    from otpcli.services.waiting import DEFAULT_TIMEOUT, Outcome, wait_for_codes
+    from otpcli.services.waiting import DEFAULT_TIMEOUT, wait_for_codes
 
     sink = sink or Results(e, stream=True)
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     step = poll_interval(e, interval, [p for p, _ in targets])
     e.info(f"waiting for {len(targets)} codes, up to {limit:g} s ...")
-    failures: list[Outcome] = []
-    ended: set[str] = set()  # got a code or failed: nothing left to clean up
     view = ManyWaitView(e, [(i, _number_of(p, i, sink)) for p, i in targets], timeout=limit)
-
-    def report(outcome: Outcome) -> None:
-        ended.add(outcome.activation_id)
-        if outcome.status is not None:
-            st = outcome.status
-            view.ended(st.id, "code_received", st.code)
-            with view.suspended():
-                sink.code(st)
-            if st.code or not st.text:
-                return
-            # A message with no code found in it: shown whole above, and counted.
-            outcome = Outcome(
-                outcome.provider,
-                outcome.activation_id,
-                error=NoCode(f"the message for {st.id} holds no code otp could find"),
-            )
-        failures.append(outcome)
-        assert outcome.error is not None
-        if e.json:
-            sink.add({"id": outcome.activation_id, **outcome.error.to_json()})
-        view.ended(outcome.activation_id, _state_of(outcome.error))
-        if not view.animated:  # the table's row says it on a TTY
-            e.info(f"{outcome.activation_id}: {outcome.error.message}")
-
+    seen = _Outcomes(e, view, sink)
     try:
         with view:
             wait_for_codes(
                 targets,
                 timeout=limit,
                 interval=step,
-                on_outcome=report,
+                on_outcome=seen.report,
                 on_round=lambda _n, pending, _left: view.round(pending),
             )
     except (KeyboardInterrupt, Interrupted) as intr:
-        left = [t for t in targets if t[1] not in ended]
+        left = [t for t in targets if t[1] not in seen.ended]
         raise clean_up_after_signal(
             e, left, Interrupted.exit_of(intr), keep=keep, budget=cleanup, sink=sink
         ) from None
+    if not keep:
+        seen.settle_timed_out(cleanup)
+    seen.raise_failures(len(targets))
 
-    timed_out = [o for o in failures if isinstance(o.error, WaitTimeout)]
-    if timed_out and not keep:
-        e.info(f"cancelling {len(timed_out)} for a refund (clean-up up to {cleanup:g} s) ...")
+
+class _Outcomes:
+    """What a many-wait learnt, one outcome at a time: codes go to the sink as they
+    come; failures are kept for the clean-up and the one summary error."""
+
+    def __init__(self, e: Env, view: ManyWaitView, sink: Results) -> None:
+        self.e, self.view, self.sink = e, view, sink
+        self.failures: list[Outcome] = []
+        self.ended: set[str] = set()  # got a code or failed: nothing left to clean up
+
+    def report(self, outcome: Outcome) -> None:
+        self.ended.add(outcome.activation_id)
+        if outcome.status is not None:
+            st = outcome.status
+            self.view.ended(st.id, "code_received", st.code)
+            with self.view.suspended():
+                self.sink.code(st)
+            if st.code or not st.text:
+                return
+            # A message with no code found in it: shown whole above, and counted.
+            from otpcli.services.waiting import Outcome
+
+            outcome = Outcome(
+                outcome.provider,
+                outcome.activation_id,
+                error=NoCode(f"the message for {st.id} holds no code otp could find"),
+            )
+        self.failures.append(outcome)
+        assert outcome.error is not None
+        if self.e.json:
+            self.sink.add({"id": outcome.activation_id, **outcome.error.to_json()})
+        self.view.ended(outcome.activation_id, _state_of(outcome.error))
+        if not self.view.animated:  # the table's row says it on a TTY
+            self.e.info(f"{outcome.activation_id}: {outcome.error.message}")
+
+    def timed_out(self) -> list[Outcome]:
+        return [o for o in self.failures if isinstance(o.error, WaitTimeout)]
+
+    def settle_timed_out(self, budget: float) -> None:
+        """Cancel the ones that got no code for a refund; a code that arrives meanwhile
+        is printed and is no failure."""
+        timed_out = self.timed_out()
+        if not timed_out:
+            return
+        self.e.info(f"cancelling {len(timed_out)} for a refund (clean-up up to {budget:g} s) ...")
         try:
             got = _settle(
-                e, [_target(o) for o in timed_out], after_signal=False, budget=cleanup, sink=sink
+                self.e,
+                [_target(o) for o in timed_out],
+                after_signal=False,
+                budget=budget,
+                sink=self.sink,
             )
         except (KeyboardInterrupt, Interrupted) as intr:
             raise Interrupted(
@@ -190,15 +214,17 @@ def wait_many(
                 hint="those not cancelled yet are marked cancel_pending: "
                 "`otp cancel --pending --wait` settles them",
             ) from None
-        # A code that arrived during the clean-up was printed: it is no failure.
-        failures = [o for o in failures if o.activation_id not in got.codes]
-        timed_out = [o for o in timed_out if o.activation_id not in got.codes]
-    if failures:
-        first = timed_out[0].error if timed_out else failures[0].error
+        self.failures = [o for o in self.failures if o.activation_id not in got.codes]
+
+    def raise_failures(self, total: int) -> None:
+        if not self.failures:
+            return
+        timed_out = self.timed_out()
+        first = timed_out[0].error if timed_out else self.failures[0].error
         assert first is not None
         # The summary keeps the class (hence exit code) of the most telling failure.
         raise first.with_message(
-            f"{len(failures)} of {len(targets)} activations got no code ({first.message})",
+            f"{len(self.failures)} of {total} activations got no code ({first.message})",
             hint="see the lines above; `otp orders --active` lists what is left",
         )
 

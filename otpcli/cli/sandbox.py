@@ -33,12 +33,15 @@ inside the commands so that `otp --help` does not pay for it.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from otpcli.cli.common import JsonOpt, id_argument, setup
 from otpcli.services import config
+
+if TYPE_CHECKING:
+    from otpcli.cli.render import Env
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Run and steer the built-in simulator."
@@ -225,7 +228,6 @@ def fault(
     e = setup(ctx, json_=json_)
     from otpcli.domain.errors import BadInput
     from otpcli.sandbox import faults
-    from otpcli.sandbox.state import SandboxState
 
     if clear and (action or kind or count):
         raise BadInput("give either --clear or ACTION KIND, not both")
@@ -235,6 +237,15 @@ def fault(
             hint=f"KIND is one of: {', '.join(faults.KINDS)}, or {faults.NONE}",
         )
     planned = faults.check(action, kind, count) if action and kind else None
+    plan = _apply_fault(clear=clear, planned=planned)
+    _show_fault(e, clear=clear, planned=planned, plan=plan)
+
+
+def _apply_fault(*, clear: bool, planned: Any) -> list[tuple[str, str, int | None, str]]:
+    """Clear the plan or set/remove one fault; the plan as it then stands."""
+    from otpcli.sandbox import faults
+    from otpcli.sandbox.state import SandboxState
+
     state = SandboxState(config.state_dir())
     try:
         if clear:
@@ -242,9 +253,15 @@ def fault(
         elif planned is not None:
             removing = planned.kind == faults.NONE
             state.set_fault(planned.action, None if removing else planned.kind, planned.count)
-        plan = state.fault_plan()
+        return list(state.fault_plan())
     finally:
         state.close()
+
+
+def _show_fault(
+    e: Env, *, clear: bool, planned: Any, plan: list[tuple[str, str, int | None, str]]
+) -> None:
+    from otpcli.sandbox import faults
 
     if clear:
         if e.json:

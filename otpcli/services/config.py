@@ -43,9 +43,12 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from otpcli.domain.errors import BadInput, ConfigError
+
+if TYPE_CHECKING:
+    from otpcli.providers import ProviderInfo
 
 PROFILE_FIELDS = (
     "provider",
@@ -491,28 +494,47 @@ def resolve_settings(
 ) -> Settings:
     """Every setting with its source; raise ConfigError (exit 3) with the fix.
 
+    The steps, each a function below: which profile the line or environment names, which
+    provider is forced outside any profile, the config file, the profile that applies,
+    then provider, key and base URL (flag > environment > profile > default).
     With `require_key=False` (for `otp profile show`) nothing that is merely missing
     (provider, key, smsactivate's base URL) is an error; unknown providers, missing
     named profiles, broken files and unsafe base URLs still are.
     """
-    from otpcli import providers
-    from otpcli.http import check_base_url, normalise_base_url
-
     env = _env(environ)
     path = config_path(env)
+    chosen = _named(profile, env, ENV_PROFILE)
+    forced = _named(provider, env, ENV_PROVIDER)
+    data = _load(path, warn)
+    prof, profile_src = _applying_profile(data, path, chosen, forced, warn)
+    pick = _Picker(env, prof).pick
+    provider_s = forced or (Sourced(prof.provider, f"profile {prof.name}") if prof else UNSET)
+    info = _provider_info(provider_s, data, require_key=require_key)
+    api_key = pick(None, ENV_API_KEY, "api_key")
+    if info is not None and require_key:
+        _require_key(info, api_key, prof)
+    return Settings(
+        profile=profile_src,
+        provider=provider_s,
+        api_key=api_key,
+        base_url=_base_url(pick(base_url, ENV_BASE_URL, "base_url"), info, prof, warn, require_key),
+        country=pick(country, None, "country"),
+        operator=pick(operator, None, "operator"),
+        server=pick(server, None, "server"),
+    )
 
-    chosen: Sourced | None = None
-    if profile:
-        chosen = Sourced(profile, "flag")
-    elif env_profile := _get(env, ENV_PROFILE):
-        chosen = Sourced(env_profile, f"env {ENV_PROFILE}")
 
-    forced: Sourced | None = None  # a provider named outside any profile
-    if provider:
-        forced = Sourced(provider, "flag")
-    elif env_provider := _get(env, ENV_PROVIDER):
-        forced = Sourced(env_provider, f"env {ENV_PROVIDER}")
+def _named(flag: str | None, env: Mapping[str, str], env_name: str) -> Sourced | None:
+    """A name given on the command line, else by the environment variable, else None."""
+    if flag:
+        return Sourced(flag, "flag")
+    if value := _get(env, env_name):
+        return Sourced(value, f"env {env_name}")
+    return None
 
+
+def _load(path: Path, warn: Warn | None) -> ConfigData:
+    """The config file's profiles (empty when there is none), its notes told via `warn`."""
     raw = _read_raw(path)
     if raw is not None:
         warn_if_exposed(path, warn)
@@ -520,65 +542,85 @@ def resolve_settings(
     if warn is not None:
         for key_note in data.notes:
             warn(key_note)
+    return data
 
-    prof: Profile | None = None
-    profile_src = UNSET
+
+def _applying_profile(
+    data: ConfigData,
+    path: Path,
+    chosen: Sourced | None,
+    forced: Sourced | None,
+    warn: Warn | None,
+) -> tuple[Profile | None, Sourced]:
+    """The profile whose values apply, and where its name came from. A profile of another
+    provider than the one forced is not used: its key must never reach that provider."""
     if chosen is not None:
         assert chosen.value is not None
         prof = data.profiles.get(chosen.value)
         if prof is None:
             raise missing_profile(chosen.value, data.profiles, path)
-        profile_src = chosen
-        if forced is not None and forced.value != prof.provider:
-            if warn is not None:
-                warn(
-                    f"profile {prof.name} is for {prof.provider}, but {forced.value} was "
-                    f"chosen by {_describe(forced)}; not using the profile"
-                )
-            prof, profile_src = None, UNSET
-    elif data.default is not None:
-        prof = data.profiles.get(data.default)
-        if prof is None and forced is None:
-            raise ConfigError(
-                f"the default profile {data.default!r} in {path} does not exist",
-                hint=_choose_hint(data),
+        if forced is None or forced.value == prof.provider:
+            return prof, chosen
+        if warn is not None:
+            warn(
+                f"profile {prof.name} is for {prof.provider}, but {forced.value} was "
+                f"chosen by {_describe(forced)}; not using the profile"
             )
-        if prof is not None and forced is not None and forced.value != prof.provider:
-            # The default profile holds another provider's key: never send it.
-            prof = None
-        if prof is not None:
-            profile_src = Sourced(prof.name, "default")
+        return None, UNSET
+    if data.default is None:
+        return None, UNSET
+    prof = data.profiles.get(data.default)
+    if prof is None and forced is None:
+        raise ConfigError(
+            f"the default profile {data.default!r} in {path} does not exist",
+            hint=_choose_hint(data),
+        )
+    if prof is None or (forced is not None and forced.value != prof.provider):
+        return None, UNSET  # the default profile holds another provider's key
+    return prof, Sourced(prof.name, "default")
 
-    from_profile = f"profile {prof.name}" if prof else ""
 
-    def pick(flag: str | None, env_name: str | None, attr: str) -> Sourced:
+class _Picker:
+    """One setting by precedence: flag > environment variable > the applying profile."""
+
+    def __init__(self, env: Mapping[str, str], prof: Profile | None) -> None:
+        self.env, self.prof = env, prof
+
+    def pick(self, flag: str | None, env_name: str | None, attr: str) -> Sourced:
         if flag:
             return Sourced(flag, "flag")
-        if env_name and (value := _get(env, env_name)):
+        if env_name and (value := _get(self.env, env_name)):
             return Sourced(value, f"env {env_name}")
-        if prof is not None and (value := getattr(prof, attr)):
-            return Sourced(value, from_profile)
+        if self.prof is not None and (value := getattr(self.prof, attr)):
+            return Sourced(value, f"profile {self.prof.name}")
         return UNSET
 
-    provider_s = forced or (Sourced(prof.provider, from_profile) if prof else UNSET)
-    info = None
-    if provider_s.value is None:
-        if require_key:
-            hint = NO_PROVIDER_HINT
-            if data.profiles:
-                hint = _choose_hint(data) + "; or " + hint
-            raise ConfigError("no provider selected", hint=hint)
-    else:
-        try:
-            info = providers.get_info(provider_s.value)
-        except ConfigError as exc:
-            raise ConfigError(
-                f"unknown provider {provider_s.value!r} (from {_describe(provider_s)})",
-                hint=exc.hint,
-            ) from None
 
-    api_key = pick(None, ENV_API_KEY, "api_key")
-    if info is not None and info.needs_key and api_key.value is None and require_key:
+def _provider_info(
+    provider_s: Sourced, data: ConfigData, *, require_key: bool
+) -> ProviderInfo | None:
+    """The registry's entry for the selected provider; None when none is selected and
+    none is required."""
+    from otpcli import providers
+
+    if provider_s.value is None:
+        if not require_key:
+            return None
+        hint = NO_PROVIDER_HINT
+        if data.profiles:
+            hint = _choose_hint(data) + "; or " + hint
+        raise ConfigError("no provider selected", hint=hint)
+    try:
+        return providers.get_info(provider_s.value)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"unknown provider {provider_s.value!r} (from {_describe(provider_s)})",
+            hint=exc.hint,
+        ) from None
+
+
+def _require_key(info: ProviderInfo, api_key: Sourced, prof: Profile | None) -> None:
+    if info.needs_key and api_key.value is None:
         name = prof.name if prof else info.name
         raise ConfigError(
             f"no API key for {info.name}",
@@ -586,7 +628,17 @@ def resolve_settings(
             f"(it asks for the key), or set {ENV_API_KEY}",
         )
 
-    base = pick(base_url, ENV_BASE_URL, "base_url")
+
+def _base_url(
+    base: Sourced,
+    info: ProviderInfo | None,
+    prof: Profile | None,
+    warn: Warn | None,
+    require_key: bool,
+) -> Sourced:
+    """The base URL to use, checked (exit 3 when unsafe) and shortened to its folder."""
+    from otpcli.http import check_base_url, normalise_base_url
+
     if base.value is None and info is not None and info.default_base_url:
         base = Sourced(info.default_base_url, "default")
     if base.value is not None:
@@ -597,24 +649,15 @@ def resolve_settings(
         note = normalise_base_url(base.value)[1]
         if note and warn is not None:
             warn(note)
-        base = Sourced(checked, base.source)
-    elif info is not None and info.needs_base_url and require_key:
+        return Sourced(checked, base.source)
+    if info is not None and info.needs_base_url and require_key:
         name = prof.name if prof else "NAME"
         raise ConfigError(
             f"the {info.name} provider needs a base URL",
             hint=f"`otp profile add {name} --provider {info.name} --base-url "
             f"https://HOST/stubs`, or set {ENV_BASE_URL} or pass --base-url",
         )
-
-    return Settings(
-        profile=profile_src,
-        provider=provider_s,
-        api_key=api_key,
-        base_url=base,
-        country=pick(country, None, "country"),
-        operator=pick(operator, None, "operator"),
-        server=pick(server, None, "server"),
-    )
+    return base
 
 
 def journal_url(environ: Mapping[str, str] | None = None, profile: str | None = None) -> Sourced:
