@@ -118,3 +118,20 @@ def test_the_password_is_masked() -> None:
         "postgresql://db/otp?user=ci&password=***"
     )
     assert masked("postgresql:///otp") == "postgresql:///otp"
+
+
+def test_a_long_listing_streams_in_batches(pg: JournalBackend) -> None:
+    j = pg.open()
+    for k in range(1203):
+        row = j.begin(provider="p", profile=None, base_url=None, service="tg", country=None)
+        if k % 2:
+            j.complete(row, Activation(str(k), "+1", "tg", None))
+    listing = j.iter_orders(newest_first=False)
+    first = next(listing)
+    assert first.row == 1 and first.state == "pending"
+    j.begin(provider="p", profile=None, base_url=None, service="tg", country=None)
+    rest = list(listing)  # other statements ran on the connection meanwhile
+    assert len(rest) == 1202 and rest[-1].row == 1203
+    assert [o.row for o in j.iter_orders(limit=3)] == [1204, 1203, 1202]
+    assert j.count(active=True) == 1204
+    j.close()

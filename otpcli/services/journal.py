@@ -38,11 +38,10 @@ Contract:
   `leftovers()` counts orphans and `cancel_pending` rows with one indexed query.
 - Runners (a shared journal): a row keeps the runner that bought it (`runner`,
   `owner.runner_id()`); its owner also names its runner and when it was last seen
-  (`owner_seen`). While a journal object owns rows, a
-  heartbeat thread refreshes `owner_seen` four times per lease (`owner.lease_seconds()`).
-  Another runner's process cannot be looked at, so `orphans(all_runners=True)` (for
-  `otp cancel --pending --all-runners`) also counts the rows of another runner whose
-  lease has expired.
+  (`owner_seen`). While a journal object owns rows, a heartbeat thread refreshes
+  `owner_seen` four times per lease (`owner.lease_seconds()`). Another runner's
+  process cannot be looked at, so `orphans(all_runners=True)` (for `otp cancel
+  --pending --all-runners`) also counts the rows of another runner whose lease expired.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
 """
@@ -724,14 +723,21 @@ class Journal:
             sql += " LIMIT ?"
             args.append(limit)
         with self._lock:
-            cur = self._db.execute(sql, args)
-        while True:
-            # Batches: the lock is not held while the caller works on the rows.
+            # A backend whose client would read the whole result at once (PostgreSQL)
+            # streams it from a server-side cursor.
+            stream = getattr(self._db, "stream", None)
+            cur = stream(sql, args) if stream is not None else self._db.execute(sql, args)
+        try:
+            while True:
+                # Batches: the lock is not held while the caller works on the rows.
+                with self._lock:
+                    batch = cur.fetchmany(500)
+                if not batch:
+                    return
+                yield from (_order(r) for r in batch)
+        finally:
             with self._lock:
-                batch = cur.fetchmany(500)
-            if not batch:
-                return
-            yield from (_order(r) for r in batch)
+                cur.close()
 
     def count(self, *, active: bool | None = None, state: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM orders", list[Any]()

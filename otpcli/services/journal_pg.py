@@ -14,7 +14,8 @@ Contract (services/journal.py `Backend`):
   SQLite file, so "write before you buy" and a check made inside the transaction (the
   spending cap) hold fleet-wide. Readers are not blocked.
 - SQL is written once for both backends: `?` placeholders become `%s`, rows are read
-  by column name or index (`Row`), as with sqlite3.Row. Statements must not contain a
+  by column name or index (`Row`), as with sqlite3.Row; listings stream from a
+  server-side cursor (`_Conn.stream`). Statements must not contain a
   literal `?` or `%`.
 - The schema's version is the one row of `otpcli_schema`; migrations run in the locked
   transaction that opens the journal (concurrent first runs of a fleet are safe). Steps
@@ -25,6 +26,7 @@ Contract (services/journal.py `Backend`):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -178,6 +180,9 @@ def _row_factory(cursor: Any) -> Any:
     return lambda values: cls(values)
 
 
+_CURSORS = itertools.count(1)
+
+
 class _Conn:
     """A psycopg connection that speaks the journal's SQL (`?` placeholders)."""
 
@@ -188,6 +193,13 @@ class _Conn:
         if not args:
             return self.raw.execute(sql)
         return self.raw.execute(sql.replace("?", "%s"), tuple(args))
+
+    def stream(self, sql: str, args: Sequence[Any]) -> Any:
+        """A server-side cursor (WITH HOLD: the connection is in autocommit mode), so a
+        100,000-row listing is fetched in batches, not held in memory at once."""
+        cur = self.raw.cursor(name=f"otpcli_{next(_CURSORS)}", withhold=True)
+        cur.execute(sql.replace("?", "%s"), tuple(args) or None)
+        return cur
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         cur = self.raw.cursor()
