@@ -100,3 +100,25 @@ def test_all_runners_goes_with_pending() -> None:
     r = run(["--sandbox", "cancel", "--all-runners", "5"])
     assert r.exit_code == 2
     assert "--pending" in r.stderr
+
+
+def test_an_orphan_is_taken_by_one_settler_and_given_back_on_failure(
+    journal_backend: JournalBackend,
+) -> None:
+    j = journal_backend.open()
+    row = j.begin(provider="p", profile=None, base_url=None, service="tg", country=None)
+    j.complete(row, Activation("77", "+1", "tg", None))
+    j.close()
+    me = owner_mod.this_process()
+    as_other_runner(journal_backend, row, seen=time.time(), runner=me.runner or "")
+    first, second = journal_backend.open(), journal_backend.open()
+    (seen_by_first,) = first.orphans()
+    (seen_by_second,) = second.orphans()
+    assert first.take(seen_by_first) is True
+    assert second.take(seen_by_second) is False  # two settlers at once: one wins
+    assert second.orphans() == []  # a live process holds it now
+    first.give_back(seen_by_first)  # could not be settled: an orphan again, as it was
+    (again,) = second.orphans()
+    assert again.owner == seen_by_first.owner and again.owner_seen == seen_by_first.owner_seen
+    first.close()
+    second.close()

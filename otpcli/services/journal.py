@@ -443,6 +443,42 @@ class Journal:
                 if found is not None:
                     self._own(db, int(found[0]))
 
+    def take(self, order: Order) -> bool:
+        """Become the owner of orphan `order` unless its owner changed since it was read
+        (another process, maybe on another runner, took it to settle it): one compare-
+        and-set, so an orphan is settled by one process. The taker holds its lease."""
+        old = order.owner
+        if old is None:
+            return False
+        me = owner_mod.this_process()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+                " owner_runner=?, owner_seen=? WHERE rowid=? AND owner_host=? AND owner_pid=?"
+                " AND owner_start IS NOT DISTINCT FROM ? AND owner_runner IS NOT DISTINCT FROM ?",
+                (*me, self._now(), order.row, old.host, old.pid, old.start, old.runner),
+            )
+            taken = cur.rowcount == 1
+        if taken:
+            self._owned.add(order.row)
+            self._start_heartbeat()
+        return taken
+
+    def give_back(self, order: Order) -> None:
+        """Hand an orphan that could not be settled back to its dead owner, as it was
+        (it stays an orphan for the next run)."""
+        old = order.owner
+        if old is None:
+            return self.disown(order.row)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+                " owner_runner=?, owner_seen=? WHERE rowid=?",
+                (*old, order.owner_seen, order.row),
+            )
+        self._owned.discard(order.row)
+        return None
+
     def disown(self, row: int) -> None:
         """Nobody answers for `row` any more (an orphan settled, or handed to the user)."""
         with self._tx() as db:
