@@ -114,7 +114,7 @@ _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")]+)|Error\(\d+, '([^']+)'\)")
 
 class Redactor(Masker):
     """Masks secrets in any text: raw, URL-encoded, in any letter case, and any fragment
-    of 8 or more characters (a provider echoing part of the key); see core/masking.py."""
+    of 8 or more characters (a provider echoing part of the key); see domain/masking.py."""
 
 
 class Reply(NamedTuple):

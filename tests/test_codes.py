@@ -1,4 +1,4 @@
-"""`core.codes.extract_code` on a table of real-looking messages in several languages."""
+"""`domain.codes.extract_code` on a table of real-looking messages in several languages."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def test_push_copies_the_open_orders_once(isolated_env: Path, pg_url: str) -> No
     env = {"OTPCLI_JOURNAL_URL": pg_url}
     r = run(["journal", "push", "--from", str(path)], env=env)
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("3 of 4 open order(s) copied to postgresql://")
+    assert r.stdout == "" and r.stderr.startswith("3 of 4 open order(s) copied to postgresql://")
     rows = shared.rows()
     assert [(o["order_id"], o["kind"], o["state"], o["price"]) for o in rows] == [
         ("1", "activation", "waiting", "2.5"),
@@ -57,7 +57,7 @@ def test_push_from_the_state_dir_by_default(isolated_env: Path, pg_url: str) -> 
     offline_journal(isolated_env / "state")
     r = run(["journal", "push"], env={"OTPCLI_JOURNAL_URL": pg_url})
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("3 of 4 ")
+    assert r.stderr.startswith("3 of 4 ")
 
 
 def test_push_needs_a_shared_journal_and_a_local_one(isolated_env: Path, pg_url: str) -> None:

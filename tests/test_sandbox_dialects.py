@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from otpcli.domain.errors import ConfigError, ExitCode, Interrupted
-from otpcli.sandbox import server as server_mod
+from otpcli.sandbox import httpd as server_mod
 from otpcli.sandbox.dialects import CLASSIC_COUNT_KEYS, RENDERINGS
-from otpcli.sandbox.server import SandboxServer, start_background
+from otpcli.sandbox.httpd import SandboxServer, start_background
 from otpcli.sandbox.state import SandboxState, Timing
 from tests.cli_helpers import run
 

@@ -20,7 +20,7 @@ import requests
 from otpcli.domain.errors import BadInput, ConfigError
 from otpcli.sandbox import faults
 from otpcli.sandbox.faults import Fault, check, load_env, parse_plan
-from otpcli.sandbox.server import SandboxServer, start_background
+from otpcli.sandbox.httpd import SandboxServer, start_background
 from otpcli.sandbox.state import SandboxState
 from otpcli.services.session import http_timeout, open_provider
 from tests.cli_helpers import run

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from otpcli.sandbox.server import start_background
+from otpcli.sandbox.httpd import start_background
 from tests.cli_helpers import run
 
 

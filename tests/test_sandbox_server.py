@@ -16,7 +16,7 @@ import requests
 from otpcli.domain.errors import BadInput, ConfigError, NotFound, OrderStateError
 from otpcli.sandbox import SCENARIOS
 from otpcli.sandbox.catalog import COUNTRIES, SERVICES, price
-from otpcli.sandbox.server import SandboxServer, start_background
+from otpcli.sandbox.httpd import SandboxServer, start_background
 from otpcli.sandbox.state import SandboxState
 
 

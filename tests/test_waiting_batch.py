@@ -168,7 +168,7 @@ def test_a_failed_batch_round_polls_each_id_and_batches_again_next_round(
 
 
 def test_journaled_statuses_record_each_answer(clock: FakeClock) -> None:
-    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.journaled import JournaledProvider
     from otpcli.services.session import open_journal
 
     journal = open_journal()
@@ -194,7 +194,7 @@ def test_journaled_statuses_record_each_answer(clock: FakeClock) -> None:
 
 
 def test_journaled_statuses_refuse_a_driver_without_them(clock: FakeClock) -> None:
-    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.journaled import JournaledProvider
     from otpcli.services.session import open_journal
 
     journal = open_journal()

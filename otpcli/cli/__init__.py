@@ -1,1 +1,1 @@
-"""The Typer application: one small module per command group; parse, call core, render."""
+"""The Typer application: one small module per command group; parse, call the services, render."""

@@ -44,7 +44,7 @@ from otpcli.services.names import resolve_target
 
 if TYPE_CHECKING:
     from otpcli.domain.models import Activation, StatusResult
-    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.journaled import JournaledProvider
 
 IdArg = Annotated[str, id_argument("Activation id, as printed by `otp buy`.")]
 KeepOpt = Annotated[
@@ -91,7 +91,7 @@ def _wait(
     service: str | None = None,
     life_left: float | None = None,
 ) -> StatusResult:
-    """Wait for the code; on timeout or signal, clean up with the core policy unless
+    """Wait for the code; on timeout or signal, clean up with the one clean-up policy unless
     `keep` (a code that arrives meanwhile is returned; the rest is refunded or left
     cancel_pending), within `cleanup` seconds.
 
@@ -501,7 +501,7 @@ def cancel_cmd(
 
 
 def _settle_row(ctx: typer.Context, e: Env, row: Any, *, wait: bool, cleanup: float) -> Settled:
-    """Settle one cancel_pending order with the core policy: a code that arrived is
+    """Settle one cancel_pending order with the one clean-up policy: a code that arrived is
     found and delivered, an order that ended another way needs nothing more."""
     from otpcli.cli.context import email_for
     from otpcli.services.cleanup import settle
@@ -541,7 +541,7 @@ def _cancel_pending(
         rows = [r for r in journal.orders(state=CANCEL_PENDING) if r.order_id]
     finally:
         journal.close()
-    # Orders whose otp process died (core/orphans.py): codes shown, the rest refunded.
+    # Orders whose otp process died (services/orphans.py): codes shown, the rest refunded.
     orphaned = _settle_orphans(ctx, e, wait=wait, cleanup=cleanup, all_runners=all_runners)
     results: list[dict[str, Any]] = [o.to_json() for o in orphaned]
     failures: list[OtpError] = [o.error for o in orphaned if o.error is not None]

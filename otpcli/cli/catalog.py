@@ -1,6 +1,6 @@
 """Account and catalog commands: providers, balance, services, countries, prices.
 
-Thin adapters: resolve the provider through core, call one driver method, render.
+Thin adapters: resolve the provider through the services, call one driver method, render.
 Listing tables go to stdout (DESIGN §3); where a provider publishes no catalog the
 driver raises `Unsupported` (exit 2) with a sentence saying so.
 """
@@ -21,7 +21,7 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.context import provider_for
-from otpcli.cli.render import Env
+from otpcli.cli.render import Env, Listing
 from otpcli.domain.errors import BadInput
 from otpcli.domain.models import CatalogEntry
 
@@ -58,21 +58,21 @@ def providers_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 "capabilities": caps,
             }
         )
-    if e.json:
-        e.json_doc(rows)
-        return
-    e.table(
-        ["name", "provider", "default base URL", "capabilities"],
-        [
+    e.show(
+        Listing(
+            rows,
+            ["name", "provider", "default base URL", "capabilities"],
             [
-                r["name"],
-                r["title"],
-                r["default_base_url"]
-                or ("started on demand" if r["name"] == providers.SANDBOX else "(required)"),
-                ", ".join(r["capabilities"]),
-            ]
-            for r in rows
-        ],
+                [
+                    r["name"],
+                    r["title"],
+                    r["default_base_url"]
+                    or ("started on demand" if r["name"] == providers.SANDBOX else "(required)"),
+                    ", ".join(r["capabilities"]),
+                ]
+                for r in rows
+            ],
+        )
     )
 
 
@@ -126,15 +126,17 @@ def services_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     rows, _ = _catalog(ctx, service=None, country=country, server=server)
     rows = [r for r in rows if _matches(search, r.service, r.name)]
-    if e.json:
-        e.json_doc([r.to_json() for r in rows])
-        return
     seen: dict[str, CatalogEntry] = {}
     for r in rows:
         seen.setdefault(r.service, r)
-    e.table(["code", "name"], [[r.service, r.name] for r in seen.values()])
-    if not seen:
-        e.info("no services match")
+    e.show(
+        Listing(
+            [r.to_json() for r in rows],
+            ["code", "name"],
+            [[r.service, r.name] for r in seen.values()],
+            empty="no services match",
+        )
+    )
 
 
 def countries_cmd(
@@ -152,12 +154,14 @@ def countries_cmd(
     with provider_for(ctx) as (provider, settings):
         rows = provider.countries(server=server or settings.server.value)
     rows = [r for r in rows if _matches(search, r.id, r.name)]
-    if e.json:
-        e.json_doc([r.to_json() for r in rows])
-        return
-    e.table(["id", "name", "server"], [[r.id, r.name, r.server] for r in rows])
-    if not rows:
-        e.info("no countries match")
+    e.show(
+        Listing(
+            [r.to_json() for r in rows],
+            ["id", "name", "server"],
+            [[r.id, r.name, r.server] for r in rows],
+            empty="no countries match",
+        )
+    )
 
 
 def prices_cmd(
@@ -193,18 +197,17 @@ def prices_cmd(
         if (code is None or r.service == code) and _matches(search, r.service, r.name)
     ]
     rows.sort(key=lambda r: (r.price is None, r.price or 0, r.service))
-    if e.json:
-        e.json_doc([r.to_json() for r in rows])
-        return
-    e.table(
-        ["service", "name", "country", "server", "price", "stock"],
-        [
-            [r.service, r.name, r.country_name or r.country, r.server, _price(r), r.stock]
-            for r in rows
-        ],
+    e.show(
+        Listing(
+            [r.to_json() for r in rows],
+            ["service", "name", "country", "server", "price", "stock"],
+            [
+                [r.service, r.name, r.country_name or r.country, r.server, _price(r), r.stock]
+                for r in rows
+            ],
+            empty="no prices match",
+        )
     )
-    if not rows:
-        e.info("no prices match")
 
 
 def _compare(e: Env, service: str, *, country: str | None, server: str | None) -> None:
@@ -213,34 +216,31 @@ def _compare(e: Env, service: str, *, country: str | None, server: str | None) -
     result = compare(service, country=country, server=server)
     for name, err in result.errors.items():
         e.warn(f"profile {name}: {err.message}")
-    if e.json:
-        e.json_doc(
+    e.show(
+        Listing(
             {
                 "offers": [
                     {"profile": o.profile, "provider": o.provider, **o.entry.to_json()}
                     for o in result.offers
                 ],
                 "errors": {name: err.to_json() for name, err in result.errors.items()},
-            }
-        )
-        return
-    e.table(
-        ["profile", "provider", "service", "country", "server", "price", "stock"],
-        [
+            },
+            ["profile", "provider", "service", "country", "server", "price", "stock"],
             [
-                o.profile,
-                o.provider,
-                o.entry.service,
-                o.entry.country_name or o.entry.country,
-                o.entry.server,
-                _price(o.entry),
-                o.entry.stock,
-            ]
-            for o in result.offers
-        ],
+                [
+                    o.profile,
+                    o.provider,
+                    o.entry.service,
+                    o.entry.country_name or o.entry.country,
+                    o.entry.server,
+                    _price(o.entry),
+                    o.entry.stock,
+                ]
+                for o in result.offers
+            ],
+            empty="no profile offers this service",
+        )
     )
-    if not result.offers:
-        e.info("no profile offers this service")
 
 
 # Registered lazily by name in otpcli.cli.app (only the command run is imported).

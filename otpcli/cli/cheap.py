@@ -16,6 +16,7 @@ import typer
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, setup
 from otpcli.cli.context import provider_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt
+from otpcli.cli.render import Listing
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cheap numbers (15-minute life)."
@@ -42,12 +43,14 @@ def servers_cmd(
     # A provider without cheap numbers is refused (exit 2) when the driver is looked up.
     with provider_for(ctx, product="cheap") as (provider, _settings):
         servers = provider.servers(server_type=server_type)
-    if e.json:
-        e.json_doc({"servers": [s.to_json() for s in servers]})
-        return
-    e.table(["server", "name", "type"], [[s.id, s.name, s.type] for s in servers])
-    if not servers:
-        e.info("no cheap-number servers listed")
+    e.show(
+        Listing(
+            {"servers": [s.to_json() for s in servers]},
+            ["server", "name", "type"],
+            [[s.id, s.name, s.type] for s in servers],
+            empty="no cheap-number servers listed",
+        )
+    )
 
 
 @app.command("buy")

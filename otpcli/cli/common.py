@@ -3,7 +3,7 @@
 Options that mean the same thing are spelled the same everywhere (DESIGN §3).
 `--json` and `-p/--profile` are accepted both before and after the command name:
 `setup()` merges a command's own values with the root callback's (cli/options.py).
-Every order id argument is `id_argument`: checked before anything is sent (core/ids.py).
+Every order id argument is `id_argument`: checked before anything is sent (domain/ids.py).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ IntervalOpt = Annotated[
 
 def _checked_ids(value: Any) -> Any:
     """A callback refusing an empty, absurdly long or whitespace-holding id (exit 2)
-    before the command runs, so nothing is sent (core/ids.py)."""
+    before the command runs, so nothing is sent (domain/ids.py)."""
     from otpcli.domain.ids import check_id
 
     if isinstance(value, list | tuple):

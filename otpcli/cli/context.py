@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import typer
 
     from otpcli.services.config import Settings
-    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.journaled import JournaledProvider
     from otpcli.services.products import JournaledEmail, JournaledRental
 
 T = TypeVar("T")

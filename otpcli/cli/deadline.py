@@ -7,7 +7,7 @@
   clean-up has at most `SIGNAL_BUDGET` (5) seconds: CI sends SIGKILL a few seconds after
   SIGTERM, and a hung provider must not turn a clean exit into a killed process that
   never wrote its journal note. What is not settled in time is `cancel_pending`.
-- `clean_up()` runs the core policy for one order under those bounds and reports its
+- `clean_up()` runs the one clean-up policy for one order under those bounds and reports its
   progress on stderr; it never raises for a refusal, a cut or a second Ctrl-C (the order
   is then `cancel_pending` and the outcome says so).
 - `timed_out()` words a wait's timeout after a clean-up that delivered no code (single
@@ -115,7 +115,7 @@ def clean_up(
     budget: float = DEFAULT_BUDGET,
     check_capability: bool = True,
 ) -> Settled:
-    """Settle one order with the core policy under the CLI's bounds (see module doc)."""
+    """Settle one order with the one clean-up policy under the CLI's bounds (see module doc)."""
     from otpcli.cli.render import NoteLine  # early-cancel retries: one line, not one each
 
     limit = hard_limit(budget, after_signal=after_signal)

@@ -3,7 +3,7 @@
 `buy` prints `EMAIL_ID ADDRESS` (with --wait: the code); `wait` prints the code alone
 (the message text when it carries no code) on stdout; listing tables go to stdout, the
 rest to stderr. When `wait` reaches its deadline or is interrupted, the order is
-cleaned up by the same core policy as SMS activations (`otpcli.services.cleanup`, within
+cleaned up by the same clean-up policy as SMS activations (`otpcli.services.cleanup`, within
 `--cleanup-timeout`): a code that arrived in the meantime is printed (exit 0), else the
 order is cancelled for a refund unless --keep, or left cancel_pending. A cancelled order: exit 8.
 A provider without e-mail: exit 2, nothing sent.
@@ -18,7 +18,7 @@ import typer
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import email_for
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
-from otpcli.cli.render import Env, WaitView, state_word, when
+from otpcli.cli.render import Env, Listing, WaitView, state_word, when
 from otpcli.domain.errors import ExitCode, Interrupted, OtpError, WaitTimeout
 from otpcli.services.cleanup import Outcome, Settled
 
@@ -141,18 +141,22 @@ def services_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
         services = provider.services(domain=domain)
-    if e.json:
-        e.json_doc({"services": [s.to_json() for s in services]})
-        return
-    e.table(
-        ["service", "name", "price", "stock"],
-        [
-            [s.code, s.name, f"{s.price} {s.currency or ''}".strip() if s.price else "", s.stock]
-            for s in services
-        ],
+    e.show(
+        Listing(
+            {"services": [s.to_json() for s in services]},
+            ["service", "name", "price", "stock"],
+            [
+                [
+                    s.code,
+                    s.name,
+                    f"{s.price} {s.currency or ''}".strip() if s.price else "",
+                    s.stock,
+                ]
+                for s in services
+            ],
+            empty="no e-mail services listed for that domain",
+        )
     )
-    if not services:
-        e.info("no e-mail services listed for that domain")
 
 
 @app.command("buy")
@@ -262,24 +266,24 @@ def history_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     with email_for(ctx) as (provider, _settings):
         history = provider.history(page=page)
-    if e.json:
-        e.json_doc(history.to_json())
-        return
-    e.table(
-        # The same state words as `otp orders`; the address under its own name.
-        ["id", "address", "service", "state", "code", "price", "created"],
-        [
+    e.show(
+        Listing(
+            history.to_json(),
+            # The same state words as `otp orders`; the address under its own name.
+            ["id", "address", "service", "state", "code", "price", "created"],
             [
-                h.id,
-                h.email,
-                h.service,
-                state_word(h.status),
-                h.code,
-                f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
-                when(h.created_at),
-            ]
-            for h in history.entries
-        ],
+                [
+                    h.id,
+                    h.email,
+                    h.service,
+                    state_word(h.status),
+                    h.code,
+                    f"{h.price} {h.currency or ''}".strip() if h.price is not None else "",
+                    when(h.created_at),
+                ]
+                for h in history.entries
+            ],
+        )
     )
     total = f" of {history.total}" if history.total is not None else ""
     e.info(f"page {history.page}: {len(history.entries)} order(s){total}")

@@ -119,4 +119,4 @@ def push_cmd(
     finally:
         shared.close()
     doc = {"from": str(path), "to": target.location, "open": len(rows), "copied": copied}
-    e.result(doc, f"{copied} of {len(rows)} open order(s) copied to {target.location}")
+    e.done(doc, f"{copied} of {len(rows)} open order(s) copied to {target.location}")

@@ -2,7 +2,7 @@
 
 One process, one connection pool per provider, one overall deadline. Each code is
 printed the moment it arrives as an `ID CODE` line. Those that end without a code are
-cleaned up by the same core policy as a single wait (`otpcli.services.cleanup`,
+cleaned up by the same clean-up policy as a single wait (`otpcli.services.cleanup`,
 concurrently, within `--cleanup-timeout`): a code that arrives during the clean-up is
 printed and is no failure; the rest are cancelled for a refund unless --keep, or left
 `cancel_pending` in the journal when that cannot be done now.
@@ -35,7 +35,7 @@ from otpcli.services.cleanup import DEFAULT_BUDGET
 
 if TYPE_CHECKING:
     from otpcli.domain.models import StatusResult
-    from otpcli.services.orders import JournaledProvider
+    from otpcli.services.journaled import JournaledProvider
     from otpcli.services.waiting import Outcome
 
 
@@ -274,7 +274,7 @@ def _settle(
     budget: float = DEFAULT_BUDGET,
     sink: Results,
 ) -> Cleaned:
-    """Settle each activation with the core policy, concurrently. A code that arrived is
+    """Settle each activation with the one clean-up policy, concurrently. A code that arrived is
     printed; each one not cancelled (refused, failed, or not reached before a signal or
     the clean-up deadline cut this short) is marked cancel_pending for `otp cancel
     --pending` before this returns or re-raises: the refund it is owed is never forgotten."""

@@ -7,7 +7,7 @@ Scale: the table shows at most `--limit` rows (default 50): the active orders fi
 the most recent others, newest first; `--all` shows every row. `--json` lists every row
 (oldest first) unless `--limit` is given, written to stdout as it is read from the journal
 (one JSON document, never every row in memory). Totals come from SQL, not from the rows
-shown. An orphan (an order whose otp process died, core/journal.py) is marked in the
+shown. An orphan (an order whose otp process died, services/journal.py) is marked in the
 state column and as `"orphan": true` in JSON; `otp cancel --pending` settles it.
 """
 

@@ -7,7 +7,7 @@ Rich is imported only when a table or the live view is drawn. `when` is the one 
 provider's time is shown (with its zone).
 
 Nothing reaches a terminal raw: every line, table cell and JSON document written here
-has control characters and escape sequences escaped (core/masking.py; real Unicode text
+has control characters and escape sequences escaped (domain/masking.py; real Unicode text
 stays readable), and everything on stderr, and every error document, has the run's
 secrets masked, also lower/upper-cased or cut to a fragment of 8+ characters. A stdout
 that cannot be written raises `OutputError` (exit 74); a reader that went away
@@ -21,7 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from otpcli.domain.errors import OtpError, OutputError
 from otpcli.domain.masking import Masker, escape_controls, json_safe
@@ -30,10 +30,23 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+class Listing(NamedTuple):
+    """A listing command's typed result: one JSON document and the same rows as a table.
+
+    `Env.show` renders it; commands never choose between the two forms themselves."""
+
+    doc: Any
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    empty: str | None = None  # said on stderr when a human table has no rows
+    title: str | None = None
+    no_wrap: Sequence[str] = ()
+
+
 class Env:
     """This run's streams, their TTY flags, the output flags and the secrets to mask.
 
-    A plain class, not a dataclass: it is built on every start (see core/models.py).
+    A plain class, not a dataclass: it is built on every start (see domain/models.py).
     """
 
     def __init__(
@@ -133,8 +146,24 @@ class Env:
         else:
             self.out(human)
 
+    def done(self, doc: dict[str, Any], note: str) -> None:
+        """An action's result: its JSON document with --json; the note (stderr) always."""
+        if self.json:
+            self.json_doc(doc)
+        self.info(note)
+
+    def show(self, listing: Listing) -> None:
+        """The one way a listing command's result goes out: its JSON document with
+        --json, else its table on stdout (and `empty`, on stderr, when it has no rows)."""
+        if self.json:
+            self.json_doc(listing.doc)
+            return
+        self.table(listing.columns, listing.rows, title=listing.title, no_wrap=listing.no_wrap)
+        if not listing.rows and listing.empty:
+            self.info(listing.empty)
+
     def redact(self, text: str) -> str:
-        """`text` with every secret of this run masked (core/masking.py's rules)."""
+        """`text` with every secret of this run masked (domain/masking.py's rules)."""
         if self._masker is None or tuple(self.secrets) != self._masked:
             self._masked = tuple(self.secrets)
             self._masker = Masker(self._masked)
@@ -235,7 +264,7 @@ def state_word(text: str | None) -> str:
 def when(text: str | None) -> str:
     """A provider's time as otp shows every time: `2026-04-09 21:55:55 UTC`.
 
-    Providers send these without a zone (core/products.py's `provider_time` reads them
+    Providers send these without a zone (services/products.py's `provider_time` reads them
     as UTC); the zone is written out so that nobody takes them for local time. Text that
     is not a time is shown as it came; nothing is shown for none."""
     if not text:
@@ -348,7 +377,7 @@ class WaitView:
             self.e.info(f"{what} arrived for {self.id} after {self.arrived_at:.0f} s")
 
     def update(self, event: Any) -> None:
-        """Take a `core.waiting.PollEvent`."""
+        """Take a `services.waiting.PollEvent`."""
         self.polls = event.poll
         self.elapsed = event.elapsed
         if event.status is not None:
@@ -416,7 +445,7 @@ class WaitView:
 
 
 class NoteLine:
-    """A `core.cleanup.Note` for repeated notes ("early cancel refused; retrying ...").
+    """A `services.cleanup.Note` for repeated notes ("early cancel refused; retrying ...").
 
     On a TTY the notes of one order are one line that is rewritten in place, as long as
     nothing else was written to stderr since; without a TTY an order gets at most one
@@ -534,7 +563,7 @@ class ManyWaitView:
             self._live.refresh()
 
     def round(self, pending: int) -> None:
-        """A round of looks ended (core.waiting.wait_for_codes' on_round)."""
+        """A round of looks ended (services.waiting.wait_for_codes' on_round)."""
         if self._live is not None:
             self._live.refresh()
             return

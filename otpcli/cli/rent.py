@@ -17,7 +17,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import rental_for
-from otpcli.cli.render import WaitView, state_word, when
+from otpcli.cli.render import Listing, WaitView, state_word, when
 from otpcli.domain.errors import OtpError
 from otpcli.services.names import resolve_rental_country
 
@@ -53,10 +53,13 @@ def countries_cmd(
     e = setup(ctx, json_=json_, profile=profile)
     with rental_for(ctx) as (provider, _settings):
         rows = provider.countries(server=server)
-    if e.json:
-        e.json_doc({"countries": [c.to_json() for c in rows]})
-        return
-    e.table(["code", "name", "server"], [[c.code, c.name, c.server] for c in rows])
+    e.show(
+        Listing(
+            {"countries": [c.to_json() for c in rows]},
+            ["code", "name", "server"],
+            [[c.code, c.name, c.server] for c in rows],
+        )
+    )
 
 
 @app.command("prices")
@@ -75,15 +78,14 @@ def prices_cmd(
     with rental_for(ctx) as (provider, _settings):
         country = resolve_rental_country(provider, country, server=server)
         rows = provider.prices(country, server=server)
-    if e.json:
-        e.json_doc({"pricing": [p.to_json() for p in rows]})
-        return
-    e.table(
-        ["hours", "duration", "price"],
-        [[p.duration_hours, p.preset, _money(p.price, p.currency)] for p in rows],
+    e.show(
+        Listing(
+            {"pricing": [p.to_json() for p in rows]},
+            ["hours", "duration", "price"],
+            [[p.duration_hours, p.preset, _money(p.price, p.currency)] for p in rows],
+            empty="no rental prices for that country on this server",
+        )
     )
-    if not rows:
-        e.info("no rental prices for that country on this server")
 
 
 @app.command("stock")
@@ -105,12 +107,12 @@ def stock_cmd(
         rows = provider.stock(country, server=server)
         if not rows:
             e.info(_elsewhere(provider, asked, server))
-    if e.json:
-        e.json_doc({"available": [s.to_json() for s in rows]})
-        return
-    e.table(
-        ["area", "name", "available", "unit price", "min months"],
-        [[s.area_code, s.area_title, s.available, s.unit_price, s.min_months] for s in rows],
+    e.show(
+        Listing(
+            {"available": [s.to_json() for s in rows]},
+            ["area", "name", "available", "unit price", "min months"],
+            [[s.area_code, s.area_title, s.available, s.unit_price, s.min_months] for s in rows],
+        )
     )
 
 
@@ -175,27 +177,24 @@ def list_cmd(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = N
     for r in rows:
         expiry = provider_time(r.expires)
         lefts.append(None if expiry is None else expiry - now)
-    if e.json:
-        e.json_doc(
+    e.show(
+        Listing(
             {
                 "rentals": [
                     {**r.to_json(), "seconds_left": None if s is None else int(s)}
                     for r, s in zip(rows, lefts, strict=True)
                 ]
-            }
+            },
+            # The same headers and state words as `otp orders` (number, state).
+            ["id", "order", "number", "server", "country", "state", "expires", "left"],
+            [
+                [r.rental_id, r.order_id, r.phone, r.server, r.country, state_word(r.status),
+                 when(r.expires), time_left(s)]
+                for r, s in zip(rows, lefts, strict=True)
+            ],
+            empty="no rentals yet: `otp rent buy COUNTRY --hours H`",
         )
-        return
-    e.table(
-        # The same headers and state words as `otp orders` (number, state).
-        ["id", "order", "number", "server", "country", "state", "expires", "left"],
-        [
-            [r.rental_id, r.order_id, r.phone, r.server, r.country, state_word(r.status),
-             when(r.expires), time_left(s)]
-            for r, s in zip(rows, lefts, strict=True)
-        ],
     )  # fmt: skip
-    if not rows:
-        e.info("no rentals yet: `otp rent buy COUNTRY --hours H`")
 
 
 @app.command("sms")
@@ -223,15 +222,14 @@ def sms_cmd(
         if not wait:
             inbox = provider.messages(order_id)
             provider.mark_seen(order_id, inbox.messages)
-            if e.json:
-                e.json_doc(inbox.to_json())
-                return
-            e.table(
-                ["time", "from", "code", "text"],
-                [[m.timestamp, m.sender, m.code, m.text] for m in inbox.messages],
+            e.show(
+                Listing(
+                    inbox.to_json(),
+                    ["time", "from", "code", "text"],
+                    [[m.timestamp, m.sender, m.code, m.text] for m in inbox.messages],
+                    empty=f"no SMS yet on {inbox.phone or order_id}",
+                )
             )
-            if not inbox.messages:
-                e.info(f"no SMS yet on {inbox.phone or order_id}")
             return
         seen = provider.seen(order_id)
         if seen is None:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from otpcli.cli.common import JsonOpt, id_argument, setup
+from otpcli.cli.render import Listing
 from otpcli.services import config
 
 if TYPE_CHECKING:
@@ -121,8 +122,8 @@ def serve(
     Example: otp sandbox serve --port 8080 --dialect herosms --early-cancel 1
     """
     e = setup(ctx, json_=json_)
-    from otpcli.sandbox.server import rendering
-    from otpcli.sandbox.server import serve as run
+    from otpcli.sandbox.httpd import rendering
+    from otpcli.sandbox.httpd import serve as run
     from otpcli.sandbox.state import Timing
 
     if host is not None and not _is_loopback(host):
@@ -164,9 +165,7 @@ def reset(ctx: typer.Context, json_: JsonOpt = False) -> None:
         state.reset()
     finally:
         state.close()
-    if e.json:
-        e.json_doc({"reset": True})
-    e.info(f"sandbox reset: no orders, balance {START_BALANCE} {CURRENCY}")
+    e.done({"reset": True}, f"sandbox reset: no orders, balance {START_BALANCE} {CURRENCY}")
 
 
 @app.command()
@@ -264,35 +263,28 @@ def _show_fault(
     from otpcli.sandbox import faults
 
     if clear:
-        if e.json:
-            e.json_doc({"cleared": True})
-        e.info("sandbox: no faults planned")
+        e.done({"cleared": True}, "sandbox: no faults planned")
     elif planned is not None:
         removed = planned.kind == faults.NONE
-        if e.json:
-            e.json_doc(
-                {
-                    "action": planned.action,
-                    "fault": None if removed else planned.kind,
-                    "count": planned.count,
-                }
-            )
         times = "every request" if planned.count is None else f"the next {planned.count}"
-        e.info(
+        e.done(
+            {
+                "action": planned.action,
+                "fault": None if removed else planned.kind,
+                "count": planned.count,
+            },
             f"sandbox: {planned.action}: "
-            + ("no fault" if removed else f"{planned.kind} on {times}")
-        )
-    elif e.json:
-        e.json_doc(
-            [{"action": a, "fault": k, "remaining": r, "source": src} for a, k, r, src in plan]
-        )
-    elif plan:
-        e.table(
-            ["action", "fault", "remaining", "from"],
-            [(a, k, "always" if r is None else str(r), src) for a, k, r, src in plan],
+            + ("no fault" if removed else f"{planned.kind} on {times}"),
         )
     else:
-        e.info("no faults planned")
+        e.show(
+            Listing(
+                [{"action": a, "fault": k, "remaining": r, "source": src} for a, k, r, src in plan],
+                ["action", "fault", "remaining", "from"],
+                [(a, k, "always" if r is None else str(r), src) for a, k, r, src in plan],
+                empty="no faults planned",
+            )
+        )
 
 
 @app.command()
@@ -304,13 +296,14 @@ def scenarios(ctx: typer.Context, json_: JsonOpt = False) -> None:
     e = setup(ctx, json_=json_)
     from otpcli.sandbox import SCENARIOS
 
-    if e.json:
-        e.json_doc(
-            [{"service": s.service, "kind": s.kind, "behaviour": s.behaviour} for s in SCENARIOS]
-        )
-        return
     rows = [
         (s.service if s.kind == "service" else f"{s.service} ({s.kind})", s.behaviour)
         for s in SCENARIOS
     ]
-    e.table(["service", "what happens"], rows)
+    e.show(
+        Listing(
+            [{"service": s.service, "kind": s.kind, "behaviour": s.behaviour} for s in SCENARIOS],
+            ["service", "what happens"],
+            rows,
+        )
+    )

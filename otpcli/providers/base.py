@@ -186,7 +186,7 @@ class ProtocolDriver:
     # shared by the whole process (the simulator on this machine is not).
     rate_capped: ClassVar[bool] = True
     # How this provider numbers countries and names services, for resolving
-    # `-c india` / `telegram` without its catalog (see core/names.py): the family's
+    # `-c india` / `telegram` without its catalog (see services/names.py): the family's
     # own country ids and service codes ("smsactivate"), dialling codes ("dial"), or
     # None where only the provider's catalog can tell.
     country_scheme: str | None = "smsactivate"

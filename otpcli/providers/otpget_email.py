@@ -1,12 +1,12 @@
 """Driver for OTPGet's temporary e-mail (`{base_url}/email_handler.php`, JSON replies).
 
-Contract (implements `core.provider.EmailProvider`):
+Contract (implements `domain.provider.EmailProvider`):
 - `services(domain)` → getEmailServices[&domain] (the provider's default domain is
   gmail.com, so none is sent unless asked).
 - `buy(service, domain)` → buyEmail&service_id[&domain]: a purchase, sent once;
   `PurchaseUnknown` when the outcome cannot be known.
 - `status(email_id)` → getEmailCode: 200 with messages → CODE_RECEIVED (an empty `code`
-  is taken from the subject/body by `core.codes.extract_code`; the text is kept), 200
+  is taken from the subject/body by `domain.codes.extract_code`; the text is kept), 200
   without messages or 202 → WAITING, 300 → CANCELLED. Poll every 5-10 s (5 here).
 - `cancel(email_id)` → cancelEmail: 200 with a `code` → FINISHED with that code (the job
   was done, no refund), 200 otherwise or 300 → CANCELLED (`refunded` when told).

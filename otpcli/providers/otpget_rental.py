@@ -1,10 +1,10 @@
 """Driver for OTPGet's rental numbers (`{base_url}/rental-handler.php`, JSON replies).
 
-Contract (implements `core.provider.RentalProvider`):
+Contract (implements `domain.provider.RentalProvider`):
 - `countries(server)` → getRentalCountries[&provider]; `prices(country, server)` →
   getRentalPricing; `stock(country, server)` → getAvailableRentals; `rentals()` →
   getMyRentals; `messages(order_id)` → getRentalSMS (an empty `code` is filled in from
-  the text by `core.codes.extract_code`, the full text kept); these are reads.
+  the text by `domain.codes.extract_code`, the full text kept); these are reads.
 - `rent(country, hours=, server=)` → rentNumber&country_code&provider&duration_hours and
   `renew(rental_id, hours=)` → renewRental&rental_id&duration_hours are purchases: sent
   once, `PurchaseUnknown` when the outcome cannot be known. `check_duration` refuses a

@@ -29,7 +29,7 @@ from otpcli.providers.otpget_email import OtpGetEmailDriver
 from otpcli.providers.otpget_rental import OtpGetRentalDriver
 
 if TYPE_CHECKING:
-    from otpcli.sandbox.server import SandboxServer
+    from otpcli.sandbox.httpd import SandboxServer
 
 CURRENCY = "PLAY"
 # SMS and e-mails arrive about 3 s after purchase; a 1 s poll shows the code promptly.
@@ -43,7 +43,7 @@ def on_demand(options: ProviderOptions) -> tuple[ProviderOptions, SandboxServer 
     if not options.base_url:
         if not options.state_dir:
             raise ConfigError("the sandbox needs a state directory (set OTPCLI_STATE_DIR)")
-        from otpcli.sandbox.server import start_background
+        from otpcli.sandbox.httpd import start_background
 
         server = start_background(options.state_dir)
         options = options._replace(base_url=server.base_url)

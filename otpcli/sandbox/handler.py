@@ -7,7 +7,7 @@ as the dialect words it (`otpcli.sandbox.dialects`): a plain word with HTTP 200,
 hero-sms an HTTP 4xx with `{"title": WORD, "details": TEXT}`. Times in replies are the
 server's local time as `%Y-%m-%d %H:%M:%S` ([aio] parses them with `time.mktime`).
 
-Actions (every dialect; `otpcli.sandbox.server` lists the plain replies):
+Actions (every dialect; `otpcli.sandbox.httpd` lists the plain replies):
 - getBalance, getBalanceAndCashBack -> `ACCESS_BALANCE:1000.00`;
 - getNumber -> `ACCESS_NUMBER:<id>:<phone>`; getStatus, getFullSms, setStatus (the values
   of `Rendering.statuses`; `-1` is a cancel where the dialect has it);

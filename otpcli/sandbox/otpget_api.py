@@ -1,6 +1,6 @@
 """The simulator's OTPGet product handlers, in the documents' own formats.
 
-Served beside `handler_api.php` (see `otpcli.sandbox.server`):
+Served beside `handler_api.php` (see `otpcli.sandbox.httpd`):
 - `/stubs/cheap_handler.php` (plain text, sms-activate style): `getBalance` →
   `ACCESS_BALANCE:x`; `getServers&type=T` → `{"T": [{"id", "name"}]}` (without a valid
   type: every type); `buyNumber&server=S&type=T` → `ORDER_ID,NUMBER,SECONDS_LEFT`
@@ -210,7 +210,7 @@ def respond_email(state: SandboxState, params: dict[str, str]) -> tuple[str, str
 
 Handler = Callable[[SandboxState, dict[str, str]], tuple[str, str]]
 
-# path -> handler, for `otpcli.sandbox.server`.
+# path -> handler, for `otpcli.sandbox.httpd`.
 # Every action the product handlers above answer (for `otp sandbox fault`'s check).
 ACTIONS = frozenset(
     {

@@ -16,7 +16,7 @@ Contract:
   whenever the state is read or changed. Every order has one "pending" SMS row (its
   arrival time, or NULL for never) until it arrives or the order ends.
 
-Rules (the reply words are the sms-activate protocol's, see `otpcli.sandbox.server`):
+Rules (the reply words are the sms-activate protocol's, see `otpcli.sandbox.httpd`):
 - Three durations are settings of their own, so a client's cancel path and its wait path
   can both be exercised at any time scale (each in sandbox seconds, read from the
   environment when the state is created, or given to the constructor):

@@ -32,7 +32,7 @@ Contract:
 - `mask()` shows at most a few characters of each end of a long key, never the key.
 
 Records here are NamedTuples and plain classes, not dataclasses: every command reads
-its settings, and dataclass code generation is a start-up cost (see core/models.py).
+its settings, and dataclass code generation is a start-up cost (see domain/models.py).
 """
 
 from __future__ import annotations

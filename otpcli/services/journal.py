@@ -29,7 +29,7 @@ Contract:
   working, and reads name their columns, so one written by a newer otp (extra columns)
   is still readable. Migration steps are portable SQL; a backend may translate a step
   (`Backend.step`).
-- Ownership: a row may name the process that is responsible for it (`core/owner.py`):
+- Ownership: a row may name the process that is responsible for it (`services/owner.py`):
   the one buying it (`begin()`), or one waiting on it (`claim()`). `close()` releases
   what this journal object owned, so only a process that died without closing (SIGKILL,
   OOM, a lost runner) leaves an owner behind. An *orphan* is a `pending`, `waiting` or

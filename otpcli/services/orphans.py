@@ -2,7 +2,7 @@
 
 An orphan is a journal row in `pending`, `waiting` or `code_received` whose owning
 process is gone for certain (SIGKILL, OOM, a lost CI runner, a reboot; see
-`core/journal.py` and `core/owner.py`). Nobody else would ever cancel it, so its money
+`services/journal.py` and `services/owner.py`). Nobody else would ever cancel it, so its money
 would stay with the provider, or its code would never be seen.
 
 Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
@@ -10,7 +10,7 @@ Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
   is sent;
 - a `pending` orphan without an order id (killed while the purchase was out) is marked
   `unknown`, with the hint the CLI already gives for those: check the provider's list;
-- any other orphan goes through the one clean-up policy (`core.cleanup.settle`): looked
+- any other orphan goes through the one clean-up policy (`services.cleanup.settle`): looked
   at before and after each cancel, a code that arrived is delivered; an order that ended
   (cancelled, expired, finished) is left as it is; one still waiting is cancelled for a
   refund, waiting out the provider's early-cancel window (within `budget`) only when

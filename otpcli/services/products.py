@@ -14,7 +14,7 @@ Contract:
   documented failure `failed`.
 - `wait_email()` polls an e-mail order until a code (or a message) arrives;
   `wait_rental_message()` until a message not in `seen` arrives. Both use the injected
-  clock (`core.clock`), report each poll to `on_poll` (a `core.waiting.PollEvent`, so the
+  clock (`domain.clock`), report each poll to `on_poll` (a `services.waiting.PollEvent`, so the
   live view `render.WaitView` shows them), keep polling through transient provider
   failures, stop at once on cancelled orders (exit 8) and raise `WaitTimeout` (124).
 """
@@ -51,7 +51,7 @@ from otpcli.domain.product_models import (
 )
 from otpcli.domain.provider import EmailProvider, RentalProvider
 from otpcli.services import journal as jr
-from otpcli.services.orders import Journaled, send_once
+from otpcli.services.journaled import Journaled, send_once
 from otpcli.services.waiting import PollEvent, claim, until_next_poll
 
 T = TypeVar("T")

@@ -30,7 +30,7 @@ from otpcli.domain.provider import READ_TIMEOUT, ProviderOptions
 from otpcli.services import config
 from otpcli.services import journal as jr
 from otpcli.services.journal import Journal
-from otpcli.services.orders import JournaledProvider
+from otpcli.services.journaled import JournaledProvider
 
 if TYPE_CHECKING:
     # Rentals and e-mail are rare: their wrappers are imported only when opened.

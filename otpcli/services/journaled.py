@@ -6,7 +6,7 @@ failed/unknown after; state changes (code, finish, cancel, refund) as they are s
 A cheap number's purchase reply tells no price: its price is the drop of the balance
 read before and after (two reads; left unknown when either fails or the drop is
 unclear). A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
-that settles a purchase row, for the rental and e-mail wrappers (core/products.py) too,
+that settles a purchase row, for the rental and e-mail wrappers (services/products.py) too,
 reading the provider's own order list where it has one.
 """
 
@@ -138,7 +138,7 @@ class Journaled:
             self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
 
     def claim(self, *order_ids: str) -> None:
-        """This process waits on these orders now and answers for them (core/journal.py)."""
+        """This process waits on these orders now and answers for them (services/journal.py)."""
         self.journal.claim(*order_ids, provider=self.name)
 
     def close(self) -> None:
