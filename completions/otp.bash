@@ -3,7 +3,7 @@
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local cmdpath="" i w skip=0 cands
-    local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
+    local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --max-spend --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
@@ -70,7 +70,7 @@ _otp() {
     [[ "$valopts" == *" $prev "* ]] && return
     case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --max-spend --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
     "/version")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands=""; fi ;;
     "/buy")
@@ -102,7 +102,7 @@ _otp() {
     "/cheap/servers")
         if [[ "$cur" == -* ]]; then cands="--server-type --json --profile -p --help -h"; else cands=""; fi ;;
     "/cheap/buy")
-        if [[ "$cur" == -* ]]; then cands="--server-type --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--server-type --max-price --wait -w --timeout --interval --keep --cleanup-timeout --json --profile -p --help -h"; else cands=""; fi ;;
     "/rent")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="countries prices stock buy list sms renew"; fi ;;
     "/rent/countries")
@@ -134,7 +134,7 @@ _otp() {
     "/profile")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="add list set use remove show"; fi ;;
     "/profile/add")
-        if [[ "$cur" == -* ]]; then cands="--provider --base-url --country -c --operator --server --default --api-key-stdin --api-key-file --force --json --profile -p --help -h"; else cands=""; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--provider --base-url --country -c --operator --server --max-spend --default --api-key-stdin --api-key-file --force --json --profile -p --help -h"; else cands=""; fi ;;
     "/profile/list")
         if [[ "$cur" == -* ]]; then cands="--names --json --profile -p --help -h"; else cands=""; fi ;;
     "/profile/set")

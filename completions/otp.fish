@@ -13,7 +13,7 @@ function __otp_path --description 'The otp (sub)command being completed'
             continue
         end
         switch $w
-            case '--api-key-file' '--base-url' '--cleanup-timeout' '--count' '--country' '--dialect' '--domain' '--early-cancel' '--host' '--hours' '--interval' '--lifetime' '--limit' '--max-price' '--operator' '--page' '--port' '--profile' '--provider' '--proxy' '--search' '--server' '--server-type' '--sms-delay' '--time-scale' '--timeout' '-c' '-n' '-p' '-s'
+            case '--api-key-file' '--base-url' '--cleanup-timeout' '--count' '--country' '--dialect' '--domain' '--early-cancel' '--host' '--hours' '--interval' '--lifetime' '--limit' '--max-price' '--max-spend' '--operator' '--page' '--port' '--profile' '--provider' '--proxy' '--search' '--server' '--server-type' '--sms-delay' '--time-scale' '--timeout' '-c' '-n' '-p' '-s'
                 set skip 1
                 continue
             case '-*'
@@ -60,6 +60,7 @@ complete -c otp -n "__otp_at ''" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at ''" -l quiet -s q -d 'Fewer messages on stderr.'
 complete -c otp -n "__otp_at ''" -l debug -d 'Log HTTP calls; show tracebacks.'
 complete -c otp -n "__otp_at ''" -l proxy -x -d 'Route provider requests through this proxy URL (HTTPS_PROXY works too)'
+complete -c otp -n "__otp_at ''" -l max-spend -x -d 'Spending cap for every purchase: AMOUNT or AMOUNT/PERIOD (hour, day, w'
 complete -c otp -n "__otp_at ''" -l version -s V -d 'Show the version (with --debug: Python and libraries too).'
 complete -c otp -n "__otp_at ''" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/version'" -l help -s h -d 'Show help'
@@ -148,6 +149,7 @@ complete -c otp -n "__otp_at '/cheap/servers'" -l json -d 'Print one JSON docume
 complete -c otp -n "__otp_at '/cheap/servers'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/cheap/servers'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/cheap/buy'" -l server-type -x -d 'Server type: 1 (Server 1) or 2 (Server 2) (default: 1).'
+complete -c otp -n "__otp_at '/cheap/buy'" -l max-price -x -d 'The most you expect to pay: the bound a spending cap counts (cheap num'
 complete -c otp -n "__otp_at '/cheap/buy'" -l wait -s w -d 'Then wait for the code and print it.'
 complete -c otp -n "__otp_at '/cheap/buy'" -l timeout -x -d 'Give up after this many seconds (default 600).'
 complete -c otp -n "__otp_at '/cheap/buy'" -l interval -x -d 'Seconds between status checks (default: the providers advice; at least'
@@ -239,6 +241,7 @@ complete -c otp -n "__otp_at '/profile/add'" -l base-url -x -d 'Override the pro
 complete -c otp -n "__otp_at '/profile/add'" -l country -s c -x -a 'AE AR AT AU BD BE BG BR CA CN CO CZ DE DZ EE EG ES FR GB GH HK HU ID IE IL IN IT JP KE KG KH KZ LK LT LV MA MM MX MY NG NL NP NZ PE PH PK PL PT RO RU SA SE SG TH TR TW TZ UA US UZ VN ZA' -d 'Default country.'
 complete -c otp -n "__otp_at '/profile/add'" -l operator -x -d 'Default operator.'
 complete -c otp -n "__otp_at '/profile/add'" -l server -x -d 'Default server / type.'
+complete -c otp -n "__otp_at '/profile/add'" -l max-spend -x -d 'Spending cap: AMOUNT or AMOUNT/PERIOD (hour, day, week, month).'
 complete -c otp -n "__otp_at '/profile/add'" -l default -d 'Make this the default profile.'
 complete -c otp -n "__otp_at '/profile/add'" -l api-key-stdin -d 'Read the key from the first line of stdin.'
 complete -c otp -n "__otp_at '/profile/add'" -l api-key-file -r -F -d 'Read the key from a files first line.'

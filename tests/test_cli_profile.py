@@ -235,6 +235,7 @@ def test_list_table_and_json() -> None:
         "country": None,
         "operator": None,
         "server": None,
+        "max_spend": None,
         "default": True,
         "api_key": config.mask(KEY),
     }

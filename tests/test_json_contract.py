@@ -113,7 +113,7 @@ def test_status_finish_cancel_again() -> None:
     "args,expected",
     [
         (["balance"], {"balance", "currency"}),
-        (["orders"], {"orders", "spent"}),
+        (["orders"], {"orders", "spent", "spend_cap"}),
         (["config", "path"], {"config", "config_exists", "state_dir"}),
     ],
 )

@@ -211,6 +211,7 @@ def test_accepted_options_land_in_the_global_options(
         "debug": False,
         "quiet": False,
         "proxy": None,
+        "max_spend": None,
     }
     # The same line through Typer reaches the same body with the same options and id.
     assert typer_main(line.split()) == 0

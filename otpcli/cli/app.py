@@ -30,7 +30,8 @@ from otpcli.cli.render import Env
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 internal error, 2 bad input or unsupported, 3 configuration, "
-    "4 key rejected, 5 no such order, 6 not enough money, 7 nothing available, "
+    "4 key rejected, 5 no such order, 6 not enough money or spending cap reached, "
+    "7 nothing available, "
     "8 the order cannot do that now, 9 provider or network failure, "
     "10 a message came but held no code (its text is printed), 74 stdout could not be "
     "written, 124 timed out, 130/143 interrupted."
@@ -261,6 +262,15 @@ def root(
             show_default=False,
         ),
     ] = None,
+    max_spend: Annotated[
+        str | None,
+        typer.Option(
+            "--max-spend",
+            help="Spending cap for every purchase: AMOUNT or AMOUNT/PERIOD (hour, day, week,"
+            " month: rolling windows), counted from the journal (OTPCLI_MAX_SPEND works too).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -275,6 +285,7 @@ def root(
     opts = global_options(ctx)  # made by parse_args, holding this run's Env
     opts.profile, opts.base_url, opts.sandbox = profile, base_url, sandbox
     opts.json, opts.debug, opts.quiet, opts.proxy = json_, debug, quiet, proxy
+    opts.max_spend = max_spend
     start(opts)
 
 

@@ -58,6 +58,15 @@ def buy_cmd(
     ctx: typer.Context,
     server: Annotated[str, typer.Argument(help="Server id from `otp cheap servers`.")],
     server_type: ServerTypeOpt = None,
+    max_price: Annotated[
+        str | None,
+        typer.Option(
+            "--max-price",
+            help="The most you expect to pay: the bound a spending cap counts (cheap numbers"
+            " have no price list, and the provider takes no price limit).",
+            show_default=False,
+        ),
+    ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", "-w", help="Then wait for the code and print it.")
     ] = False,
@@ -74,11 +83,12 @@ def buy_cmd(
 
     Example: read -r ID NUMBER < <(otp cheap buy 1) && otp wait "$ID"
     """
-    from otpcli.cli.activation import deliver
+    from otpcli.cli.activation import _max_price, deliver
 
     e = setup(ctx, json_=json_, profile=profile)
+    limit = _max_price(max_price)
     with provider_for(ctx, product="cheap") as (provider, _settings):
-        act = provider.buy(server, server=server_type)
+        act = provider.buy(server, server=server_type, max_price=limit)
         life = f"; it lives {act.expires_in // 60} min" if act.expires_in else ""
         e.info(f"bought cheap number {act.number} (id {act.id}){life}")
         deliver(

@@ -43,6 +43,7 @@ def _opened(
         provider=SANDBOX if opts.sandbox else None,
         base_url=opts.base_url,
         warn=opts.env.warn,
+        max_spend=opts.max_spend,
         **extra,
     )
     if settings.api_key.value:

@@ -39,10 +39,13 @@ class GlobalOptions:
         debug: bool = False,
         quiet: bool = False,
         proxy: str | None = None,
+        max_spend: str | None = None,
         env: Env | None = None,
     ) -> None:
         self.env = Env.from_system() if env is None else env
         self.proxy = proxy
+        # The spending cap's text, parsed where the provider is opened (services/spending.py).
+        self.max_spend = max_spend
         self.profile = profile
         self.base_url = base_url
         self.sandbox = sandbox
@@ -110,7 +113,7 @@ def poll_interval(e: Env, requested: float | None, providers: Iterable[Paced]) -
 # The root's options by spelling (app.py's callback declares the same ones): flags, and
 # options that take a value. `--version` and `--help` are not here: they end the run.
 GLOBAL_FLAGS = frozenset({"--json", "--sandbox", "-q", "--quiet", "--debug"})
-GLOBAL_VALUES = frozenset({"-p", "--profile", "--base-url", "--proxy"})
+GLOBAL_VALUES = frozenset({"-p", "--profile", "--base-url", "--proxy", "--max-spend"})
 
 
 class Spec:

@@ -9,6 +9,11 @@ the most recent others, newest first; `--all` shows every row. `--json` lists ev
 (one JSON document, never every row in memory). Totals come from SQL, not from the rows
 shown. An orphan (an order whose otp process died, services/journal.py) is marked in the
 state column and as `"orphan": true` in JSON; `otp cancel --pending` settles it.
+
+Spending cap: when one is set (`--max-spend`, `OTPCLI_MAX_SPEND`, the profile's
+`max_spend`), the summary says the cap, what its window counts and what is left (stderr),
+and `--json` carries it as `"spend_cap"` (null without a cap). Its currency is the
+profile's provider's; a cap whose settings cannot be resolved is simply not shown.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from otpcli.cli.common import JsonOpt, ProfileOpt, setup
+from otpcli.cli.common import JsonOpt, ProfileOpt, global_options, setup
 from otpcli.cli.context import provider_for
 
 if TYPE_CHECKING:
     from otpcli.cli.render import Env
     from otpcli.services.journal import Journal, Order
+    from otpcli.services.spending import Cap
 
 DEFAULT_LIMIT = 50
 REMOTE_LIMIT = 20
@@ -82,14 +88,72 @@ def orders_cmd(
     from otpcli.services.session import open_journal, quiet_leftovers
 
     quiet_leftovers()  # the listing says it itself
+    cap = _cap(ctx)
     journal = open_journal()
     try:
         if e.json:
-            _json(e, journal, active=active, limit=None if all_ else limit)
+            _json(e, journal, active=active, limit=None if all_ else limit, cap=cap)
         else:
             _table(e, journal, active=active, limit=None if all_ else limit or DEFAULT_LIMIT)
+            if cap is not None:
+                _cap_line(e, journal, cap)
     finally:
         journal.close()
+
+
+def _cap(ctx: typer.Context) -> Cap | None:
+    """The spending cap in effect for this profile, in its provider's currency."""
+    from otpcli import providers
+    from otpcli.domain.errors import ConfigError
+    from otpcli.services import config, spending
+
+    opts = global_options(ctx)
+    try:
+        settings = config.resolve_settings(
+            profile=opts.profile,
+            provider=providers.SANDBOX if opts.sandbox else None,
+            base_url=opts.base_url,
+            max_spend=opts.max_spend,
+            require_key=False,
+        )
+    except ConfigError:
+        return None  # the journal is still worth listing
+    cap = spending.from_setting(*settings.max_spend)
+    if cap is None:
+        return None
+    name = settings.provider.value
+    # Drivers declare their currency as a class attribute (the protocol's property).
+    currency = getattr(providers.driver_class(name), "currency", None) if name else None
+    return cap.for_currency(currency if isinstance(currency, str) else None)
+
+
+def _cap_doc(journal: Journal, cap: Cap) -> dict[str, Any]:
+    from otpcli.services import spending
+
+    spent = journal.spent_in(cap.currency, cap.since(time.time()))
+    return {
+        **cap.to_json(),
+        "spent": str(spent.amount),
+        "left": str(spending.left(cap, spent)),
+        "frees_at": spending.frees_at(cap, spent),
+    }
+
+
+def _cap_line(e: Env, journal: Journal, cap: Cap) -> None:
+    doc = _cap_doc(journal, cap)
+    cur = f" {cap.currency}" if cap.currency else ""
+    per = f"/{cap.period}" if cap.period else " (all time)"
+    line = (
+        f"spending cap {cap.amount}{cur}{per} (from {cap.source}): {doc['spent']}{cur}"
+        f" spent {cap.window}, {doc['left']}{cur} left"
+    )
+    if doc["frees_at"] is not None:
+        line += f"; the oldest counted purchase leaves the window at {_utc(doc['frees_at'])}"
+    e.info(line)
+
+
+def _utc(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
 
 
 def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, bool]]:
@@ -101,7 +165,9 @@ def _flagged(journal: Journal, rows: Iterator[Order]) -> Iterator[tuple[Order, b
         yield r, is_orphan(r, alive)
 
 
-def _json(e: Env, journal: Journal, *, active: bool, limit: int | None) -> None:
+def _json(
+    e: Env, journal: Journal, *, active: bool, limit: int | None, cap: Cap | None = None
+) -> None:
     """One JSON document, written row by row as the cursor yields them."""
     from otpcli.domain.masking import json_safe
 
@@ -112,7 +178,8 @@ def _json(e: Env, journal: Journal, *, active: bool, limit: int | None) -> None:
         e.write_raw(("," if i else "") + "\n" + json_safe(doc))
     spent = journal.spent(active=active or None)
     summary = json.dumps({c or "unknown": str(v) for c, v in spent.items()})
-    e.write_raw('\n], "spent": ' + summary + "}\n", flush=True)
+    capped = json.dumps(None if cap is None else _cap_doc(journal, cap))
+    e.write_raw('\n], "spent": ' + summary + ', "spend_cap": ' + capped + "}\n", flush=True)
 
 
 def _shown(journal: Journal, *, active: bool, limit: int | None) -> Iterator[Order]:

@@ -11,6 +11,8 @@ Contract:
   every other command).
 - Changes print one confirmation line on stderr; with `--json` one document on stdout.
 - `list` and `show` print tables on stdout. Keys are always masked (`config.mask`).
+- `max_spend` (`add --max-spend`, `set NAME max_spend 50/day`) is the spending cap
+  (services/spending.py); a malformed one is refused (exit 2) and never stored.
 - `show [NAME]` resolves settings exactly as other commands do (honouring the global
   `-p`, `--base-url` and `--sandbox`), but lists what is missing instead of failing.
 """
@@ -121,6 +123,14 @@ def add(
     server: Annotated[
         str | None, typer.Option("--server", help="Default server / type.", show_default=False)
     ] = None,
+    max_spend: Annotated[
+        str | None,
+        typer.Option(
+            "--max-spend",
+            help="Spending cap: AMOUNT or AMOUNT/PERIOD (hour, day, week, month).",
+            show_default=False,
+        ),
+    ] = None,
     make_default: Annotated[
         bool, typer.Option("--default", help="Make this the default profile.")
     ] = False,
@@ -141,6 +151,8 @@ def add(
 
     e = setup(ctx, json_=json_, profile=profile)
     config.validate_name(name)
+    if max_spend is not None:
+        max_spend = _cap_text(max_spend, "--max-spend")
     info = providers.PROVIDERS.get(provider)
     if info is None:
         raise BadInput(
@@ -176,6 +188,7 @@ def add(
             country=country or None,
             operator=operator or None,
             server=server or None,
+            max_spend=max_spend or None,
         ),
         make_default=make_default,
         replace=force,
@@ -228,6 +241,7 @@ def list_(
                     "country": p.country,
                     "operator": p.operator,
                     "server": p.server,
+                    "max_spend": p.max_spend,
                     "default": n == data.default,
                     "api_key": config.mask(p.api_key) or None,
                 }
@@ -343,7 +357,17 @@ def _new_value(
         return checked
     if not value:
         raise BadInput(f"{field} cannot be empty; use --unset to remove it")
+    if field == "max_spend":
+        return _cap_text(value, f"profile {current.name}'s max_spend")
     return value
+
+
+def _cap_text(value: str, source: str) -> str:
+    """A spending cap as stored: checked (BadInput naming it), spaces removed."""
+    from otpcli.services.spending import parse_cap
+
+    cap = parse_cap(value, source=source)
+    return cap.text
 
 
 @app.command("use")
@@ -401,6 +425,7 @@ def show(
         "profile": name or opts.profile,
         "provider": SANDBOX if opts.sandbox else None,
         "base_url": opts.base_url,
+        "max_spend": opts.max_spend,
     }
     settings = config.resolve_settings(**kwargs, warn=e.warn, require_key=False)
     problems: list[str] = []
@@ -409,7 +434,16 @@ def show(
     except ConfigError as exc:
         problems.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
 
-    fields = ("profile", "provider", "api_key", "base_url", "country", "operator", "server")
+    fields = (
+        "profile",
+        "provider",
+        "api_key",
+        "base_url",
+        "country",
+        "operator",
+        "server",
+        "max_spend",
+    )
     values: dict[str, config.Sourced] = {f: getattr(settings, f) for f in fields}
     shown = {
         f: (config.mask(s.value) or None) if f == "api_key" else s.value for f, s in values.items()

@@ -25,7 +25,7 @@ EXIT_CODES: list[tuple[str, str, str]] = [
     ("3", "configuration problem", "no profile, no key, unreadable config file, a config folder or state dir that cannot be written, a journal that is not a database (the message names the path and the fix)"),  # noqa: E501
     ("4", "key rejected or account blocked", "`BAD_KEY`, `ACCOUNT_BANNED`, `CHANNELS_LIMIT`, HTTP 401/403"),  # noqa: E501
     ("5", "no such order", "`NO_ACTIVATION`, `BAD_ID`"),
-    ("6", "not enough money", "`NO_BALANCE`, `MAX_PRICE_EXCEEDED`"),
+    ("6", "not enough money, or the spending cap leaves no room", "`NO_BALANCE`, `MAX_PRICE_EXCEEDED`, `--max-spend` / `OTPCLI_MAX_SPEND` / `max_spend` reached (nothing sent)"),  # noqa: E501
     ("7", "nothing available", "`NO_NUMBERS`, `SERVICE_UNAVAILABLE`"),
     ("8", "the order cannot do that now", "cancelled, expired, `EARLY_CANCEL_DENIED`, `NO_SMS_RECEIVED`"),  # noqa: E501
     ("9", "provider or network failure (retry later)", "connection error, 5xx, garbage reply (also JSON nested thousands deep, an id or code with control characters), purchase outcome unknown, HTTP 4xx page (nothing bought)"),  # noqa: E501
@@ -44,13 +44,14 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("OTPCLI_STATE_DIR", "where the sandbox (and the order journal) keep state"),
     ("OTPCLI_HTTP_TIMEOUT", "seconds to wait for a provider's reply (read timeout; default 30)"),
     ("OTPCLI_HTTP_BACKOFF", "backoff factor between retries of reads (default 0.5 s: 0.5, 1, 2 s with jitter; 0 retries at once)"),  # noqa: E501
+    ("OTPCLI_MAX_SPEND", "spending cap for every purchase: `AMOUNT` or `AMOUNT/PERIOD` (`hour`, `day`, `week`, `month`; see Spending cap)"),  # noqa: E501
     ("OTPCLI_SANDBOX_FAULTS", "make the sandbox misbehave, e.g. `getNumber=reset_after_charge,getStatus=500x2` (see `otp sandbox fault --help`)"),  # noqa: E501
     ("NO_COLOR", "no colours"),
 ]  # fmt: skip
 
 PROFILES = """\
 A profile names a provider, its API key and your defaults (country, server, operator,
-max_price, base_url). The key is never taken from the command line: it comes from a
+max_price, base_url, max_spend). The key is never taken from the command line: it comes from a
 hidden prompt, --api-key-stdin or --api-key-file.
 
   otp profile add work --provider otpx --country 22   # hidden prompt for the key

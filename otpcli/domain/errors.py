@@ -110,6 +110,12 @@ class NoBalance(OtpError):
     code = "no_balance"
 
 
+class SpendCapReached(NoBalance):
+    """The spending cap (`--max-spend`, `OTPCLI_MAX_SPEND`, a profile's `max_spend`)
+    leaves no room for this purchase: refused before anything was sent (exit 6, like an
+    empty wallet; `details["spend_cap"]` tells the two apart in `--json`)."""
+
+
 class Unavailable(OtpError):
     exit_code = ExitCode.UNAVAILABLE
     code = "unavailable"

@@ -11,13 +11,15 @@ The config file is TOML::
     country = "22"
     operator = "any"
     server = "1"
+    max_spend = "50/day"       # the spending cap (services/spending.py)
 
 Contract:
 
 - `config_path()` is `OTPCLI_CONFIG`, else `<user config dir>/otpcli/config.toml`;
   `state_dir()` is `OTPCLI_STATE_DIR`, else the user state dir (never created here).
 - `resolve_settings()` gives every setting with its source. Per field: command-line
-  option > environment (`OTPCLI_PROVIDER`, `OTPCLI_API_KEY`, `OTPCLI_BASE_URL`) >
+  option > environment (`OTPCLI_PROVIDER`, `OTPCLI_API_KEY`, `OTPCLI_BASE_URL`,
+  `OTPCLI_MAX_SPEND`) >
   profile > built-in default. The profile is `--profile` > `OTPCLI_PROFILE` > the file's
   `default`. A profile whose provider differs from the one a flag or `OTPCLI_PROVIDER`
   names is not used at all (a key for one provider is never sent to another); for an
@@ -57,6 +59,7 @@ PROFILE_FIELDS = (
     "country",
     "operator",
     "server",
+    "max_spend",
     "journal_url",
 )
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -67,6 +70,7 @@ ENV_PROFILE = "OTPCLI_PROFILE"
 ENV_PROVIDER = "OTPCLI_PROVIDER"
 ENV_API_KEY = "OTPCLI_API_KEY"
 ENV_BASE_URL = "OTPCLI_BASE_URL"
+ENV_MAX_SPEND = "OTPCLI_MAX_SPEND"
 ENV_JOURNAL_URL = "OTPCLI_JOURNAL_URL"
 
 NO_PROVIDER_HINT = (
@@ -133,6 +137,7 @@ class Profile(NamedTuple):
     country: str | None = None
     operator: str | None = None
     server: str | None = None
+    max_spend: str | None = None
     journal_url: str | None = None  # the shared journal (services/journal_pg.py)
 
     def to_toml(self) -> dict[str, str]:
@@ -147,6 +152,9 @@ class Settings(NamedTuple):
     country: Sourced
     operator: Sourced
     server: Sourced
+    # The spending cap's text (services/spending.py parses it); last, with a default,
+    # so code that builds Settings by position keeps working.
+    max_spend: Sourced = UNSET
 
 
 class ConfigData:
@@ -260,7 +268,7 @@ def _parse(path: Path, raw: Mapping[str, Any] | None) -> ConfigData:
 
 
 # Fields a number may stand for: `country = 7` means the provider's country "7".
-_NUMERIC_FIELDS = ("country", "server", "operator")
+_NUMERIC_FIELDS = ("country", "server", "operator", "max_spend")
 
 
 def _field(path: Path, name: str, key: str, value: Any) -> str | None:
@@ -268,6 +276,8 @@ def _field(path: Path, name: str, key: str, value: Any) -> str | None:
         return None
     if key in _NUMERIC_FIELDS and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if key == "max_spend" and isinstance(value, float):
+        return repr(value)  # `max_spend = 12.5`
     if not isinstance(value, str):
         raise _broken(path, f"[profiles.{name}] {key} must be a string")
     return value or None
@@ -491,6 +501,7 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
     require_key: bool = True,
+    max_spend: str | None = None,
 ) -> Settings:
     """Every setting with its source; raise ConfigError (exit 3) with the fix.
 
@@ -521,6 +532,7 @@ def resolve_settings(
         country=pick(country, None, "country"),
         operator=pick(operator, None, "operator"),
         server=pick(server, None, "server"),
+        max_spend=pick(max_spend, ENV_MAX_SPEND, "max_spend"),
     )
 
 

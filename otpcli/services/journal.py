@@ -44,6 +44,13 @@ Contract:
   --pending --all-runners`) also counts the rows of another runner whose lease expired.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
+- The spending cap (services/spending.py): `begin(reserve=, cap=)` stores the most the
+  purchase may cost (`reserved`) and, with a cap, sums what the window already counts
+  (`spent_in()`) and writes the row in the *same* transaction, so parallel buyers are
+  serialised by the write lock and can never overshoot together; a refused check
+  raises `SpendCapReached` and writes no row. `complete()` records the real price, which
+  replaces the reserved bound in the count. The query is plain SQL (SUM, CASE-free
+  COALESCE, WHERE) that PostgreSQL runs as is.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from otpcli.services import owner as owner_mod
+from otpcli.services import spending
 from otpcli.services.owner import Owner
 
 if TYPE_CHECKING:
@@ -160,7 +168,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         f"""CREATE TRIGGER IF NOT EXISTS spend_delete AFTER DELETE ON orders
         BEGIN {_ADD.format(t="OLD", sign="-")}; END""",
     ),
-    # 3: the runner that bought a row (kept), the one that owns it, and when its owner
+    # 3: the spending cap: the most a purchase may cost, reserved before it is sent
+    # (counted while its price is unknown), and the index of its time windows.
+    (
+        "ALTER TABLE orders ADD COLUMN reserved TEXT",
+        "CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at)",
+    ),
+    # 4: the runner that bought a row (kept), the one that owns it, and when its owner
     # was last seen (the lease).
     (
         "ALTER TABLE orders ADD COLUMN runner TEXT",
@@ -189,6 +203,16 @@ _NO_OWNER = (
 OWNED_STATES = (PENDING, "waiting", "code_received")
 # Money spent: refused purchases and refunded orders cost nothing.
 FREE_STATES = (FAILED, "cancelled")
+
+# What a row counts against a spending cap, in exact millionths (portable SQL: NUMERIC
+# is exact on PostgreSQL; each SQLite value is rounded to a whole number of millionths
+# before it is added, so the sum is an exact integer on both).
+_CAP_SUM = (
+    "SELECT SUM(CAST(ROUND(CAST(COALESCE(price, reserved) AS NUMERIC) * 1000000) AS BIGINT)),"
+    " MIN(created_at), COUNT(*) FROM orders"
+    " WHERE state NOT IN ('failed', 'cancelled') AND COALESCE(price, reserved) IS NOT NULL"
+    " AND COALESCE(currency, '') = ?"
+)
 
 
 class Order(NamedTuple):
@@ -333,6 +357,12 @@ class Journal:
         self._owned: set[int] = set()
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
+
+    @property
+    def path(self) -> Path | None:
+        """The journal's SQLite file; None for a journal on a server."""
+        path = getattr(self.backend, "path", None)
+        return path if isinstance(path, Path) else None
 
     @property
     def _db(self) -> DB:
@@ -511,13 +541,37 @@ class Journal:
         service: str,
         country: str | None,
         kind: str = "activation",
+        reserve: Decimal | None = None,
+        cap: spending.Cap | None = None,
     ) -> int:
+        """Write the `pending` row of a purchase about to be sent; with `cap`, first
+        check in the same transaction that `reserve` more stays within it
+        (SpendCapReached, no row written, otherwise)."""
         now = self._now()
+        if cap is not None and reserve is None:
+            raise ValueError("a purchase checked against a cap needs its bound (reserve)")
         with self._tx() as db:
+            if cap is not None and reserve is not None:
+                spending.check(
+                    cap, self._spent_in(db, cap.currency, cap.since(now)), reserve, now=now
+                )
             row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, service, country,"
-                " state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING rowid",
-                (kind, provider, profile, base_url, service, country, PENDING, now, now),
+                " currency, reserved, state, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING rowid",
+                (
+                    kind,
+                    provider,
+                    profile,
+                    base_url,
+                    service,
+                    country,
+                    cap.currency if cap is not None else None,
+                    None if reserve is None else str(reserve),
+                    PENDING,
+                    now,
+                    now,
+                ),
             ).fetchone()[0]
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, PENDING, "purchase sent"))
             # The buyer answers for the row until it closes the journal: a purchase cut
@@ -580,8 +634,8 @@ class Journal:
         expires = now + act.expires_in if act.expires_in else None
         with self._tx() as db:
             db.execute(
-                "UPDATE orders SET order_id=?, number=?, price=?, currency=?, state=?,"
-                " expires_at=?, country=COALESCE(country, ?), updated_at=? WHERE rowid=?",
+                "UPDATE orders SET order_id=?, number=?, price=?, currency=COALESCE(?, currency),"
+                " state=?, expires_at=?, country=COALESCE(country, ?), updated_at=? WHERE rowid=?",
                 (
                     act.id,
                     act.number,
@@ -612,8 +666,8 @@ class Journal:
         now = self._now()
         with self._tx() as db:
             db.execute(
-                "UPDATE orders SET order_id=?, number=?, price=?, currency=?, state=?,"
-                " expires_at=?, note=COALESCE(?, note), updated_at=? WHERE rowid=?",
+                "UPDATE orders SET order_id=?, number=?, price=?, currency=COALESCE(?, currency),"
+                " state=?, expires_at=?, note=COALESCE(?, note), updated_at=? WHERE rowid=?",
                 (
                     order_id,
                     number,
@@ -806,6 +860,22 @@ class Journal:
                 key = currency or ""
                 totals[key] = totals.get(key, Decimal(0)) + Decimal(price)
         return totals
+
+    def spent_in(self, currency: str | None, since: float | None) -> spending.Spent:
+        """What counts against a spending cap in `currency` (None: unknown) from `since`
+        (None: all time): see services/spending.py."""
+        with self._lock:
+            return self._spent_in(self._db, currency, since)
+
+    @staticmethod
+    def _spent_in(db: Any, currency: str | None, since: float | None) -> spending.Spent:
+        sql, args = _CAP_SUM, list[Any]([currency or ""])
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(since)
+        micros, oldest, count = db.execute(sql, args).fetchone()
+        amount = _money(Decimal(int(micros or 0)).scaleb(-6))
+        return spending.Spent(amount, None if oldest is None else float(oldest), int(count))
 
     def owned(self) -> list[Order]:
         """Rows some process answers for (few: live owners and orphans), newest first."""

@@ -8,6 +8,12 @@ read before and after (two reads; left unknown when either fails or the drop is
 unclear). A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
 that settles a purchase row, for the rental and e-mail wrappers (services/products.py) too,
 reading the provider's own order list where it has one.
+
+Spending cap: a wrapper given a `cap` (services/spending.py) passes every purchase's
+bound to `journal.begin()`, which checks it in the transaction that writes the row:
+`--max-price` when given, else the highest price the provider's catalogue quotes for
+the service and country (one more request, made only when a cap is set); no quote, no
+purchase (BadInput, nothing sent).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from otpcli.domain.models import (
 )
 from otpcli.domain.provider import Capability, Provider, ProviderOptions
 from otpcli.services import journal as jr
+from otpcli.services import spending
 
 if TYPE_CHECKING:
     from otpcli.domain.product_models import CheapServer
@@ -102,7 +109,13 @@ class Journaled:
     kind: str = jr.ACTIVATION  # the journal row kind of this product's orders
 
     def __init__(
-        self, inner: Any, journal: jr.Journal, *, profile: str | None, base_url: str | None
+        self,
+        inner: Any,
+        journal: jr.Journal,
+        *,
+        profile: str | None,
+        base_url: str | None,
+        cap: spending.Cap | None = None,
     ) -> None:
         self.inner = inner
         self.journal = journal
@@ -113,6 +126,9 @@ class Journaled:
         self.capabilities: frozenset[Capability] = inner.capabilities
         self.currency: str | None = inner.currency
         self.poll_interval: float = inner.poll_interval
+        # The spending cap every purchase through this wrapper is checked against, in
+        # the currency of this provider (amounts in others are never mixed in).
+        self.cap = None if cap is None else cap.for_currency(self.currency)
         self.options: ProviderOptions = inner.options
         # Activation drivers say how they name countries and services (services/names.py).
         self.country_scheme: str | None = getattr(inner, "country_scheme", None)
@@ -156,8 +172,9 @@ class JournaledProvider(Journaled):
         profile: str | None,
         base_url: str | None,
         kind: str = jr.ACTIVATION,
+        cap: spending.Cap | None = None,
     ) -> None:
-        super().__init__(inner, journal, profile=profile, base_url=base_url)
+        super().__init__(inner, journal, profile=profile, base_url=base_url, cap=cap)
         # The journal row kind of this product's purchases ("cheap" for cheap numbers),
         # so `otp wait ID` later finds the right handler.
         self.kind = kind
@@ -174,6 +191,7 @@ class JournaledProvider(Journaled):
         server: str | None = None,
         max_price: Decimal | None = None,
     ) -> Activation:
+        reserve = self._reserve(service, country=country, server=server, max_price=max_price)
         # A cheap number's reply tells no price: the balance before and after does.
         before = self._balance_or_none() if self.kind == jr.CHEAP else None
         row = self.journal.begin(
@@ -183,12 +201,16 @@ class JournaledProvider(Journaled):
             service=service,
             country=country,
             kind=self.kind,
+            reserve=reserve,
+            cap=self.cap,
         )
+        # A cheap number's host takes no price limit: its --max-price is the cap's bound only.
+        limit = None if self.kind == jr.CHEAP else max_price
         act, reconciled = send_once(
             self.journal,
             row,
             lambda: self.inner.buy(
-                service, country=country, operator=operator, server=server, max_price=max_price
+                service, country=country, operator=operator, server=server, max_price=limit
             ),
             lambda: self._reconcile(service, country),
         )
@@ -198,6 +220,43 @@ class JournaledProvider(Journaled):
         if reconciled:
             self.journal.record(act.id, "waiting", provider=self.name, note="reconciled")
         return act
+
+    def _reserve(
+        self,
+        service: str,
+        *,
+        country: str | None,
+        server: str | None,
+        max_price: Decimal | None,
+        fallback: Decimal | None = None,
+    ) -> Decimal | None:
+        """The most this purchase may cost, for the spending cap (None without a cap):
+        `--max-price`, else the catalogue's highest quote, else `fallback`."""
+        if self.cap is None:
+            return None
+        if max_price is not None:
+            return max_price
+        quotes: list[Decimal | None] = []
+        if self.kind != jr.CHEAP and self.inner.supports(Capability.CATALOG):
+            wanted = service.strip().lower()
+            try:
+                entries = self.inner.services(country=country, server=server, service=service)
+            except Interrupted:
+                raise
+            except OtpError:
+                if fallback is None:
+                    raise  # no bound without the catalogue: nothing is bought
+                entries = []
+            quotes = [e.price for e in entries if e.service.strip().lower() == wanted]
+        if fallback is not None:
+            quotes.append(fallback)
+        where = f" in country {country}" if country else ""
+        what = "a cheap number" if self.kind == jr.CHEAP else f"{service}{where}"
+        return spending.bound(
+            quotes,
+            what=what,
+            hint="pass --max-price AMOUNT (the most you accept to pay; the cap counts it)",
+        )
 
     def _balance_or_none(self) -> Balance | None:
         try:
@@ -276,13 +335,25 @@ class JournaledProvider(Journaled):
 
     def reget(self, activation_id: str) -> ActionResult:
         old = self.journal.find(activation_id, provider=self.name)
+        service = old.service if old and old.service else "reget"
+        country = old.country if old else None
+        # The same number again: its catalogue price, or what it cost the first time.
+        reserve = self._reserve(
+            service,
+            country=country,
+            server=None,
+            max_price=None,
+            fallback=old.price if old else None,
+        )
         row = self.journal.begin(
             provider=self.name,
             profile=self.profile,
             base_url=self.base_url,
-            service=old.service if old and old.service else "reget",
-            country=old.country if old else None,
+            service=service,
+            country=country,
             kind=self.kind,
+            reserve=reserve,
+            cap=self.cap,
         )
         result, _ = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
         if result.new_activation is not None:

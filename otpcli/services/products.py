@@ -12,6 +12,10 @@ Contract:
   the journal does not know and that matches what was bought completes the row (the
   purchase went through after all). Otherwise an unknown outcome stays `unknown`, a
   documented failure `failed`.
+- Spending cap: given a `cap` (services/spending.py), every purchase passes its bound
+  to `journal.begin()`, which checks it in the transaction that writes the row: a
+  rental's and a renewal's price for that duration from the provider's price list, an
+  e-mail's from its service list (the highest quote; none: BadInput, nothing sent).
 - `wait_email()` polls an e-mail order until a code (or a message) arrives;
   `wait_rental_message()` until a message not in `seen` arrives. Both use the injected
   clock (`domain.clock`), report each poll to `on_poll` (a `services.waiting.PollEvent`, so the
@@ -24,6 +28,7 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from otpcli.domain import clock as clock_mod
@@ -51,6 +56,7 @@ from otpcli.domain.product_models import (
 )
 from otpcli.domain.provider import EmailProvider, RentalProvider
 from otpcli.services import journal as jr
+from otpcli.services import spending
 from otpcli.services.journaled import Journaled, send_once
 from otpcli.services.waiting import PollEvent, claim, until_next_poll
 
@@ -103,8 +109,9 @@ class JournaledRental(Journaled):
         profile: str | None,
         base_url: str | None,
         now: Callable[[], float] = time.time,
+        cap: spending.Cap | None = None,
     ) -> None:
-        super().__init__(inner, journal, profile=profile, base_url=base_url)
+        super().__init__(inner, journal, profile=profile, base_url=base_url, cap=cap)
         self._now = now
 
     def check_duration(self, hours: int, *, server: str | None) -> None:
@@ -122,8 +129,29 @@ class JournaledRental(Journaled):
     def rentals(self) -> list[Rental]:
         return self.inner.rentals()
 
+    def _reserve(self, country: str | None, *, hours: int, server: str | None) -> Decimal | None:
+        """The price list's price of `hours` in `country`, for the spending cap (None
+        without a cap)."""
+        if self.cap is None:
+            return None
+        quotes = (
+            [
+                p.price
+                for p in self.inner.prices(country, server=server)
+                if p.duration_hours == hours
+            ]
+            if country
+            else []
+        )
+        return spending.bound(
+            quotes,
+            what=f"a {hours}h rental in {country or 'an unknown country'}",
+            hint=f"`otp rent prices {country or 'COUNTRY'}` lists the durations it sells",
+        )
+
     def rent(self, country: str, *, hours: int, server: str | None = None) -> Rental:
         self.inner.check_duration(hours, server=server)
+        reserve = self._reserve(country, hours=hours, server=server)
         row = self.journal.begin(
             provider=self.name,
             profile=self.profile,
@@ -131,6 +159,8 @@ class JournaledRental(Journaled):
             service=f"rental {hours}h" + (f" server {server}" if server else ""),
             country=country,
             kind=jr.RENTAL,
+            reserve=reserve,
+            cap=self.cap,
         )
         started = self._now()
 
@@ -212,6 +242,11 @@ class JournaledRental(Journaled):
                 hint=f"otp rent renew {rental} --hours 720 (1 month; 4320 or 8640 also work)",
             ) from None
         order_id = entry.order_id if entry and entry.order_id else rental
+        reserve = self._reserve(
+            entry.country if entry else None,
+            hours=hours,
+            server=entry.server if entry else None,
+        )
         row = self.journal.begin(
             provider=self.name,
             profile=self.profile,
@@ -219,6 +254,8 @@ class JournaledRental(Journaled):
             service=f"renewal {hours}h",
             country=entry.country if entry else None,
             kind=jr.RENEWAL,
+            reserve=reserve,
+            cap=self.cap,
         )
         # A renewal cannot be told apart from an earlier one in getMyRentals (only the
         # expiry moves), so an unknown outcome is never reconciled: it stays `unknown`.
@@ -254,6 +291,14 @@ class JournaledEmail(Journaled):
         return self.inner.history(page=page)
 
     def buy(self, service: str, *, domain: str | None = None) -> EmailOrder:
+        reserve = None
+        if self.cap is not None:
+            wanted = service.strip().lower()
+            reserve = spending.bound(
+                [s.price for s in self.inner.services(domain=domain) if s.code.lower() == wanted],
+                what=f"an e-mail address for {service}",
+                hint="`otp email services` lists the services and their prices",
+            )
         row = self.journal.begin(
             provider=self.name,
             profile=self.profile,
@@ -261,6 +306,8 @@ class JournaledEmail(Journaled):
             service=service,
             country=domain,
             kind=jr.EMAIL,
+            reserve=reserve,
+            cap=self.cap,
         )
 
         def reconcile() -> EmailOrder | None:

@@ -13,6 +13,10 @@ so `otp wait ID` on a cheap number goes to the cheap handler; an id that names a
 or an e-mail order is refused with the command to use instead. A provider without the
 product raises `Unsupported` (exit 2) before anything is sent.
 
+Spending cap: `max_spend` (flag > `OTPCLI_MAX_SPEND` > profile) is parsed here and
+handed to every journaled wrapper, which checks each purchase against it
+(services/spending.py); a malformed cap is BadInput (exit 2) before anything is sent.
+
 Leftovers: the first journal a command opens with a `warn` callback says in one line
 (through `warn`, i.e. stderr) how many orphans and cancel_pending rows wait to be settled.
 """
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from otpcli import providers
 from otpcli.domain.errors import BadInput, ConfigError
 from otpcli.domain.provider import READ_TIMEOUT, ProviderOptions
-from otpcli.services import config
+from otpcli.services import config, spending
 from otpcli.services import journal as jr
 from otpcli.services.journal import Journal
 from otpcli.services.journaled import JournaledProvider
@@ -155,6 +159,7 @@ def _resolve(
     order_id: str | None,
     environ: Mapping[str, str] | None,
     warn: Warn | None,
+    max_spend: str | None = None,
 ) -> tuple[config.Settings, jr.Order | None]:
     settings = None
     row = journal.find(order_id, kinds=jr.ORDER_KINDS) if order_id else None
@@ -166,13 +171,19 @@ def _resolve(
                 base_url=row.base_url,
                 environ=environ,
                 warn=warn,
+                max_spend=max_spend,
             )
         except ConfigError:
             # The profile it was bought with is gone: fall back to the usual choice.
             settings = None
     if settings is None:
         settings = config.resolve_settings(
-            profile=profile, provider=provider, base_url=base_url, environ=environ, warn=warn
+            profile=profile,
+            provider=provider,
+            base_url=base_url,
+            environ=environ,
+            warn=warn,
+            max_spend=max_spend,
         )
     if row is not None and row.provider != settings.provider.value:
         row = None  # the same id at another provider: not this order
@@ -216,6 +227,7 @@ def open_provider(
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
     product: str = providers.SMS,
+    max_spend: str | None = None,
 ) -> tuple[JournaledProvider, config.Settings]:
     driver, journal, settings, routed = _open_product(
         product,
@@ -225,6 +237,7 @@ def open_provider(
         order_id=order_id,
         environ=environ,
         warn=warn,
+        max_spend=max_spend,
     )
     wrapped = JournaledProvider(
         driver,  # type: ignore[arg-type]
@@ -232,6 +245,7 @@ def open_provider(
         profile=settings.profile.value,
         base_url=settings.base_url.value,
         kind=KIND_OF_PRODUCT.get(routed, jr.ACTIVATION),
+        cap=spending.from_setting(*settings.max_spend),
     )
     return wrapped, settings
 
@@ -254,6 +268,7 @@ def _open_product(
     order_id: str | None = None,
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
+    max_spend: str | None = None,
 ) -> tuple[object, Journal, config.Settings, str]:
     journal = open_journal(environ, warn=warn, profile=profile)
     try:
@@ -265,7 +280,9 @@ def _open_product(
             order_id=order_id,
             environ=environ,
             warn=warn,
+            max_spend=max_spend,
         )
+        spending.from_setting(*settings.max_spend)  # malformed: refused before any driver
         # The journal row's kind decides (a cheap number answers to `otp wait` too).
         product = _product_for(row, product, order_id)
         name = settings.provider.value
@@ -280,7 +297,11 @@ def _open_product(
 def _open_wrapped(product: str, wrapper: Any, **where: Any) -> tuple[Any, config.Settings]:
     driver, journal, settings, _ = _open_product(product, **where)
     wrapped = wrapper(
-        driver, journal, profile=settings.profile.value, base_url=settings.base_url.value
+        driver,
+        journal,
+        profile=settings.profile.value,
+        base_url=settings.base_url.value,
+        cap=spending.from_setting(*settings.max_spend),
     )
     return wrapped, settings
 
