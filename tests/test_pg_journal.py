@@ -7,6 +7,7 @@ tests/test_orphans.py ...); these are the things only PostgreSQL has.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 import time
@@ -135,3 +136,38 @@ def test_a_long_listing_streams_in_batches(pg: JournalBackend) -> None:
     assert [o.row for o in j.iter_orders(limit=3)] == [1204, 1203, 1202]
     assert j.count(active=True) == 1204
     j.close()
+
+
+def _buy_under_cap(url: str | None, state_dir: str, tries: int) -> None:
+    from otpcli.domain.errors import SpendCapReached
+    from otpcli.services.spending import Cap
+
+    backend = PgBackend(url) if url else None
+    j = Journal(state_dir, backend=backend)
+    cap = Cap(Decimal("5"), "day", "--max-spend", "PLAY")
+    for _ in range(tries):
+        with contextlib.suppress(SpendCapReached):
+            j.begin(
+                provider="p",
+                profile=None,
+                base_url=None,
+                service="tg",
+                country=None,
+                reserve=Decimal("1"),
+                cap=cap,
+            )
+    j.close()
+
+
+def test_the_cap_check_and_the_row_are_one_transaction(journal_backend: JournalBackend) -> None:
+    """12 processes racing begin() under a cap with room for 5: exactly 5 rows, on
+    either backend (the advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite)."""
+    ctx = multiprocessing.get_context("fork")
+    args = (journal_backend.url, str(journal_backend.state_dir), 3)
+    procs = [ctx.Process(target=_buy_under_cap, args=args) for _ in range(12)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * 12
+    assert len(journal_backend.rows()) == 5
