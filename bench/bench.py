@@ -22,6 +22,9 @@ is measured in this one run, against a local sandbox, and reported as ratios:
 - completion values (`otp __complete profiles`, `otp __complete orders` on a 1,000-row
   journal) vs `python -c pass` (budget ≤ 2.0x, the slower of the two); the Typer way
   (`otp profile list --names`) is shown for comparison. `--only-completion` runs just it.
+- one purchase's journal round trip (`begin` + `complete`) on PostgreSQL vs SQLite, on
+  loopback, through the library: the server of `OTPCLI_TEST_PG_URL`, else a throwaway
+  cluster (tests/pg_cluster.py) where the binaries and psycopg exist, else a note
 - the process-wide rate cap itself (`Transport(max_rate=--cap)`), shared by 500 waits
   in one process through the library: requests per second the host sees
 
@@ -292,6 +295,55 @@ def import_figures(env: dict[str, str], runs: int) -> list[tuple[str, str, str, 
     return [("import otpcli vs import requests", f"{lib*1000:.0f} ms vs {bare*1000:.0f} ms", f"{r:.2f}x (≤ 1.0x; otpcli.Client {client/bare:.2f}x)", r <= 1.0)]
 
 
+def journal_figures(tmp: Path, rounds: int = 300) -> list[tuple[str, str, str, bool]]:
+    """One purchase's journal round trip (begin + complete, two write transactions) on
+    PostgreSQL vs SQLite, median of `rounds`; a note instead when no PostgreSQL is there."""
+    from decimal import Decimal
+
+    from otpcli.domain.models import Activation
+    from otpcli.services.journal import Journal
+    from otpcli.sqlite import SqliteBackend
+
+    name = "journal round trip (begin + complete), PostgreSQL vs SQLite"
+    url, cluster = os.environ.get("OTPCLI_TEST_PG_URL", "").strip(), None
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    try:
+        import pg_cluster  # type: ignore[import-not-found]
+        import psycopg  # noqa: F401
+
+        if not url and pg_cluster.bindir() is not None:
+            # Its own folder under /tmp: the cluster's owner (`nobody` for root) must reach it.
+            cluster = Path(tempfile.mkdtemp(prefix="otp-bench-pg-"))
+            url = pg_cluster.start(cluster)
+    except (ImportError, OSError, subprocess.CalledProcessError) as exc:
+        return [(name, f"skipped: no PostgreSQL ({type(exc).__name__})", "-", True)]
+    if not url:
+        return [(name, "skipped: no PostgreSQL reachable", "set OTPCLI_TEST_PG_URL", True)]
+    from otpcli.services.journal_pg import PgBackend
+
+    def median_trip(journal: Journal) -> float:
+        journal.count()  # connected and migrated before the clock starts
+        times = []
+        for i in range(rounds):
+            t = time.perf_counter()
+            row = journal.begin(provider="p", profile=None, base_url=None, service="tg", country=None)
+            journal.complete(row, Activation(str(i), "+1", "tg", None, price=Decimal("1")))
+            times.append(time.perf_counter() - t)
+        journal.close()
+        return statistics.median(times)
+
+    try:
+        lite = median_trip(Journal(backend=SqliteBackend(tmp / "bench-journal.sqlite3")))
+        pg = median_trip(Journal(backend=PgBackend(url)))
+    finally:
+        if cluster is not None:
+            pg_cluster.stop(cluster)
+            shutil.rmtree(cluster, ignore_errors=True)
+    r = pg / lite
+    where = " (throwaway cluster, fsync off)" if cluster is not None else ""
+    return [(name + where, f"{pg*1000:.2f} ms vs {lite*1000:.2f} ms", f"{r:.2f}x (no budget)", True)]
+
+
 def wait_on_host(host: FakeHost, env: dict[str, str], n: int) -> tuple[float, float]:
     """`otp wait` of n ids (at the host's poll advice) on a fresh host: (seconds, peak MB)."""
     host.reset()
@@ -501,6 +553,7 @@ def main() -> int:
         proxy.close()
         results += big_waits(env, [int(n) for n in args.waits.split(",") if n], args.cap)
         results += orders_figures(env, tmp, args.runs)
+        results += journal_figures(tmp)
     finally:
         server.terminate()
         server.wait(10)

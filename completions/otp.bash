@@ -3,7 +3,7 @@
 _otp() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local cmdpath="" i w skip=0 cands
-    local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --host --hours --interval --lifetime --limit --max-price --max-spend --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
+    local valopts=' --api-key-file --base-url --cleanup-timeout --count --country --dialect --domain --early-cancel --from --host --hours --interval --lifetime --limit --max-price --max-spend --operator --page --port --profile --provider --proxy --search --server --server-type --sms-delay --time-scale --timeout -c -n -p -s '
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         if ((skip)); then skip=0; continue; fi
@@ -29,6 +29,7 @@ _otp() {
         "/email") cmdpath="$cmdpath/email" ;;
         "/profile") cmdpath="$cmdpath/profile" ;;
         "/config") cmdpath="$cmdpath/config" ;;
+        "/journal") cmdpath="$cmdpath/journal" ;;
         "/sandbox") cmdpath="$cmdpath/sandbox" ;;
         "/completion") cmdpath="$cmdpath/completion" ;;
         "/help") cmdpath="$cmdpath/help" ;;
@@ -53,6 +54,7 @@ _otp() {
         "/profile/remove") cmdpath="$cmdpath/remove" ;;
         "/profile/show") cmdpath="$cmdpath/show" ;;
         "/config/path") cmdpath="$cmdpath/path" ;;
+        "/journal/push") cmdpath="$cmdpath/push" ;;
         "/sandbox/serve") cmdpath="$cmdpath/serve" ;;
         "/sandbox/reset") cmdpath="$cmdpath/reset" ;;
         "/sandbox/deliver") cmdpath="$cmdpath/deliver" ;;
@@ -70,7 +72,7 @@ _otp() {
     [[ "$valopts" == *" $prev "* ]] && return
     case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --max-spend --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config sandbox completion help"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --max-spend --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config journal sandbox completion help"; fi ;;
     "/version")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands=""; fi ;;
     "/buy")
@@ -82,7 +84,7 @@ _otp() {
     "/finish")
         if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/cancel")
-        if [[ "$cur" == -* ]]; then cands="--pending --wait --cleanup-timeout --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--pending --wait --all-runners --cleanup-timeout --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/again")
         if [[ "$cur" == -* ]]; then cands="--reget --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/orders")
@@ -149,6 +151,10 @@ _otp() {
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="path"; fi ;;
     "/config/path")
         if [[ "$cur" == -* ]]; then cands="--json --help -h"; else cands=""; fi ;;
+    "/journal")
+        if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands="push"; fi ;;
+    "/journal/push")
+        if [[ "$cur" == -* ]]; then cands="--from --json --profile -p --help -h"; else cands=""; fi ;;
     "/sandbox")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands="serve reset deliver fault scenarios"; fi ;;
     "/sandbox/serve")

@@ -13,14 +13,14 @@ function __otp_path --description 'The otp (sub)command being completed'
             continue
         end
         switch $w
-            case '--api-key-file' '--base-url' '--cleanup-timeout' '--count' '--country' '--dialect' '--domain' '--early-cancel' '--host' '--hours' '--interval' '--lifetime' '--limit' '--max-price' '--max-spend' '--operator' '--page' '--port' '--profile' '--provider' '--proxy' '--search' '--server' '--server-type' '--sms-delay' '--time-scale' '--timeout' '-c' '-n' '-p' '-s'
+            case '--api-key-file' '--base-url' '--cleanup-timeout' '--count' '--country' '--dialect' '--domain' '--early-cancel' '--from' '--host' '--hours' '--interval' '--lifetime' '--limit' '--max-price' '--max-spend' '--operator' '--page' '--port' '--profile' '--provider' '--proxy' '--search' '--server' '--server-type' '--sms-delay' '--time-scale' '--timeout' '-c' '-n' '-p' '-s'
                 set skip 1
                 continue
             case '-*'
                 continue
         end
         switch "$cmdpath/$w"
-            case /version /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
+            case /version /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /journal /journal/push /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
                 set cmdpath "$cmdpath/$w"
             case '*'
                 break
@@ -50,6 +50,7 @@ complete -c otp -n "__otp_at ''" -a rent -d 'Rental numbers (hours to a year).'
 complete -c otp -n "__otp_at ''" -a email -d 'Temporary e-mail addresses.'
 complete -c otp -n "__otp_at ''" -a profile -d 'Manage profiles (provider, key, defaults).'
 complete -c otp -n "__otp_at ''" -a config -d 'Where otp keeps its files.'
+complete -c otp -n "__otp_at ''" -a journal -d 'The order journal: which one is in use; copy a local one into a shared'
 complete -c otp -n "__otp_at ''" -a sandbox -d 'Run and steer the built-in simulator.'
 complete -c otp -n "__otp_at ''" -a completion -d 'Print a completion script for SHELL (commands and options complete wit'
 complete -c otp -n "__otp_at ''" -a help -d 'Read a help topic: exit codes, environment, profiles, money safety.'
@@ -100,6 +101,7 @@ complete -c otp -n "__otp_at '/finish'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/cancel'" -a '(otp __complete orders --describe)' -k
 complete -c otp -n "__otp_at '/cancel'" -l pending -d 'Cancel every journal order left marked cancel_pending.'
 complete -c otp -n "__otp_at '/cancel'" -l wait -d 'With --pending: wait out early-cancel windows and retry.'
+complete -c otp -n "__otp_at '/cancel'" -l all-runners -d 'With --pending and a shared journal: also settle orders of other runne'
 complete -c otp -n "__otp_at '/cancel'" -l cleanup-timeout -x -d 'After a wait without a code, seconds to spend cancelling it for a refu'
 complete -c otp -n "__otp_at '/cancel'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/cancel'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
@@ -276,6 +278,14 @@ complete -c otp -n "__otp_at '/config'" -a path -d 'Print the config files path 
 complete -c otp -n "__otp_at '/config'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/config/path'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/config/path'" -l help -s h -d 'Show help'
+complete -c otp -n "__otp_at '/journal'" -a push -d 'Copy a local journals open orders into the shared journal (after worki'
+complete -c otp -n "__otp_at '/journal'" -l json -d 'Print one JSON document on stdout.'
+complete -c otp -n "__otp_at '/journal'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
+complete -c otp -n "__otp_at '/journal'" -l help -s h -d 'Show help'
+complete -c otp -n "__otp_at '/journal/push'" -l from -x -d 'The local journal to copy: its file or its state dir (default: this st'
+complete -c otp -n "__otp_at '/journal/push'" -l json -d 'Print one JSON document on stdout.'
+complete -c otp -n "__otp_at '/journal/push'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
+complete -c otp -n "__otp_at '/journal/push'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/sandbox'" -a serve -d 'Run the simulator standalone; print its base URL; stop with Ctrl-C.'
 complete -c otp -n "__otp_at '/sandbox'" -a reset -d 'Forget every sandbox order and refill the play-money wallet.'
 complete -c otp -n "__otp_at '/sandbox'" -a deliver -d 'Make the SMS of a sandbox activation arrive now; print its code.'

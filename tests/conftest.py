@@ -14,6 +14,10 @@ import pytest
 
 from otpcli.domain.clock import FakeClock
 
+# Read before `isolated_env` clears every OTPCLI_* variable of each test.
+TEST_PG_URL = os.environ.get("OTPCLI_TEST_PG_URL", "").strip()
+REQUIRE_PG = os.environ.get("OTPCLI_REQUIRE_PG", "") == "1"
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -124,3 +128,61 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     fake = FakeClock()
     monkeypatch.setattr(clock_mod, "CLOCK", fake)
     yield fake
+
+
+def _no_pg(why: str) -> None:
+    if REQUIRE_PG:
+        pytest.fail(f"OTPCLI_REQUIRE_PG=1 but the PostgreSQL tests cannot run: {why}")
+    pytest.skip(f"no PostgreSQL for the journal tests: {why}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server (its admin database): `OTPCLI_TEST_PG_URL`, else a
+    throwaway cluster started for this session where the binaries exist, else the test is
+    skipped (a failure with `OTPCLI_REQUIRE_PG=1`, as in .ci/run)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _no_pg("psycopg is not installed (pip install -e '.[test]')")
+    if TEST_PG_URL:
+        yield TEST_PG_URL
+        return
+    import shutil
+    import tempfile
+
+    from tests import pg_cluster
+
+    if pg_cluster.bindir() is None:
+        _no_pg("no initdb/pg_ctl (apt-get install postgresql) and OTPCLI_TEST_PG_URL is unset")
+    folder = Path(tempfile.mkdtemp(prefix="otpcli-pg-"))
+    try:
+        yield pg_cluster.start(folder)
+    finally:
+        pg_cluster.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, dropped after the test."""
+    from tests.journal_backends import create_database, drop_database
+
+    url = create_database(pg_server)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_backend(
+    request: pytest.FixtureRequest, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """The test runs once per journal backend; on PostgreSQL `OTPCLI_JOURNAL_URL` points
+    every `otp` (in-process or child) at a database of the test's own."""
+    from tests.journal_backends import JournalBackend
+
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv("OTPCLI_JOURNAL_URL", url)
+    return JournalBackend(request.param, isolated_env / "state", url)

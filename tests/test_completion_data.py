@@ -134,4 +134,5 @@ def test_imports_no_typer_rich_requests_or_app(isolated_env: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=30
     )
-    assert out.stdout.split() == ["otpcli.__main__", "otpcli._complete"]
+    # otpcli._version: the one line the package root itself runs (no library, no CLI).
+    assert out.stdout.split() == ["otpcli.__main__", "otpcli._complete", "otpcli._version"]

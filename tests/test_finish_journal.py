@@ -5,11 +5,12 @@ STATUS_OK for a finished activation (so a later look says code_received), and
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+import pytest
 
 from otpcli.domain.models import Activation
-from otpcli.services.journal import Journal
 from tests.cli_helpers import run
+from tests.journal_backends import JournalBackend
 
 
 def _orders(*flags: str) -> list[dict[str, object]]:
@@ -19,6 +20,7 @@ def _orders(*flags: str) -> list[dict[str, object]]:
     return rows
 
 
+@pytest.mark.usefixtures("journal_backend")
 def test_a_finished_sandbox_order_is_no_longer_active() -> None:
     r = run(["--sandbox", "buy", "tg"])
     assert r.exit_code == 0, r.output
@@ -32,8 +34,8 @@ def test_a_finished_sandbox_order_is_no_longer_active() -> None:
     assert _orders("--active") == []
 
 
-def test_the_journal_keeps_finished_over_a_later_look(tmp_path: Path) -> None:
-    journal = Journal(tmp_path)
+def test_the_journal_keeps_finished_over_a_later_look(journal_backend: JournalBackend) -> None:
+    journal = journal_backend.open()
     row = journal.begin(provider="p", profile=None, base_url=None, service="tg", country=None)
     journal.complete(row, Activation(id="7", number="91", service="tg"))
     journal.record("7", "code_received", provider="p", code="1234")

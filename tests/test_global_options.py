@@ -37,6 +37,7 @@ SAMPLES: dict[str, list[str]] = {
     "cancel": ["cancel", "1"],
     "again": ["again", "1"],
     "orders": ["orders"],
+    "journal push": ["journal", "push"],
     "balance": ["balance"],
     "prices": ["prices", "tg"],
     "services": ["services"],

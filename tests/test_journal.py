@@ -1,10 +1,11 @@
-"""The order journal: written before the purchase, completed after, safe across processes."""
+"""The order journal: written before the purchase, completed after, safe across processes.
+
+Every test runs on both backends (SQLite, PostgreSQL: the `journal_backend` fixture)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import responses
 from responses import matchers
 
 from otpcli.domain.models import Activation
-from otpcli.services.journal import Journal
+from otpcli.services.session import open_journal
 from tests.cli_helpers import run
+from tests.journal_backends import JournalBackend
 
 OTPX = "https://otpx.test/api/stubs/handler_api.php"
 KEY = "JOURNAL-SENTINEL-KEY-55aa"
@@ -27,20 +29,22 @@ def otpx_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTPCLI_BASE_URL", "https://otpx.test/api/stubs")
 
 
-def journal_rows(state_dir: Path) -> list[dict[str, object]]:
-    db = sqlite3.connect(state_dir / "journal.sqlite3")
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute("SELECT * FROM orders ORDER BY rowid")]
-    finally:
-        db.close()
+pytestmark = pytest.mark.usefixtures("journal_backend")
+
+
+def journal_rows() -> list[dict[str, object]]:
+    """The journal's rows, from whichever backend `OTPCLI_JOURNAL_URL` chooses."""
+    import os
+
+    url = os.environ.get("OTPCLI_JOURNAL_URL")
+    return JournalBackend("x", Path(os.environ["OTPCLI_STATE_DIR"]), url or None).rows()
 
 
 def test_row_is_written_before_the_purchase_request(otpx_env: None, isolated_env: Path) -> None:
     seen_at_request: list[list[dict[str, object]]] = []
 
     def on_buy(request: object) -> tuple[int, dict[str, str], str]:
-        seen_at_request.append(journal_rows(isolated_env / "state"))
+        seen_at_request.append(journal_rows())
         return 200, {}, "ACCESS_NUMBER:12345:919876543210"
 
     with responses.RequestsMock() as rsps:
@@ -56,7 +60,7 @@ def test_row_is_written_before_the_purchase_request(otpx_env: None, isolated_env
     assert [(row["state"], row["service"], row["order_id"]) for row in before] == [
         ("pending", "wa", None)
     ]
-    (after,) = journal_rows(isolated_env / "state")
+    (after,) = journal_rows()
     assert after["state"] == "waiting"
     assert after["order_id"] == "12345" and after["number"] == "919876543210"
     assert after["provider"] == "otpx"
@@ -73,14 +77,14 @@ def test_refused_purchase_is_failed_and_ambiguous_one_unknown(
         r = run(["buy", "wa"])
         assert r.exit_code == 9
         assert len(rsps.calls) == 1
-    states = [row["state"] for row in journal_rows(isolated_env / "state")]
+    states = [row["state"] for row in journal_rows()]
     assert states == ["failed", "unknown"]
     r = run(["orders"], env={})
     assert r.exit_code == 0
     assert "unknown outcome" in r.stderr
 
 
-def test_key_is_never_in_the_journal(otpx_env: None, isolated_env: Path) -> None:
+def test_key_is_never_in_the_journal(otpx_env: None, journal_backend: JournalBackend) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(
             OTPX,
@@ -100,16 +104,15 @@ def test_key_is_never_in_the_journal(otpx_env: None, isolated_env: Path) -> None
         assert run(["buy", "wa"]).exit_code == 0
         assert run(["status", "1"]).exit_code == 0
         assert run(["cancel", "1"]).exit_code == 0
-    raw = (isolated_env / "state" / "journal.sqlite3").read_bytes()
+    raw = journal_backend.dump()
+    assert b"STATUS_OK" not in raw and b"4711" in raw  # the dump holds the rows
     assert KEY.encode() not in raw
-    for wal in (isolated_env / "state").glob("journal.sqlite3*"):
-        assert KEY.encode() not in wal.read_bytes()
 
 
 def test_wait_routes_by_journal_without_provider_settings(
     monkeypatch: pytest.MonkeyPatch, isolated_env: Path
 ) -> None:
-    j = Journal(isolated_env / "state")
+    j = open_journal()
     row = j.begin(
         provider="otpx",
         profile=None,
@@ -126,12 +129,12 @@ def test_wait_routes_by_journal_without_provider_settings(
         r = run(["status", "777"])
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "code_received 5150\n"
-    (stored,) = journal_rows(isolated_env / "state")
+    (stored,) = journal_rows()
     assert stored["state"] == "code_received" and stored["code"] == "5150"
 
 
 def test_orders_json_and_spend_summary(isolated_env: Path) -> None:
-    j = Journal(isolated_env / "state")
+    j = open_journal()
     for i, (price, final) in enumerate(
         [(Decimal("12.50"), "waiting"), (Decimal("7.25"), "finished"), (Decimal("9"), "cancelled")]
     ):
@@ -153,7 +156,7 @@ def test_orders_json_and_spend_summary(isolated_env: Path) -> None:
 
 
 def _writer(state_dir: str, n: int) -> None:
-    j = Journal(state_dir)
+    j = open_journal()  # the backend of the test (the forked child inherits its env)
     for k in range(n):
         row = j.begin(provider="otpx", profile=None, base_url=None, service="tg", country=None)
         j.complete(row, Activation(id=f"{state_dir[-3:]}-{row}-{k}", number="1", service="tg"))
@@ -169,7 +172,7 @@ def test_parallel_processes_do_not_lose_rows(isolated_env: Path) -> None:
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    rows = journal_rows(Path(state))
+    rows = journal_rows()
     assert len(rows) == 150
     assert all(row["state"] == "waiting" for row in rows)
 
@@ -214,7 +217,7 @@ def test_unknown_purchase_is_reconciled_from_the_providers_order_list(
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "38496653 917991234567\n"
     assert buy.call_count == 1
-    (row,) = journal_rows(isolated_env / "state")
+    (row,) = journal_rows()
     assert (row["state"], row["order_id"], row["note"]) == ("waiting", "38496653", "reconciled")
 
 
@@ -236,5 +239,5 @@ def test_ambiguous_order_list_leaves_the_purchase_unknown(
         r = run(["buy", "tg"])
     assert r.exit_code == 9
     assert r.stdout == ""
-    (row,) = journal_rows(isolated_env / "state")
+    (row,) = journal_rows()
     assert row["state"] == "unknown"

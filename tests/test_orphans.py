@@ -24,6 +24,7 @@ from otpcli.services import owner as owner_mod
 from otpcli.services.journal import SCHEMA_VERSION, Journal, Leftovers
 from otpcli.services.orphans import settle_orphans
 from otpcli.services.owner import Owner
+from tests.journal_backends import JournalBackend
 
 
 def dead_pid() -> int:
@@ -101,34 +102,35 @@ def bought(j: Journal, order_id: str) -> int:
     return row
 
 
-def orphan_it(path: Path, row: int, state: str = "waiting", code: str | None = None) -> None:
+def orphan_it(
+    jb: JournalBackend, row: int, state: str = "waiting", code: str | None = None
+) -> None:
     """Make `row` look owned by a process that died."""
-    db = sqlite3.connect(path / "journal.sqlite3")
     me = owner_mod.this_process()
-    db.execute(
+    jb.execute(
         "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?, state=?,"
         " code=? WHERE rowid=?",
         (me.host, me.boot, dead_pid(), me.start, state, code, row),
     )
-    db.commit()
-    db.close()
 
 
-def test_buying_owns_the_row_until_close_and_claim_takes_over(tmp_path: Path) -> None:
-    j = Journal(tmp_path)
+def test_buying_owns_the_row_until_close_and_claim_takes_over(
+    journal_backend: JournalBackend,
+) -> None:
+    j = journal_backend.open()
     row = bought(j, "1")
     assert j.find("1") is not None and j.find("1").owner == owner_mod.this_process()  # type: ignore[union-attr]
     j.close()
-    other = Journal(tmp_path)
+    other = journal_backend.open()
     assert other.find("1").owner is None  # type: ignore[union-attr]
-    orphan_it(tmp_path, row)
+    orphan_it(journal_backend, row)
     assert [o.order_id for o in other.orphans()] == ["1"]
     assert other.leftovers() == Leftovers(1, 0)
     assert "otp cancel --pending" in (other.leftovers().line() or "")
     other.claim("1", provider="sandbox")  # `otp wait 1` in a new process
     assert other.orphans() == []
     other.close()
-    assert Journal(tmp_path).orphans() == []
+    assert journal_backend.open().orphans() == []
 
 
 class FakeProvider:
@@ -168,19 +170,21 @@ def st(oid: str, state: State, code: str | None = None) -> StatusResult:
     return StatusResult(oid, state, code=code)
 
 
-def test_settle_cancels_shows_codes_and_reports_refusals(tmp_path: Path) -> None:
-    j = Journal(tmp_path)
+def test_settle_cancels_shows_codes_and_reports_refusals(journal_backend: JournalBackend) -> None:
+    j = journal_backend.open()
     rows = {oid: bought(j, oid) for oid in ("1", "2", "3", "4")}
     j.close()
     for oid, row in rows.items():
         orphan_it(
-            tmp_path, row, **({"state": "code_received", "code": "777"} if oid == "4" else {})
+            journal_backend,
+            row,
+            **({"state": "code_received", "code": "777"} if oid == "4" else {}),
         )
     fake = FakeProvider(
         [st("3", State.WAITING), st("2", State.CODE_RECEIVED, "123456"), st("1", State.WAITING)]
     )
     codes: list[str] = []
-    j = Journal(tmp_path)
+    j = journal_backend.open()
     done = settle_orphans(j, opener(fake), wait=False, on_code=lambda s: codes.append(s.code or ""))
     assert [(d.order_id, d.state) for d in done] == [
         ("4", "code_received"),
@@ -193,9 +197,11 @@ def test_settle_cancels_shows_codes_and_reports_refusals(tmp_path: Path) -> None
     j.close()
 
 
-def test_a_refused_cancel_is_an_error_and_marks_cancel_pending(tmp_path: Path) -> None:
-    j = Journal(tmp_path)
-    orphan_it(tmp_path, bought(j, "9"))
+def test_a_refused_cancel_is_an_error_and_marks_cancel_pending(
+    journal_backend: JournalBackend,
+) -> None:
+    j = journal_backend.open()
+    orphan_it(journal_backend, bought(j, "9"))
     fake = FakeProvider([st("9", State.WAITING), st("9", State.WAITING)], cancel_error=True)
     (done,) = settle_orphans(j, opener(fake), wait=False)
     assert done.error is not None and "cancel_pending" in done.error.message
@@ -203,12 +209,12 @@ def test_a_refused_cancel_is_an_error_and_marks_cancel_pending(tmp_path: Path) -
     j.close()
 
 
-def test_a_purchase_killed_in_flight_becomes_unknown(tmp_path: Path) -> None:
-    j = Journal(tmp_path)
+def test_a_purchase_killed_in_flight_becomes_unknown(journal_backend: JournalBackend) -> None:
+    j = journal_backend.open()
     row = j.begin(provider="sandbox", profile=None, base_url=None, service="tg", country=None)
     j.close()
-    orphan_it(tmp_path, row, state="pending")
-    j = Journal(tmp_path)
+    orphan_it(journal_backend, row, state="pending")
+    j = journal_backend.open()
     (done,) = settle_orphans(j, opener(FakeProvider([])), wait=False)
     assert done.state == "unknown" and j.orders()[0].state == "unknown"
     j.close()
@@ -220,4 +226,5 @@ def test_owner_is_a_plain_tuple() -> None:
         "boot": None,
         "pid": 1,
         "start": None,
+        "runner": None,
     }

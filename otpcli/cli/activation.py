@@ -451,6 +451,14 @@ def cancel_cmd(
         bool,
         typer.Option("--wait", help="With --pending: wait out early-cancel windows and retry."),
     ] = False,
+    all_runners: Annotated[
+        bool,
+        typer.Option(
+            "--all-runners",
+            help="With --pending and a shared journal: also settle orders of other runners "
+            "whose process has not been seen for a lease (OTPCLI_RUNNER_LEASE, 120 s).",
+        ),
+    ] = False,
     cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -460,10 +468,12 @@ def cancel_cmd(
     Example: otp cancel --pending --wait   (settle what an interrupted wait left behind)
     """
     e = setup(ctx, json_=json_, profile=profile)
+    if all_runners and not pending:
+        raise BadInput("--all-runners goes with --pending: `otp cancel --pending --all-runners`")
     if pending:
         if activation_id:
             raise BadInput("give an activation id or --pending, not both")
-        _cancel_pending(ctx, e, wait=wait, cleanup=cleanup_timeout)
+        _cancel_pending(ctx, e, wait=wait, cleanup=cleanup_timeout, all_runners=all_runners)
         return
     if not activation_id:
         raise BadInput("which activation? `otp cancel ID` (or `otp cancel --pending`)")
@@ -482,8 +492,11 @@ def _settled_doc(settled: Settled) -> dict[str, Any]:
     return {"id": settled.order_id, "state": state, "message": settled.message}
 
 
-def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -> None:
-    """Settle the leftovers with services/pending.py; say each outcome as it comes."""
+def _cancel_pending(
+    ctx: typer.Context, e: Env, *, wait: bool, cleanup: float, all_runners: bool = False
+) -> None:
+    """Settle the leftovers with services/pending.py; say each outcome as it comes. With
+    `all_runners`, orphans of other runners whose lease expired too (a shared journal)."""
     from otpcli.cli.context import email_for
     from otpcli.services.journal import EMAIL
     from otpcli.services.pending import settle_pending
@@ -519,6 +532,7 @@ def _cancel_pending(ctx: typer.Context, e: Env, *, wait: bool, cleanup: float) -
             on_note=NoteLine(e),
             on_orphan_note=lambda oid, what: e.info(f"  {oid}: {what}"),
             on_row=said,
+            all_runners=all_runners,
         )
     finally:
         journal.close()

@@ -324,6 +324,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "email": ("otpcli.cli.email", None, PRODUCTS),
     "profile": ("otpcli.cli.profile", None, SETUP),
     "config": ("otpcli.cli.configcmd", None, SETUP),
+    "journal": ("otpcli.cli.journalcmd", None, SETUP),
     "sandbox": ("otpcli.cli.sandbox", None, SETUP),
     "completion": ("otpcli.cli.completion", "completion", SETUP),
     "help": ("otpcli.cli.topics", "help", SETUP),

@@ -65,6 +65,11 @@ def known(exc: BaseException) -> OtpError | None:
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
         return _state_error(str(exc))
+    psycopg = sys.modules.get("psycopg")  # a shared journal (services/journal_pg.py)
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        from otpcli.services.journal_pg import failure
+
+        return failure(exc)
     if isinstance(exc, OSError) and exc.filename and not isinstance(exc, BrokenPipeError):
         return _file_error(exc)
     if isinstance(exc, UnicodeError) and "surrogates" in str(exc):

@@ -52,7 +52,16 @@ from otpcli.domain.errors import BadInput, ConfigError
 if TYPE_CHECKING:
     from otpcli.providers import ProviderInfo
 
-PROFILE_FIELDS = ("provider", "api_key", "base_url", "country", "operator", "server", "max_spend")
+PROFILE_FIELDS = (
+    "provider",
+    "api_key",
+    "base_url",
+    "country",
+    "operator",
+    "server",
+    "max_spend",
+    "journal_url",
+)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 ENV_CONFIG = "OTPCLI_CONFIG"
@@ -62,6 +71,7 @@ ENV_PROVIDER = "OTPCLI_PROVIDER"
 ENV_API_KEY = "OTPCLI_API_KEY"
 ENV_BASE_URL = "OTPCLI_BASE_URL"
 ENV_MAX_SPEND = "OTPCLI_MAX_SPEND"
+ENV_JOURNAL_URL = "OTPCLI_JOURNAL_URL"
 
 NO_PROVIDER_HINT = (
     "add a profile: `otp profile add NAME --provider otpx`, or set OTPCLI_PROVIDER and "
@@ -128,6 +138,7 @@ class Profile(NamedTuple):
     operator: str | None = None
     server: str | None = None
     max_spend: str | None = None
+    journal_url: str | None = None  # the shared journal (services/journal_pg.py)
 
     def to_toml(self) -> dict[str, str]:
         return {k: v for k in PROFILE_FIELDS if (v := getattr(self, k)) is not None}
@@ -242,7 +253,7 @@ def _parse(path: Path, raw: Mapping[str, Any] | None) -> ConfigData:
     if not isinstance(tables, dict):
         raise _broken(path, "`profiles` must be a table of [profiles.NAME] tables")
     profiles: dict[str, Profile] = {}
-    notes = [_unknown_key(path, "", k, ("default", "profiles")) for k in raw]
+    notes = [_unknown_key(path, "", k, ("default", "profiles", "journal_url")) for k in raw]
     for name, table in tables.items():
         if not isinstance(table, dict):
             raise _broken(path, f"[profiles.{name}] must be a table")
@@ -659,6 +670,29 @@ def _base_url(
             f"https://HOST/stubs`, or set {ENV_BASE_URL} or pass --base-url",
         )
     return base
+
+
+def journal_url(environ: Mapping[str, str] | None = None, profile: str | None = None) -> Sourced:
+    """Where the order journal lives, when not in the state dir: `OTPCLI_JOURNAL_URL`,
+    else the chosen profile's `journal_url` (the flag's, `OTPCLI_PROFILE`'s or the
+    default one), else the config file's top-level `journal_url`; UNSET means the local
+    SQLite journal. Never raises for a missing profile: settings resolution says that."""
+    env = _env(environ)
+    if value := _get(env, ENV_JOURNAL_URL):
+        return Sourced(value, f"env {ENV_JOURNAL_URL}")
+    path = config_path(env)
+    raw = _read_raw(path)
+    if raw is None:
+        return UNSET
+    data = _parse(path, raw)
+    name = profile or _get(env, ENV_PROFILE) or data.default
+    prof = data.profiles.get(name) if name else None
+    if prof is not None and prof.journal_url:
+        return Sourced(prof.journal_url, f"profile {prof.name}")
+    top = raw.get("journal_url")
+    if isinstance(top, str) and top:
+        return Sourced(top, f"config file {path}")
+    return UNSET
 
 
 def _describe(s: Sourced) -> str:

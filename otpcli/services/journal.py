@@ -15,11 +15,20 @@ Contract:
   rental's), `email`. `find(..., kinds=)` keeps routing to the orders that can be
   waited on. `complete_order()` completes a non-activation purchase; `seen_keys()` /
   `add_seen()` remember which rental messages the user has been shown.
-- SQLite in WAL mode with a busy timeout; each change is one short `BEGIN IMMEDIATE`
-  transaction, so several `otp` processes (parallel CI jobs) can write at once.
-- The schema is versioned (`PRAGMA user_version`) and migrated forward by otp itself on
-  first use; a journal written by an older otp keeps working, and reads name their
-  columns, so one written by a newer otp (extra columns) is still readable.
+- Two backends behind one interface (`Backend`): SQLite in the state dir (default;
+  otpcli/sqlite.py: WAL mode, a busy timeout, each change one short `BEGIN IMMEDIATE`
+  transaction) and PostgreSQL shared by many machines (services/journal_pg.py: each
+  change one transaction holding one advisory lock). Either way writers are serialised,
+  so several `otp` processes (parallel CI jobs, a fleet of runners) can write at once and
+  a check made inside `_tx()` (the spending cap) holds for all of them. The SQL here is
+  written once, with `?` placeholders and rows read by column name or index; the
+  backend adapts it.
+- The schema is versioned (SQLite `PRAGMA user_version`, PostgreSQL the `otpcli_schema`
+  table) and migrated forward by otp itself on first use, inside the serialised write
+  transaction (concurrent first runs are safe); a journal written by an older otp keeps
+  working, and reads name their columns, so one written by a newer otp (extra columns)
+  is still readable. Migration steps are portable SQL; a backend may translate a step
+  (`Backend.step`).
 - Ownership: a row may name the process that is responsible for it (`services/owner.py`):
   the one buying it (`begin()`), or one waiting on it (`claim()`). `close()` releases
   what this journal object owned, so only a process that died without closing (SIGKILL,
@@ -27,6 +36,12 @@ Contract:
   `code_received` row whose owner is gone for certain (`is_orphan`); an order bought
   without a wait (owner released) belongs to the user and is never an orphan.
   `leftovers()` counts orphans and `cancel_pending` rows with one indexed query.
+- Runners (a shared journal): a row keeps the runner that bought it (`runner`,
+  `owner.runner_id()`); its owner also names its runner and when it was last seen
+  (`owner_seen`). While a journal object owns rows, a heartbeat thread refreshes
+  `owner_seen` four times per lease (`owner.lease_seconds()`). Another runner's
+  process cannot be looked at, so `orphans(all_runners=True)` (for `otp cancel
+  --pending --all-runners`) also counts the rows of another runner whose lease expired.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
 - The spending cap (services/spending.py): `begin(reserve=, cap=)` stores the most the
@@ -42,20 +57,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from otpcli.services import owner as owner_mod
 from otpcli.services import spending
 from otpcli.services.owner import Owner
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from otpcli.domain.models import Activation
+
+# A backend's connection: `execute(sql, args)` takes `?` placeholders and returns a cursor
+# whose rows are read by column name or by index (sqlite3.Row-like).
+DB = Any
 
 FILE_NAME = "journal.sqlite3"
 
@@ -157,13 +174,30 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE orders ADD COLUMN reserved TEXT",
         "CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at)",
     ),
+    # 4: the runner that bought a row (kept), the one that owns it, and when its owner
+    # was last seen (the lease).
+    (
+        "ALTER TABLE orders ADD COLUMN runner TEXT",
+        "ALTER TABLE orders ADD COLUMN owner_runner TEXT",
+        "ALTER TABLE orders ADD COLUMN owner_seen REAL",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _COLUMNS = (
     "rowid, kind, provider, profile, base_url, service, country, order_id, number, price,"
     " currency, state, code, text, note, expires_at, created_at, updated_at,"
-    " owner_host, owner_boot, owner_pid, owner_start"
+    " owner_host, owner_boot, owner_pid, owner_start, owner_runner, owner_seen, runner"
+)
+# The columns `copy_in` copies.
+_COPIED = (
+    "kind", "provider", "profile", "base_url", "service", "country", "order_id", "number",
+    "price", "currency", "state", "code", "text", "note", "expires_at", "created_at",
+    "updated_at",
+)  # fmt: skip
+_NO_OWNER = (
+    "owner_host=NULL, owner_boot=NULL, owner_pid=NULL, owner_start=NULL,"
+    " owner_runner=NULL, owner_seen=NULL"
 )
 # The states in which a dead owner leaves something behind (money or a code).
 OWNED_STATES = (PENDING, "waiting", "code_received")
@@ -201,6 +235,8 @@ class Order(NamedTuple):
     created_at: float
     updated_at: float
     owner: Owner | None = None
+    owner_seen: float | None = None  # the owner's last heartbeat (its lease)
+    runner: str | None = None  # the runner that bought it (OTPCLI_RUNNER_ID)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,24 +258,39 @@ class Order(NamedTuple):
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "owner": None if self.owner is None else self.owner._asdict(),
+            "runner": self.runner,
         }
 
 
-def _order(r: sqlite3.Row) -> Order:
+def _order(r: Any) -> Order:
     d = dict(r)
     d["row"] = d.pop("rowid")
     d["price"] = Decimal(d["price"]) if d["price"] is not None else None
-    host, boot, pid, start = (
-        d.pop(k) for k in ("owner_host", "owner_boot", "owner_pid", "owner_start")
+    host, boot, pid, start, runner = (
+        d.pop(k) for k in ("owner_host", "owner_boot", "owner_pid", "owner_start", "owner_runner")
     )
-    d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start)
+    d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start, runner)
     return Order(**d)
 
 
-def is_orphan(order: Order, alive: Callable[[Owner], bool | None] = owner_mod.alive) -> bool:
+def is_orphan(
+    order: Order,
+    alive: Callable[[Owner], bool | None] = owner_mod.alive,
+    *,
+    lease: float | None = None,
+    now: float | None = None,
+) -> bool:
     """True when the process responsible for `order` is gone for certain and the order
-    may still hold money or an unseen code (see the module contract)."""
-    return order.owner is not None and order.state in OWNED_STATES and alive(order.owner) is False
+    may still hold money or an unseen code (see the module contract). With a `lease`
+    (seconds) and `now`, an owner that cannot be looked at (another runner) is gone when
+    it has not been seen for longer than the lease."""
+    if order.owner is None or order.state not in OWNED_STATES:
+        return False
+    verdict = alive(order.owner)
+    if verdict is None and lease is not None and now is not None:
+        seen = order.owner_seen if order.owner_seen is not None else order.updated_at
+        return now - seen > lease
+    return verdict is False
 
 
 class Leftovers(NamedTuple):
@@ -258,51 +309,81 @@ class Leftovers(NamedTuple):
         return f"{' and '.join(parts)}: settle them with `otp cancel --pending --wait`"
 
 
+class Backend(Protocol):
+    """Where a journal lives: the connection, the serialised write transaction and the
+    schema's version (otpcli/sqlite.py, services/journal_pg.py)."""
+
+    name: str  # "sqlite" or "postgresql"
+    location: str  # a file path, or a URL with the password masked
+
+    def connect(self) -> DB: ...
+
+    def begin(self, db: DB) -> None:
+        """Start a write transaction that excludes every other writer until COMMIT."""
+
+    def schema(self, portable: list[str]) -> list[str]:
+        """The statements that create the tables of version 0 (`IF NOT EXISTS`), given
+        the portable ones (`_SCHEMA`)."""
+
+    def step(self, index: int, stmts: tuple[str, ...]) -> tuple[str, ...]:
+        """Migration step `index` as this backend runs it."""
+
+    def version(self, db: DB) -> int: ...
+
+    def set_version(self, db: DB, version: int) -> None: ...
+
+
 class Journal:
     def __init__(
         self,
-        state_dir: str | Path,
+        state_dir: str | Path | None = None,
         *,
         now: Any = time.time,
         on_open: Callable[[Journal], None] | None = None,
+        backend: Backend | None = None,
     ) -> None:
-        self.path = Path(state_dir) / FILE_NAME
+        if backend is None:
+            from otpcli.sqlite import SqliteBackend
+
+            assert state_dir is not None, "a state dir or a backend"
+            backend = SqliteBackend(Path(state_dir) / FILE_NAME)
+        self.backend = backend
         self._now = now
-        # Called once, when the file is first opened (the leftover line, services/session.py).
+        # Called once, when the journal is first opened (the leftover line, services/session.py).
         self._on_open = on_open
-        self._conn: sqlite3.Connection | None = None
+        self._conn: DB | None = None
         self._lock = threading.RLock()
         # Rows this object made this process the owner of; released by close().
         self._owned: set[int] = set()
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
-    def _db(self) -> sqlite3.Connection:
+    def path(self) -> Path | None:
+        """The journal's SQLite file; None for a journal on a server."""
+        path = getattr(self.backend, "path", None)
+        return path if isinstance(path, Path) else None
+
+    @property
+    def _db(self) -> DB:
         # Opened on first use: commands that never touch an order (balance, prices)
         # pay nothing for the journal.
         if self._conn is None:
-            import sqlite3
-
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            from otpcli.sqlite import connect
-
             # Shared by the threads of a multi-wait; `_lock` serialises its use.
-            conn = connect(self.path)
-            conn.row_factory = sqlite3.Row
-            self._conn = conn
-            # executescript() would commit on its own; run the statements in one
-            # transaction so concurrent first runs do not race.
+            self._conn = self.backend.connect()
+            # One transaction for every statement, so concurrent first runs do not race.
             with self._tx() as db:
-                _migrate(db)
+                _migrate(db, self.backend)
             if self._on_open is not None:
                 hook, self._on_open = self._on_open, None
                 hook(self)
         return self._conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[DB]:
         with self._lock:
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
+            self.backend.begin(db)
             try:
                 yield db
             except BaseException:
@@ -310,9 +391,16 @@ class Journal:
                 raise
             db.execute("COMMIT")
 
+    def schema_version(self) -> int:
+        with self._lock:
+            return self.backend.version(self._db)
+
     def close(self) -> None:
         """Release the rows this object owns (the process ends its work on them cleanly)
-        and close the file."""
+        and close the connection."""
+        self._stop.set()
+        if self._heartbeat is not None and self._heartbeat is not threading.current_thread():
+            self._heartbeat.join(5)
         with self._lock:
             if self._conn is not None:
                 try:
@@ -323,14 +411,49 @@ class Journal:
 
     # --- ownership -----------------------------------------------------------------
 
-    def _own(self, db: sqlite3.Connection, row: int) -> None:
+    def _own(self, db: DB, row: int) -> None:
         me = owner_mod.this_process()
         db.execute(
-            "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?"
-            " WHERE rowid=?",
-            (*me, row),
+            "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+            " owner_runner=?, owner_seen=?, runner=COALESCE(runner, ?) WHERE rowid=?",
+            (*me, self._now(), me.runner, row),
         )
         self._owned.add(row)
+        self._start_heartbeat()
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is not None and self._heartbeat.is_alive():
+            return
+        self._stop.clear()
+        self._heartbeat = threading.Thread(
+            target=self._beat_loop, name="otpcli-journal-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+
+    def _beat_loop(self) -> None:
+        every = owner_mod.lease_seconds() / 4
+        while not self._stop.wait(every):
+            try:
+                self.beat()
+            except Exception:
+                # A database that is briefly away must not end the wait it serves; a
+                # lease that runs out lets another runner settle the rows (by design).
+                continue
+
+    def beat(self) -> None:
+        """Refresh `owner_seen` of the rows this object owns (the heartbeat)."""
+        rows = sorted(self._owned)
+        if not rows:
+            return
+        me = owner_mod.this_process()
+        with self._tx() as db:
+            for i in range(0, len(rows), 500):
+                chunk = rows[i : i + 500]
+                db.execute(
+                    f"UPDATE orders SET owner_seen=? WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    " AND owner_pid=? AND owner_start IS NOT DISTINCT FROM ?",
+                    (self._now(), *chunk, me.pid, me.start),
+                )
 
     def claim(self, *order_ids: str, provider: str | None = None) -> None:
         """This process now answers for these orders (it waits on them and will clean
@@ -350,14 +473,46 @@ class Journal:
                 if found is not None:
                     self._own(db, int(found[0]))
 
+    def take(self, order: Order) -> bool:
+        """Become the owner of orphan `order` unless its owner changed since it was read
+        (another process, maybe on another runner, took it to settle it): one compare-
+        and-set, so an orphan is settled by one process. The taker holds its lease."""
+        old = order.owner
+        if old is None:
+            return False
+        me = owner_mod.this_process()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+                " owner_runner=?, owner_seen=? WHERE rowid=? AND owner_host=? AND owner_pid=?"
+                " AND owner_start IS NOT DISTINCT FROM ? AND owner_runner IS NOT DISTINCT FROM ?",
+                (*me, self._now(), order.row, old.host, old.pid, old.start, old.runner),
+            )
+            taken = cur.rowcount == 1
+        if taken:
+            self._owned.add(order.row)
+            self._start_heartbeat()
+        return taken
+
+    def give_back(self, order: Order) -> None:
+        """Hand an orphan that could not be settled back to its dead owner, as it was
+        (it stays an orphan for the next run)."""
+        old = order.owner
+        if old is None:
+            return self.disown(order.row)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET owner_host=?, owner_boot=?, owner_pid=?, owner_start=?,"
+                " owner_runner=?, owner_seen=? WHERE rowid=?",
+                (*old, order.owner_seen, order.row),
+            )
+        self._owned.discard(order.row)
+        return None
+
     def disown(self, row: int) -> None:
         """Nobody answers for `row` any more (an orphan settled, or handed to the user)."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
-                " owner_start=NULL WHERE rowid=?",
-                (row,),
-            )
+            db.execute(f"UPDATE orders SET {_NO_OWNER} WHERE rowid=?", (row,))
         self._owned.discard(row)
 
     def _release(self) -> None:
@@ -369,9 +524,8 @@ class Journal:
             for i in range(0, len(rows), 500):
                 chunk = rows[i : i + 500]
                 db.execute(
-                    "UPDATE orders SET owner_host=NULL, owner_boot=NULL, owner_pid=NULL,"
-                    f" owner_start=NULL WHERE rowid IN ({','.join('?' * len(chunk))})"
-                    " AND owner_pid=? AND owner_start IS ?",
+                    f"UPDATE orders SET {_NO_OWNER} WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    " AND owner_pid=? AND owner_start IS NOT DISTINCT FROM ?",
                     (*chunk, me.pid, me.start),
                 )
         self._owned.clear()
@@ -401,10 +555,10 @@ class Journal:
                 spending.check(
                     cap, self._spent_in(db, cap.currency, cap.since(now)), reserve, now=now
                 )
-            cur = db.execute(
+            row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, service, country,"
                 " currency, reserved, state, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING rowid",
                 (
                     kind,
                     provider,
@@ -418,8 +572,7 @@ class Journal:
                     now,
                     now,
                 ),
-            )
-            row = int(cur.lastrowid or 0)
+            ).fetchone()[0]
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, PENDING, "purchase sent"))
             # The buyer answers for the row until it closes the journal: a purchase cut
             # short by SIGKILL is then an orphan, not a silent `pending` row.
@@ -441,14 +594,40 @@ class Journal:
         for how much is unknown here)."""
         now = self._now()
         with self._tx() as db:
-            cur = db.execute(
+            row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, order_id, state, note,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING rowid",
                 (kind, provider, profile, base_url, order_id, state, note, now, now),
-            )
-            db.execute(
-                "INSERT INTO events VALUES (?,?,?,?)", (int(cur.lastrowid or 0), now, state, note)
-            )
+            ).fetchone()[0]
+            db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, note))
+
+    def copy_in(self, orders: Iterable[Order], note: str) -> int:
+        """Copy `orders` (another journal's rows) into this one, unowned, unless a row of
+        the same provider, order id and kind is already here (`otp journal push`: run it
+        twice, nothing is copied twice). Rows without an order id cannot be told apart
+        and are not copied. One transaction; the number of rows copied."""
+        copied = 0
+        now = self._now()
+        with self._tx() as db:
+            for o in orders:
+                if (
+                    o.order_id is None
+                    or db.execute(
+                        "SELECT 1 FROM orders WHERE provider=? AND order_id=? AND kind=?",
+                        (o.provider, o.order_id, o.kind),
+                    ).fetchone()
+                ):
+                    continue
+                values = [getattr(o, c) for c in _COPIED]
+                values[_COPIED.index("price")] = None if o.price is None else str(o.price)
+                row = db.execute(
+                    f"INSERT INTO orders ({', '.join(_COPIED)})"
+                    f" VALUES ({','.join('?' * len(_COPIED))}) RETURNING rowid",
+                    values,
+                ).fetchone()[0]
+                db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, o.state, note))
+                copied += 1
+        return copied
 
     def complete(self, row: int, act: Activation, *, state: str = "waiting") -> None:
         now = self._now()
@@ -522,7 +701,7 @@ class Journal:
             return
         with self._tx() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO seen (order_row, key) VALUES (?, ?)",
+                "INSERT INTO seen (order_row, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(row, k) for k in keys],
             )
 
@@ -634,14 +813,21 @@ class Journal:
             sql += " LIMIT ?"
             args.append(limit)
         with self._lock:
-            cur = self._db.execute(sql, args)
-        while True:
-            # Batches: the lock is not held while the caller works on the rows.
+            # A backend whose client would read the whole result at once (PostgreSQL)
+            # streams it from a server-side cursor.
+            stream = getattr(self._db, "stream", None)
+            cur = stream(sql, args) if stream is not None else self._db.execute(sql, args)
+        try:
+            while True:
+                # Batches: the lock is not held while the caller works on the rows.
+                with self._lock:
+                    batch = cur.fetchmany(500)
+                if not batch:
+                    return
+                yield from (_order(r) for r in batch)
+        finally:
             with self._lock:
-                batch = cur.fetchmany(500)
-            if not batch:
-                return
-            yield from (_order(r) for r in batch)
+                cur.close()
 
     def count(self, *, active: bool | None = None, state: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM orders", list[Any]()
@@ -700,9 +886,14 @@ class Journal:
         with self._lock:
             return [_order(r) for r in self._db.execute(sql, OWNED_STATES)]
 
-    def orphans(self) -> list[Order]:
+    def orphans(self, *, all_runners: bool = False) -> list[Order]:
+        """Orphans this process can prove dead; with `all_runners`, also the rows of
+        other runners whose lease expired (see the module contract)."""
         alive = owner_mod.Liveness()
-        return [o for o in self.owned() if is_orphan(o, alive)]
+        if not all_runners:
+            return [o for o in self.owned() if is_orphan(o, alive)]
+        lease, now = owner_mod.lease_seconds(), self._now()
+        return [o for o in self.owned() if is_orphan(o, alive, lease=lease, now=now)]
 
     def leftovers(self) -> Leftovers:
         """Orphans and `cancel_pending` rows, from the two small indexed sets."""
@@ -722,14 +913,13 @@ def _money(amount: Decimal) -> Decimal:
     )
 
 
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: DB, backend: Backend) -> None:
     """Create the tables of a new journal, then apply the migrations it lacks."""
-    for stmt in _SCHEMA.split(";"):
-        if stmt.strip():
-            db.execute(stmt)
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    for step in _MIGRATIONS[version:]:
-        for stmt in step:
+    for stmt in backend.schema([s for s in _SCHEMA.split(";") if s.strip()]):
+        db.execute(stmt)
+    version = backend.version(db)
+    for index in range(version, SCHEMA_VERSION):
+        for stmt in backend.step(index, _MIGRATIONS[index]):
             db.execute(stmt)
     if version < SCHEMA_VERSION:
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        backend.set_version(db, SCHEMA_VERSION)

@@ -16,8 +16,13 @@ Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
   refund, waiting out the provider's early-cancel window (within `budget`) only when
   `wait` is set. A cancel still refused turns the row `cancel_pending` (the next
   `otp cancel --pending --wait` settles it);
+- an orphan is first taken over (`Journal.take`, a compare-and-set on its owner): one
+  that another process took meanwhile (two runners settling at once) is skipped, so it
+  is settled once;
 - each settled orphan is released (no owner), so it is handled once; one that could not
-  be looked at (network, provider down) keeps its dead owner and stays an orphan;
+  be looked at (network, provider down) gets its dead owner back and stays an orphan;
+- with `all_runners`, the orphans of other runners sharing the journal count too: rows
+  whose owner's lease expired (`Journal.orphans(all_runners=True)`);
 - errors are collected per order (`Settled.error`) and never raised, except `Interrupted`
   (the rows not reached stay orphans for the next run).
 """
@@ -78,20 +83,25 @@ def settle_orphans(
     on_code: Callable[[Settled], None] = lambda _s: None,
     on_note: cleanup.Note | None = None,
     keep: Callable[[jr.Order], bool] | None = None,
+    all_runners: bool = False,
 ) -> list[Settled]:
     """Settle every orphan in `journal` (see the module contract), newest first;
     with `keep`, only the orphans it picks (e.g. one provider's)."""
     done: list[Settled] = []
-    for row in journal.orphans():
+    for row in journal.orphans(all_runners=all_runners):
         if keep is not None and not keep(row):
             continue
+        if not journal.take(row):
+            continue  # another process settles it
         try:
             settled = _settle_one(
                 journal, row, open_order, wait=wait, budget=budget, on_note=on_note
             )
         except Interrupted:
+            journal.give_back(row)
             raise
         except OtpError as err:
+            journal.give_back(row)
             settled = Settled(row.order_id, row.state, err.message, error=err)
             report(f"{row.order_id}: {err.message}")
         else:

@@ -93,8 +93,10 @@ def settle_pending(
     on_note: cleanup.Note | None = None,
     on_orphan_note: cleanup.Note | None = None,
     on_row: Callable[[jr.Order, Settled], None] | None = None,
+    all_runners: bool = False,
 ) -> PendingReport:
-    """Settle every `cancel_pending` row and orphan (see the module's contract).
+    """Settle every `cancel_pending` row and orphan (see the module's contract); with
+    `all_runners`, also the orphans of other runners whose lease expired.
     `on_row` hears each row's outcome as soon as it is known; `on_note` the early-cancel
     retries of the rows (`on_orphan_note` those of the orphans)."""
     rows = [
@@ -112,6 +114,7 @@ def settle_pending(
         on_code=on_code,
         on_note=on_orphan_note,
         keep=keep,
+        all_runners=all_runners,
     )
     for row in rows:
         assert row.order_id is not None

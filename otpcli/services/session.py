@@ -114,12 +114,40 @@ def _mention_leftovers(journal: Journal, warn: Warn) -> None:
         warn(line)
 
 
-def open_journal(environ: Mapping[str, str] | None = None, *, warn: Warn | None = None) -> Journal:
-    """The journal in the state dir. With `warn`, the first command to open its file
+def journal_backend(
+    environ: Mapping[str, str] | None = None, profile: str | None = None
+) -> jr.Backend:
+    """The journal's backend: PostgreSQL when a journal URL is set (`config.journal_url`:
+    `OTPCLI_JOURNAL_URL`, the profile's or the config file's `journal_url`), else the
+    SQLite file in the state dir. Nothing is connected or imported (psycopg, sqlite3)
+    until the journal is first used."""
+    url = config.journal_url(environ, profile)
+    if url.value is None:
+        from otpcli.sqlite import SqliteBackend
+
+        return SqliteBackend(config.state_dir(environ) / jr.FILE_NAME)
+    from otpcli.services.journal_pg import PgBackend, is_pg_url, masked
+
+    if not is_pg_url(url.value):
+        raise ConfigError(
+            f"the journal URL {masked(url.value)} (from {url.source}) is not a PostgreSQL URL",
+            hint="give postgresql://USER:PASSWORD@HOST:5432/DATABASE, or unset it to use "
+            "the local journal",
+        )
+    return PgBackend(url.value)
+
+
+def open_journal(
+    environ: Mapping[str, str] | None = None,
+    *,
+    warn: Warn | None = None,
+    profile: str | None = None,
+) -> Journal:
+    """The order journal (`journal_backend`). With `warn`, the first command to open it
     hears in one line about leftovers (orphans, cancel_pending rows): one indexed query,
     paid only by commands that touch the journal (not `otp balance`)."""
     hook = None if warn is None else (lambda j: _mention_leftovers(j, warn))
-    return Journal(config.state_dir(environ), on_open=hook)
+    return Journal(backend=journal_backend(environ, profile), on_open=hook)
 
 
 def _resolve(
@@ -242,7 +270,7 @@ def _open_product(
     warn: Warn | None = None,
     max_spend: str | None = None,
 ) -> tuple[object, Journal, config.Settings, str]:
-    journal = open_journal(environ, warn=warn)
+    journal = open_journal(environ, warn=warn, profile=profile)
     try:
         settings, row = _resolve(
             journal,
