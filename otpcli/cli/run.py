@@ -156,7 +156,7 @@ def _run(
             argv,
             env,
             timeout=timeout,
-            stdout=sys.stderr.fileno() if e.json else None,
+            stdout=_stderr_fd() if e.json else None,
             own_group=not e.stdin_isatty,
         )
         _said_how_it_ended(e, argv, ran)
@@ -171,6 +171,14 @@ def _run(
             ),
         )
     _report(e, act, ran, settlement)
+
+
+def _stderr_fd() -> int:
+    """Where CMD's stdout goes with --json: otp's stderr (fd 2 when it has no file)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 2
 
 
 def _child_env(ctx: typer.Context, act: Activation, settings: Any) -> dict[str, str]:
