@@ -234,12 +234,14 @@ _SAID = {
 
 def _report(e: Env, act: Activation, ran: Ran, st: Settlement) -> None:
     """The document (or the stderr line), then the exit code (see EXIT_HELP)."""
+    import signal
+
     doc = _doc(act, ran, st)
     trouble = st.error or st.warning
     why = trouble.message if trouble is not None else ""
     line = _SAID.get(st.settled, "{id} is {state}").format(id=act.id, why=why, state=st.state)
     if ran.signal is not None:
-        code = ExitCode.INTERRUPTED if ran.signal == 2 else ExitCode.TERMINATED
+        code = ExitCode.INTERRUPTED if ran.signal == signal.SIGINT else ExitCode.TERMINATED
         stop = Interrupted(f"interrupted; {line}", signal_exit=code)
         if st.error is not None:
             stop.hint = "it is marked cancel_pending: `otp cancel --pending --wait` settles it"

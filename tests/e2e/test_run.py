@@ -222,3 +222,32 @@ def test_a_window_longer_than_the_cleanup_bound_is_exit_8(run: Otp, tmp_path: Pa
     assert (doc["settled"], doc["cmd_exit_code"]) == ("cancel_pending", 0)
     assert "otp cancel --pending" in res.stderr
     assert only_order(run)["state"] == "cancel_pending"
+
+
+def test_a_stopped_commands_leftover_jobs_are_killed(run: Otp, tmp_path: Path) -> None:
+    """A background job that ignores SIGTERM would hold the step's stdout open: after
+    the grace it is killed with the rest of the command's process group."""
+    job = script(
+        tmp_path,
+        """\
+        (trap '' TERM; sleep 30; echo survived > "$0.left") &
+        echo ready >&2
+        wait
+    """,
+    )
+    res = run("--sandbox", "run", "never", "--timeout", "0.5", "--", job, env=NO_WINDOW)
+    res.expect(124)  # returns at all: nothing holds its pipes
+    assert not Path(job + ".left").exists()
+    assert only_order(run)["state"] == "cancelled"
+
+
+def test_a_nested_otp_plays_in_the_same_sandbox(run: Otp, tmp_path: Path) -> None:
+    job = script(
+        tmp_path,
+        """\
+        otp balance
+        otp orders --json > /dev/null && echo "journal ok"
+    """,
+    )
+    res = run("--sandbox", "run", "never", "--", job, env=NO_WINDOW).expect(0)
+    assert res.stdout == "995.00 PLAY\njournal ok\n", res
