@@ -38,6 +38,8 @@ def nothing_bought(tmp: Path) -> bool:
         (["run", "tg", "--cleanup-timeout", "inf", "--", "true"], "--cleanup-timeout"),
         (["run", "tg", "--max-price", "zero", "--", "true"], "--max-price"),
         (["run", "tg", "--nope", "--", "true"], "--nope"),
+        (["run", "tg", "-n", "0", "--", "true"], "--count"),
+        (["run", "tg", "-n", "101", "--", "true"], "--count"),
         (["run"], "SERVICE"),
     ],
 )
@@ -66,8 +68,8 @@ def test_options_after_the_separator_are_cmds() -> None:
 
     seen: dict[str, Any] = {}
 
-    def fake_run(ctx: Any, e: Any, argv: list[str], *rest: Any) -> None:
-        seen["argv"], seen["json"], seen["country"] = argv, e.json, rest[1]
+    def fake_run(ctx: Any, e: Any, plan: Any) -> None:
+        seen["argv"], seen["json"], seen["country"] = plan.argv, e.json, plan.country
 
     import otpcli.cli.run as cli_run
 
@@ -109,6 +111,7 @@ def test_child_env_routes_a_nested_otp_back() -> None:
     )
     assert env["OTP_ID"] == "123" and env["OTP_NUMBER"] == "919800000000"
     assert (env["OTP_SERVICE"], env["OTP_COUNTRY"], env["OTP_PROFILE"]) == ("tg", "22", "")
+    assert env["OTP_INDEX"] == "0"
     assert (env["OTPCLI_STATE_DIR"], env["OTPCLI_CONFIG"]) == ("/s", "/c/config.toml")
     assert env["OTPCLI_PROVIDER"] == "sandbox" and "OTPCLI_PROFILE" not in env
     assert env["OTPCLI_API_KEY"] == "k"  # inherited as it was, never added
@@ -223,3 +226,33 @@ def test_the_clean_up_decides_the_rest(outcome: Outcome, settled: str, calls: li
     assert (st.settled, p.calls) == (settled, calls)
     assert (st.error is not None) is (outcome is Outcome.PENDING)
     assert st.code == ("77" if outcome is Outcome.CODE else None)
+
+
+def test_a_failed_purchase_among_several_refunds_the_rest_and_runs_nothing(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otpcli.domain.errors import Unavailable
+    from otpcli.services.journal import Journal
+    from otpcli.services.orders import JournaledProvider
+
+    monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
+    real_buy = JournaledProvider.buy
+    calls: list[int] = []
+
+    def second_fails(self: JournaledProvider, *args: Any, **kwargs: Any) -> Activation:
+        calls.append(1)
+        if len(calls) == 2:
+            raise Unavailable("no numbers left", provider_word="NO_NUMBERS")
+        return real_buy(self, *args, **kwargs)
+
+    monkeypatch.setattr(JournaledProvider, "buy", second_fails)
+    marker = isolated_env / "ran"
+    r = run(["--sandbox", "run", "never", "-n", "3", "--", "touch", str(marker)])
+    assert r.exit_code == 7, r.stderr
+    assert not marker.exists()
+    assert "bought 1 of 3" in r.stderr
+    journal = Journal(isolated_env / "state")
+    try:
+        assert [o.state for o in journal.orders() if o.order_id] == ["cancelled"]
+    finally:
+        journal.close()

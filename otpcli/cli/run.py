@@ -9,12 +9,18 @@ clean-up after a run without a code is the one policy under the CLI's time bound
 Streams: CMD inherits stdin, stdout and stderr; otp's own lines go to stderr. With
 --json, CMD's stdout goes to otp's stderr, so stdout holds only otp's one document.
 Exit code: CMD's (see `EXIT_HELP`), unless the number could not be refunded.
+`-n N` buys N numbers one after the other (a failed purchase refunds the ones bought
+and runs nothing), runs CMD once per number at once (`OTP_INDEX` tells them apart),
+settles them concurrently like `otp wait ID ID`, and prints `{"results": [...]}`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -29,11 +35,12 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, finite_seconds
-from otpcli.domain.errors import BadInput, ExitCode, Interrupted
+from otpcli.domain.errors import BadInput, ExitCode, Interrupted, OtpError
 
 if TYPE_CHECKING:
     from otpcli.cli.render import Env
     from otpcli.domain.models import Activation
+    from otpcli.services.orders import JournaledProvider
     from otpcli.services.run import Ran, Settlement
 
 EXIT_HELP = (
@@ -95,6 +102,18 @@ def run_cmd(
     ] = None,
     timeout: CmdTimeoutOpt = None,
     cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
+    count: Annotated[
+        int,
+        typer.Option(
+            "--count",
+            "-n",
+            min=1,
+            max=100,
+            help="Buy this many numbers and run CMD once per number, all at once "
+            '(OTP_INDEX 0, 1, ...); --json then gives {"results": [...]}; the exit code '
+            "is the first non-zero one in purchase order.",
+        ),
+    ] = 1,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -115,62 +134,154 @@ def run_cmd(
     from otpcli.cli.activation import _max_price
 
     e = setup(ctx, json_=json_, profile=profile)
-    argv = _command(ctx, command)
-    limit = _max_price(max_price)
-    _run(ctx, e, argv, service, country, operator, server, limit, timeout, cleanup_timeout)
+    plan = Plan(
+        argv=_command(ctx, command),
+        service=service,
+        country=country,
+        operator=operator,
+        server=server,
+        max_price=_max_price(max_price),
+        timeout=timeout,
+        cleanup=cleanup_timeout,
+        count=count,
+    )
+    _run(ctx, e, plan)
 
 
-def _run(
-    ctx: typer.Context,
-    e: Env,
-    argv: list[str],
-    service: str,
-    country: str | None,
-    operator: str | None,
-    server: str | None,
-    limit: Any,
-    timeout: float | None,
-    cleanup: float,
-) -> None:
+@dataclass
+class Plan:
+    """What `otp run` was asked to do."""
+
+    argv: list[str]
+    service: str
+    country: str | None
+    operator: str | None
+    server: str | None
+    max_price: Decimal | None
+    timeout: float | None
+    cleanup: float
+    count: int = 1
+
+
+def _run(ctx: typer.Context, e: Env, plan: Plan) -> None:
     from otpcli.cli.context import provider_for
-    from otpcli.cli.deadline import clean_up
-    from otpcli.services.names import resolve_target
-    from otpcli.services.run import run_child, settle_after
+    from otpcli.services.run import run_children
 
     with provider_for(ctx) as (provider, settings):
-        target = resolve_target(provider, settings, service, country=country, server=server)
-        assert target.service is not None
-        act: Activation = provider.buy(
-            target.service,
-            country=target.country,
-            operator=operator or settings.operator.value,
-            server=target.server,
-            max_price=limit,
-        )
-        cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
-        e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}; running {argv[0]}")
-        env = _child_env(ctx, act, settings)
+        acts = _buy(e, provider, settings, plan)
+        envs = [_child_env(ctx, act, settings, index=i) for i, act in enumerate(acts)]
         sys.stdout.flush()
         sys.stderr.flush()
-        ran = run_child(
-            argv,
-            env,
-            timeout=timeout,
+        rans = run_children(
+            [(plan.argv, env) for env in envs],
+            timeout=plan.timeout,
             stdout=_stderr_fd() if e.json else None,
             own_group=not e.stdin_isatty,
         )
-        _said_how_it_ended(e, argv, ran)
-        provider.claim(act.id)  # a nested `otp wait` took it over, then let it go
-        if ran.signal is not None:
-            e.info(f"settling {act.id} (Ctrl-C again to skip) ...")
-        settlement = settle_after(
+        for act, ran in zip(acts, rans, strict=True):
+            _said_how_it_ended(e, act.id, plan.argv, ran)
+        ids = [act.id for act in acts]
+        provider.claim(*ids)  # a nested `otp wait` took them over, then let them go
+        interrupted = any(r.signal is not None for r in rans)
+        if interrupted:
+            e.info("settling (Ctrl-C again to skip) ...")
+        settlements = _settle(e, provider, ids, after_signal=interrupted, budget=plan.cleanup)
+    if plan.count == 1:
+        _report(e, acts[0], rans[0], settlements[0])
+    else:
+        _report_many(e, acts, rans, settlements)
+
+
+def _buy(e: Env, provider: JournaledProvider, settings: Any, plan: Plan) -> list[Activation]:
+    """`otp buy`'s purchase, `plan.count` times one after the other (never retried). When
+    one fails (or a signal comes), the numbers already bought are settled (refunded) and
+    the failure is raised: CMD is not run."""
+    from otpcli.services.names import resolve_target
+
+    target = resolve_target(
+        provider, settings, plan.service, country=plan.country, server=plan.server
+    )
+    assert target.service is not None
+    acts: list[Activation] = []
+    try:
+        for _ in range(plan.count):
+            act = provider.buy(
+                target.service,
+                country=target.country,
+                operator=plan.operator or settings.operator.value,
+                server=target.server,
+                max_price=plan.max_price,
+            )
+            acts.append(act)
+            cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price else ""
+            e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
+    except (OtpError, KeyboardInterrupt) as failure:
+        if acts:
+            signal_came = isinstance(failure, Interrupted | KeyboardInterrupt)
+            e.info(f"bought {len(acts)} of {plan.count}; refunding them, {plan.argv[0]} not run")
+            ids = [a.id for a in acts]
+            _settle(e, provider, ids, after_signal=signal_came, budget=plan.cleanup)
+        raise
+    e.info(f"running {plan.argv[0]}" + (f" {plan.count} times" if plan.count > 1 else ""))
+    return acts
+
+
+def _settle(
+    e: Env, provider: JournaledProvider, ids: list[str], *, after_signal: bool, budget: float
+) -> list[Settlement]:
+    """Settle each activation (services.run.settle_after) with the one clean-up policy
+    under the CLI's bounds: one order in this thread (cli/deadline.py's `clean_up`),
+    several at once in a thread pool under one hard limit, as `otp wait ID ID` does.
+    What a cut leaves unsettled is marked cancel_pending."""
+    from otpcli.cli import deadline
+    from otpcli.cli.render import NoteLine
+    from otpcli.services.cleanup import settle
+    from otpcli.services.run import Settlement, settle_after
+    from otpcli.services.waiting import thread_pool
+
+    if len(ids) == 1:
+        oid = ids[0]
+        return [
+            settle_after(
+                provider,
+                oid,
+                lambda: deadline.clean_up(
+                    e, provider, oid, after_signal=after_signal, budget=budget
+                ),
+            )
+        ]
+    note = NoteLine(e)
+    done: dict[str, Settlement] = {}
+
+    def one(oid: str) -> None:
+        done[oid] = settle_after(
             provider,
-            act.id,
-            lambda: clean_up(
-                e, provider, act.id, after_signal=ran.signal is not None, budget=cleanup
+            oid,
+            lambda: settle(
+                provider,
+                oid,
+                wait_out_window=not after_signal,
+                budget=0.0 if after_signal else budget,
+                on_note=note,
             ),
         )
-    _report(e, act, ran, settlement)
+
+    try:
+        limit = deadline.hard_limit(budget, after_signal=after_signal)
+        with deadline.time_limit(limit), thread_pool(min(16, len(ids))) as pool:
+            list(pool.map(one, ids))
+    except (OtpError, KeyboardInterrupt) as cut:
+        stop = (
+            cut
+            if isinstance(cut, OtpError)
+            else Interrupted("interrupted during clean-up", signal_exit=ExitCode.INTERRUPTED)
+        )
+        for oid in ids:
+            if oid not in done:
+                with contextlib.suppress(OtpError):
+                    provider.mark_cancel_pending(oid, stop.message)
+                done[oid] = Settlement(oid, "cancel_pending", "cancel_pending", error=stop)
+    return [done[oid] for oid in ids]
 
 
 def _stderr_fd() -> int:
@@ -181,7 +292,9 @@ def _stderr_fd() -> int:
         return 2
 
 
-def _child_env(ctx: typer.Context, act: Activation, settings: Any) -> dict[str, str]:
+def _child_env(
+    ctx: typer.Context, act: Activation, settings: Any, *, index: int = 0
+) -> dict[str, str]:
     from otpcli.providers import SANDBOX
     from otpcli.services import config
     from otpcli.services.run import child_env
@@ -195,18 +308,20 @@ def _child_env(ctx: typer.Context, act: Activation, settings: Any) -> dict[str, 
         config_path=str(config.config_path().absolute()),
         provider=SANDBOX if opts.sandbox else None,
         base_url=opts.base_url,
+        index=index,
     )
 
 
-def _said_how_it_ended(e: Env, argv: list[str], ran: Ran) -> None:
+def _said_how_it_ended(e: Env, oid: str, argv: list[str], ran: Ran) -> None:
     import signal
 
     if ran.error is not None:
         e.warn(f"cannot run {ran.error}")
     elif ran.signal is not None:
-        e.info(f"{signal.Signals(ran.signal).name} passed to {argv[0]}; it exited {ran.exit_code}")
+        name = signal.Signals(ran.signal).name
+        e.info(f"{name} passed to {argv[0]} ({oid}); it exited {ran.exit_code}")
     elif ran.timed_out:
-        e.info(f"{argv[0]} ran past --timeout and was stopped")
+        e.info(f"{argv[0]} ({oid}) ran past --timeout and was stopped")
 
 
 def _doc(act: Activation, ran: Ran, st: Settlement) -> dict[str, Any]:
@@ -262,6 +377,43 @@ def _report(e: Env, act: Activation, ran: Ran, st: Settlement) -> None:
         e.json_doc(doc)
     if ran.exit_code:
         raise typer.Exit(ran.exit_code)
+
+
+def _report_many(e: Env, acts: list[Activation], rans: list[Ran], sts: list[Settlement]) -> None:
+    """`-n N`: a line per number, one {"results": [...]} document, then the exit code:
+    130/143 after a signal, a settling failure's, else the first non-zero CMD's."""
+    import signal
+
+    docs = [_doc(a, r, s) for a, r, s in zip(acts, rans, sts, strict=True)]
+    for st in sts:
+        trouble = st.error or st.warning
+        why = trouble.message if trouble is not None else ""
+        line = _SAID.get(st.settled, "{id} is {state}")
+        e.info(line.format(id=st.order_id, why=why, state=st.state))
+    got = next((r.signal for r in rans if r.signal is not None), None)
+    failed = [st.error for st in sts if st.error is not None]
+    pending = "they are marked cancel_pending: `otp cancel --pending --wait` settles them"
+    if got is not None:
+        code = ExitCode.INTERRUPTED if got == signal.SIGINT else ExitCode.TERMINATED
+        stop = Interrupted(
+            f"interrupted; {len(sts) - len(failed)} of {len(sts)} number(s) settled",
+            signal_exit=code,
+            hint=pending if failed else None,
+        )
+        stop.details = {"results": docs}
+        raise stop
+    if failed:
+        err = failed[0].with_message(
+            f"{len(failed)} of {len(sts)} number(s) could not be refunded yet: {failed[0].message}",
+            hint=pending,
+        )
+        err.details = {"results": docs}
+        raise err
+    if e.json:
+        e.json_doc({"results": docs})
+    first = next((r.exit_code for r in rans if r.exit_code), 0)
+    if first:
+        raise typer.Exit(first)
 
 
 app = typer.Typer(add_completion=False)

@@ -4,7 +4,8 @@ No Typer, no Rich, no printing: the CLI, the library and the pytest plugin share
 
 Contract:
 - `child_env(base, act, ...)` is the command's environment: `base` plus `OTP_ID`,
-  `OTP_NUMBER`, `OTP_SERVICE`, `OTP_COUNTRY`, `OTP_PROFILE` (empty when unknown) and the
+  `OTP_NUMBER`, `OTP_SERVICE`, `OTP_COUNTRY`, `OTP_PROFILE` (empty when unknown),
+  `OTP_INDEX` (which of several numbers bought at once, from 0) and the
   `OTPCLI_*` settings a nested `otp` needs to reach the same journal, config, profile and
   provider (`otp wait "$OTP_ID"` routes by id through the journal; `OTPCLI_PROVIDER=sandbox`
   makes a nested `otp balance` play too). The API key is never added: a key from the
@@ -64,6 +65,7 @@ def child_env(
     config_path: str,
     provider: str | None = None,
     base_url: str | None = None,
+    index: int = 0,
 ) -> dict[str, str]:
     """The command's environment (see the module's contract). `provider` is set for a
     provider chosen outside any profile (the sandbox), `base_url` for one given on the
@@ -75,6 +77,7 @@ def child_env(
         OTP_SERVICE=act.service,
         OTP_COUNTRY=act.country or "",
         OTP_PROFILE=profile or "",
+        OTP_INDEX=str(index),
         OTPCLI_STATE_DIR=state_dir,
         OTPCLI_CONFIG=config_path,
     )
@@ -121,6 +124,15 @@ class _Watch:
         self.got: list[int] = []
         self.kill_at: float | None = None
         self.killed = False
+        self.timed_out = False
+
+    def ran(self) -> Ran:
+        """How the ended command ran (see the module's contract for the exit code)."""
+        rc = self.proc.returncode
+        got = self.got[0] if self.got else None
+        if self.timed_out and got is None:
+            return Ran(EXIT_TIMEOUT, timed_out=True)
+        return Ran(128 - rc if rc < 0 else rc, signal=got, timed_out=self.timed_out)
 
     def send(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -160,11 +172,19 @@ class _Watch:
 
 
 @contextlib.contextmanager
-def _forwarding(watch: _Watch) -> Any:
+def _forwarding(watches: list[_Watch]) -> Any:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, watch.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        for watch in watches:
+            if watch.proc.returncode is None:
+                watch.on_signal(signum, frame)
+            else:
+                watch.got.append(signum)  # ended already: the signal still came
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
@@ -182,32 +202,45 @@ def run_child(
     own_group: bool = True,
 ) -> Ran:
     """Run the command to its end (see the module's contract)."""
-    started = _start(argv, env, stdout, own_group)
-    if isinstance(started, Ran):
-        return started
-    watch = _Watch(started, own_group, grace)
+    (ran,) = run_children(
+        [(argv, env)], timeout=timeout, grace=grace, stdout=stdout, own_group=own_group
+    )
+    return ran
+
+
+def run_children(
+    commands: Sequence[tuple[Sequence[str], Mapping[str, str]]],
+    *,
+    timeout: float | None = None,
+    grace: float = GRACE,
+    stdout: int | IO[Any] | None = None,
+    own_group: bool = True,
+) -> list[Ran]:
+    """Run several commands at once, each to its end, as `run_child` runs one: one
+    `timeout` for all, a signal passed on to every one still running."""
+    started = [_start(argv, env, stdout, own_group) for argv, env in commands]
+    watches = [_Watch(p, own_group, grace) for p in started if not isinstance(p, Ran)]
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
-    with _forwarding(watch):
-        while True:
-            try:
-                rc = started.wait(timeout=_POLL)
-                break
-            except subprocess.TimeoutExpired:
-                pass
+    with _forwarding(watches):
+        while any(w.proc.poll() is None for w in watches):
+            time.sleep(_POLL)
             now = time.monotonic()
             if deadline is not None and now >= deadline and not timed_out:
                 timed_out = True
-                watch.stop()
-            if watch.kill_at is not None and now >= watch.kill_at and not watch.killed:
-                watch.send(signal.SIGKILL)
-                watch.killed = True  # once; wait() reaps it
-        if watch.kill_at is not None and own_group:
-            watch.finish_group()
-    got = watch.got[0] if watch.got else None
-    if timed_out and got is None:
-        return Ran(EXIT_TIMEOUT, signal=None, timed_out=True)
-    return Ran(128 - rc if rc < 0 else rc, signal=got, timed_out=timed_out)
+                for w in watches:
+                    if w.proc.poll() is None:
+                        w.timed_out = True
+                        w.stop()
+            for w in watches:
+                if w.kill_at is not None and now >= w.kill_at and not w.killed:
+                    w.send(signal.SIGKILL)
+                    w.killed = True  # once; poll() reaps it
+        for w in watches:
+            if w.kill_at is not None and own_group:
+                w.finish_group()
+    ended = iter(watches)
+    return [p if isinstance(p, Ran) else next(ended).ran() for p in started]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,53 @@ def test_a_nested_otp_plays_in_the_same_sandbox(run: Otp, tmp_path: Path) -> Non
     )
     res = run("--sandbox", "run", "never", "--", job, env=NO_WINDOW).expect(0)
     assert res.stdout == "995.00 PLAY\njournal ok\n", res
+
+
+def test_count_runs_the_command_once_per_number(run: Otp, tmp_path: Path) -> None:
+    # Number 0 reads its code and succeeds; number 1 ignores it and fails with 4.
+    job = script(
+        tmp_path,
+        """\
+        echo "$OTP_INDEX $OTP_ID" >> "$0.seen"
+        if [ "$OTP_INDEX" = 0 ]; then otp wait "$OTP_ID" > /dev/null; exit 0; fi
+        exit 4
+    """,
+    )
+    res = run("--sandbox", "run", "tg", "-n", "2", "--json", "--", job).expect(4)
+    results = res.json()["results"]
+    assert [r["cmd_exit_code"] for r in results] == [0, 4]
+    seen = sorted(Path(job + ".seen").read_text().splitlines())
+    assert seen == [f"{i} {r['id']}" for i, r in enumerate(results)]
+    # A code came for both (the sandbox sends one 50 ms after purchase): both finished.
+    assert [r["settled"] for r in results] == ["finished", "finished"]
+    assert run.balance() == "975.00 PLAY\n"
+
+
+def test_count_with_codes_finishes_each(run: Otp, tmp_path: Path) -> None:
+    job = script(tmp_path, 'otp wait "$OTP_ID" > /dev/null && sleep 1\n')
+    t0 = time.monotonic()
+    res = run("--sandbox", "run", "tg", "-n", "3", "--json", "--", job).expect(0)
+    took = time.monotonic() - t0
+    results = res.json()["results"]
+    assert [r["settled"] for r in results] == ["finished"] * 3
+    assert all(r["code"] for r in results)
+    assert len({r["id"] for r in results}) == 3
+    assert run.balance() == "962.50 PLAY\n"
+    assert took < 3 + 2.5, "the commands ran one after the other"  # 3 x 1 s, at once
+
+
+def test_count_sigterm_reaches_every_command(run: Otp, tmp_path: Path) -> None:
+    each = TRAPS_TERM.replace('"$0.sig"', '"$0.sig.$OTP_INDEX"')
+    job = script(tmp_path, each.replace("echo ready", 'echo "ready $OTP_INDEX"'))
+    child = run.popen("--sandbox", "run", "never", "-n", "2", "--json", "--", job, env=NO_WINDOW)
+    child.err.until("ready 0", 20)
+    child.err.until("ready 1", 20)
+    child.proc.send_signal(signal.SIGTERM)
+    res = child.finish(20)
+    assert res.returncode == 143, res
+    for i in (0, 1):
+        assert Path(f"{job}.sig.{i}").read_text() == "got TERM\n"
+    doc = res.json()
+    assert doc["error"] == "interrupted"
+    assert [r["settled"] for r in doc["results"]] == ["cancelled", "cancelled"]
+    assert run.balance() == FULL
