@@ -256,3 +256,22 @@ def test_a_failed_purchase_among_several_refunds_the_rest_and_runs_nothing(
         assert [o.state for o in journal.orders() if o.order_id] == ["cancelled"]
     finally:
         journal.close()
+
+
+def test_a_signal_while_the_commands_start_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM landing right after the first command started (before otp watches it)
+    still reaches it, and the commands not started yet are never started."""
+    real_start = run_mod._start
+
+    def start_then_signal(*args: Any) -> Any:
+        proc = real_start(*args)
+        signal.raise_signal(signal.SIGTERM)
+        return proc
+
+    monkeypatch.setattr(run_mod, "_start", start_then_signal)
+    sleeper = ([PY, "-c", "import time; time.sleep(30)"], {})
+    t0 = time.monotonic()
+    first, second = run_mod.run_children([sleeper, sleeper])
+    assert (first.signal, first.exit_code, first.started) == (signal.SIGTERM, 143, True)
+    assert (second.signal, second.started) == (signal.SIGTERM, False)
+    assert time.monotonic() - t0 < 10

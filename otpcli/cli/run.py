@@ -169,19 +169,25 @@ def _run(ctx: typer.Context, e: Env, plan: Plan) -> None:
 
     with provider_for(ctx) as (provider, settings):
         acts = _buy(e, provider, settings, plan)
-        envs = [_child_env(ctx, act, settings, index=i) for i, act in enumerate(acts)]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        rans = run_children(
-            [(plan.argv, env) for env in envs],
-            timeout=plan.timeout,
-            stdout=_stderr_fd() if e.json else None,
-            own_group=not e.stdin_isatty,
-        )
-        for act, ran in zip(acts, rans, strict=True):
-            _said_how_it_ended(e, act.id, plan.argv, ran)
         ids = [act.id for act in acts]
-        provider.claim(*ids)  # a nested `otp wait` took them over, then let them go
+        try:
+            envs = [_child_env(ctx, act, settings, index=i) for i, act in enumerate(acts)]
+            sys.stdout.flush()
+            sys.stderr.flush()
+            rans = run_children(
+                [(plan.argv, env) for env in envs],
+                timeout=plan.timeout,
+                stdout=_stderr_fd() if e.json else None,
+                own_group=not e.stdin_isatty,
+            )
+            for act, ran in zip(acts, rans, strict=True):
+                _said_how_it_ended(e, act.id, plan.argv, ran)
+            provider.claim(*ids)  # a nested `otp wait` took them over, then let them go
+        except (KeyboardInterrupt, Interrupted):
+            # A signal just before or after CMD ran (while it runs, it is CMD's).
+            e.info("interrupted; settling (Ctrl-C again to skip) ...")
+            _settle(e, provider, ids, after_signal=True, budget=plan.cleanup)
+            raise
         interrupted = any(r.signal is not None for r in rans)
         if interrupted:
             e.info("settling (Ctrl-C again to skip) ...")

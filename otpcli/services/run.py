@@ -172,12 +172,16 @@ class _Watch:
 
 
 @contextlib.contextmanager
-def _forwarding(watches: list[_Watch]) -> Any:
+def _forwarding(watches: list[_Watch], came: list[int]) -> Any:
+    """Pass SIGINT/SIGTERM on to the running commands; every signal is also kept in
+    `came`, so a command started after it (the handlers are in place before the first
+    command starts: no signal can slip through to otp's own handler) is not started."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def on_signal(signum: int, frame: Any) -> None:
+        came.append(signum)
         for watch in watches:
             if watch.proc.returncode is None:
                 watch.on_signal(signum, frame)
@@ -218,11 +222,23 @@ def run_children(
 ) -> list[Ran]:
     """Run several commands at once, each to its end, as `run_child` runs one: one
     `timeout` for all, a signal passed on to every one still running."""
-    started = [_start(argv, env, stdout, own_group) for argv, env in commands]
-    watches = [_Watch(p, own_group, grace) for p in started if not isinstance(p, Ran)]
+    started: list[subprocess.Popen[bytes] | Ran] = []
+    watches: list[_Watch] = []
+    came: list[int] = []
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
-    with _forwarding(watches):
+    with _forwarding(watches, came):
+        for argv, env in commands:
+            if came:  # interrupted before this one started: it never runs
+                started.append(Ran(128 + came[0], started=False, signal=came[0]))
+                continue
+            proc = _start(argv, env, stdout, own_group)
+            started.append(proc)
+            if not isinstance(proc, Ran):
+                watch = _Watch(proc, own_group, grace)
+                watches.append(watch)
+                while len(watch.got) < len(came):  # came while it was being started
+                    watch.on_signal(came[len(watch.got)], None)
         while any(w.proc.poll() is None for w in watches):
             time.sleep(_POLL)
             now = time.monotonic()
