@@ -19,6 +19,7 @@ _otp() {
         "/cancel") cmdpath="$cmdpath/cancel" ;;
         "/again") cmdpath="$cmdpath/again" ;;
         "/orders") cmdpath="$cmdpath/orders" ;;
+        "/run") cmdpath="$cmdpath/run" ;;
         "/balance") cmdpath="$cmdpath/balance" ;;
         "/prices") cmdpath="$cmdpath/prices" ;;
         "/services") cmdpath="$cmdpath/services" ;;
@@ -72,7 +73,7 @@ _otp() {
     [[ "$valopts" == *" $prev "* ]] && return
     case "$cmdpath" in
     "")
-        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --max-spend --version -V --help -h"; else cands="version buy wait status finish cancel again orders balance prices services countries providers cheap rent email profile config journal sandbox completion help"; fi ;;
+        if [[ "$cur" == -* ]]; then cands="--profile -p --sandbox --base-url --json --quiet -q --debug --proxy --max-spend --version -V --help -h"; else cands="version buy wait status finish cancel again orders run balance prices services countries providers cheap rent email profile config journal sandbox completion help"; fi ;;
     "/version")
         if [[ "$cur" == -* ]]; then cands="--help -h"; else cands=""; fi ;;
     "/buy")
@@ -89,6 +90,8 @@ _otp() {
         if [[ "$cur" == -* ]]; then cands="--reget --json --profile -p --help -h"; else cands="$(otp __complete orders "$cur" 2>/dev/null)"; fi ;;
     "/orders")
         if [[ "$cur" == -* ]]; then cands="--active --remote --limit --all --page --json --profile -p --help -h"; else cands=""; fi ;;
+    "/run")
+        if [[ "$cur" == -* ]]; then cands="--country -c --operator --server --max-price --timeout --cleanup-timeout --count -n --json --profile -p --help -h"; else cands=""; fi ;;
     "/balance")
         if [[ "$cur" == -* ]]; then cands="--json --profile -p --help -h"; else cands=""; fi ;;
     "/prices")

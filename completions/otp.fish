@@ -20,7 +20,7 @@ function __otp_path --description 'The otp (sub)command being completed'
                 continue
         end
         switch "$cmdpath/$w"
-            case /version /buy /wait /status /finish /cancel /again /orders /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /journal /journal/push /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
+            case /version /buy /wait /status /finish /cancel /again /orders /run /balance /prices /services /countries /providers /cheap /cheap/servers /cheap/buy /rent /rent/countries /rent/prices /rent/stock /rent/buy /rent/list /rent/sms /rent/renew /email /email/services /email/buy /email/wait /email/cancel /email/history /profile /profile/add /profile/list /profile/set /profile/use /profile/remove /profile/show /config /config/path /journal /journal/push /sandbox /sandbox/serve /sandbox/reset /sandbox/deliver /sandbox/fault /sandbox/scenarios /completion /help
                 set cmdpath "$cmdpath/$w"
             case '*'
                 break
@@ -40,6 +40,7 @@ complete -c otp -n "__otp_at ''" -a finish -d 'Mark an activation as used (after
 complete -c otp -n "__otp_at ''" -a cancel -d 'Cancel an activation that got no code, for a refund.'
 complete -c otp -n "__otp_at ''" -a again -d 'Ask for another SMS on the same number, then otp wait ID again.'
 complete -c otp -n "__otp_at ''" -a orders -d 'List your purchases (the local journal): active first, then the newest'
+complete -c otp -n "__otp_at ''" -a run -d 'Buy a number, run CMD with it, then finish the number or refund it.'
 complete -c otp -n "__otp_at ''" -a balance -d 'Show the wallet balance, e.g. 150.50 INR.'
 complete -c otp -n "__otp_at ''" -a prices -d 'Show prices and stock, cheapest first.'
 complete -c otp -n "__otp_at ''" -a services -d 'List the services the provider sells (where it publishes a catalog).'
@@ -119,6 +120,16 @@ complete -c otp -n "__otp_at '/orders'" -l page -x -d 'With --remote: page numbe
 complete -c otp -n "__otp_at '/orders'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/orders'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/orders'" -l help -s h -d 'Show help'
+complete -c otp -n "__otp_at '/run'" -l country -s c -x -a 'AE AR AT AU BD BE BG BR CA CN CO CZ DE DZ EE EG ES FR GB GH HK HU ID IE IL IN IT JP KE KG KH KZ LK LT LV MA MM MX MY NG NL NP NZ PE PH PK PL PT RO RU SA SE SG TH TR TW TZ UA US UZ VN ZA' -d 'Country id or code.'
+complete -c otp -n "__otp_at '/run'" -l operator -x -d 'Operator (where the provider offers one).'
+complete -c otp -n "__otp_at '/run'" -l server -x -d 'Provider server / type (where the provider has several).'
+complete -c otp -n "__otp_at '/run'" -l max-price -x -d 'Refuse to pay more than this.'
+complete -c otp -n "__otp_at '/run'" -l timeout -x -d 'Stop CMD after this many seconds: SIGTERM, then SIGKILL 2 s later; exi'
+complete -c otp -n "__otp_at '/run'" -l cleanup-timeout -x -d 'After a wait without a code, seconds to spend cancelling it for a refu'
+complete -c otp -n "__otp_at '/run'" -l count -s n -x -d 'Buy this many numbers and run CMD once per number, all at once (OTP_IN'
+complete -c otp -n "__otp_at '/run'" -l json -d 'Print one JSON document on stdout.'
+complete -c otp -n "__otp_at '/run'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
+complete -c otp -n "__otp_at '/run'" -l help -s h -d 'Show help'
 complete -c otp -n "__otp_at '/balance'" -l json -d 'Print one JSON document on stdout.'
 complete -c otp -n "__otp_at '/balance'" -l profile -s p -x -a '(otp __complete profiles --describe)' -d 'Profile to use.'
 complete -c otp -n "__otp_at '/balance'" -l help -s h -d 'Show help'

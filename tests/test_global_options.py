@@ -37,6 +37,7 @@ SAMPLES: dict[str, list[str]] = {
     "cancel": ["cancel", "1"],
     "again": ["again", "1"],
     "orders": ["orders"],
+    "run": ["run", "tg", "--", "true"],
     "journal push": ["journal", "push"],
     "balance": ["balance"],
     "prices": ["prices", "tg"],
@@ -159,7 +160,10 @@ def test_every_command_every_global_option(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     sample = SAMPLES[command]
-    argv = [*words, *sample] if where == "before" else [*sample, *words]
+    # "After" is after the command's words but before a `--`: what follows `--` belongs
+    # to the command otp runs (`otp run tg -- CMD ...`), never to otp.
+    cut = sample.index("--") if "--" in sample else len(sample)
+    argv = [*words, *sample] if where == "before" else [*sample[:cut], *words, *sample[cut:]]
     code = _main(monkeypatch, argv)
     _out, err = capsys.readouterr()
     assert "no such option" not in err.lower(), err

@@ -314,6 +314,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "cancel": ("otpcli.cli.activation", "cancel", ACTIVATIONS),
     "again": ("otpcli.cli.activation", "again", ACTIVATIONS),
     "orders": ("otpcli.cli.orders", "orders", ACTIVATIONS),
+    "run": ("otpcli.cli.run", "run", ACTIVATIONS),
     "balance": ("otpcli.cli.catalog", "balance", ACCOUNT),
     "prices": ("otpcli.cli.catalog", "prices", ACCOUNT),
     "services": ("otpcli.cli.catalog", "services", ACCOUNT),

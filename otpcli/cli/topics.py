@@ -75,13 +75,22 @@ Every purchase costs real money, so otp is built never to lose it:
 - Killed processes leave no money behind: `otp cancel --pending --wait` settles orphans
   and everything left `cancel_pending`.
 - Ctrl-C and SIGTERM cancel a waiting number within about 5 s; a second Ctrl-C skips it.
+- `otp run SERVICE -- CMD` settles its number when CMD ends: finished with a code, else
+  refunded.
 - Your key is never printed, logged or journaled."""
 
 
 def exit_codes_text() -> str:
     width = max(len(c) for c, _, _ in EXIT_CODES)
     lines = [f"{c:>{width}}  {m}" + (f"  ({x})" if x else "") for c, m, x in EXIT_CODES]
-    return "Exit codes (the same for every command):\n\n" + "\n".join(lines)
+    return "Exit codes (the same for every command):\n\n" + "\n".join(lines) + "\n\n" + RUN_EXIT
+
+
+# `otp run` passes its command's exit code through; see `otp run --help`.
+RUN_EXIT = """\
+otp run SERVICE -- CMD exits with CMD's own code (127/126: CMD not found / not
+executable, 124: --timeout stopped it, 130/143: otp was interrupted), unless a
+number without a code could not be refunded: then 8 or 9 (left cancel_pending)."""
 
 
 def environment_text() -> str:

@@ -1,0 +1,426 @@
+"""`otp run SERVICE [buy options] -- CMD [ARGS...]`: buy one number, run CMD with it,
+then settle the number (DESIGN §8).
+
+The purchase is `otp buy`'s (the same journaled provider, names and --max-price); the
+child process, its signals and the settling decision are `otpcli.services.run`'s; the
+clean-up after a run without a code is the one policy under the CLI's time bounds
+(cli/deadline.py's `clean_up`: --cleanup-timeout, 5 s after a signal).
+
+Streams: CMD inherits stdin, stdout and stderr; otp's own lines go to stderr. With
+--json, CMD's stdout goes to otp's stderr, so stdout holds only otp's one document.
+Exit code: CMD's (see `EXIT_HELP`), unless the number could not be refunded.
+`-n N` buys N numbers one after the other (a failed purchase refunds the ones bought
+and runs nothing), runs CMD once per number at once (`OTP_INDEX` tells them apart),
+settles them concurrently like `otp wait ID ID`, and prints `{"results": [...]}`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from otpcli.cli.common import (
+    CountryOpt,
+    JsonOpt,
+    OperatorOpt,
+    ProfileOpt,
+    ServerOpt,
+    global_options,
+    setup,
+)
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, finite_seconds
+from otpcli.domain.errors import BadInput, ExitCode, Interrupted, OtpError
+
+if TYPE_CHECKING:
+    from otpcli.cli.render import Env
+    from otpcli.domain.models import Activation
+    from otpcli.services.journaled import JournaledProvider
+    from otpcli.services.run import Ran, Settlement
+
+EXIT_HELP = (
+    "Exit code: CMD's own; 128+N if a signal N killed it; 124 if --timeout stopped it; "
+    "127 if CMD was not found and 126 if it could not be executed (the number is refunded "
+    "first); 130/143 if otp got SIGINT/SIGTERM (passed to CMD first, then the clean-up). "
+    "If the number got no code and could not be refunded within --cleanup-timeout, the "
+    "refusal's exit code instead (8: the provider still refuses the cancel, 9: provider "
+    "or network failure): it is left cancel_pending for `otp cancel --pending --wait`. "
+    "If the purchase fails, CMD is not run and the exit code is otp's usual one."
+)
+
+
+def _cmd_timeout(value: float | None) -> float | None:
+    return finite_seconds(value, "--timeout")
+
+
+CmdTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Stop CMD after this many seconds: SIGTERM, then SIGKILL 2 s later; "
+        "exit 124. Default: no limit.",
+        callback=_cmd_timeout,
+        show_default=False,
+    ),
+]
+
+
+def _command(ctx: typer.Context, command: list[str] | None) -> list[str]:
+    """CMD and its arguments; `--` is required, so CMD's own options stay its own."""
+    from otpcli.cli.app import RAW_ARGS
+
+    raw = ctx.find_root().meta.get(RAW_ARGS, ())
+    if not command or "--" not in raw:
+        raise BadInput(
+            "which command? put it after `--`",
+            hint='e.g. otp run tg -- ./signup.sh   (the script reads the code: otp wait "$OTP_ID")',
+        )
+    return list(command)
+
+
+def run_cmd(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service code, e.g. tg or wa.")],
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="-- CMD [ARGS...]: the command to run, after `--`.",
+            metavar="-- CMD [ARGS]...",
+            show_default=False,
+        ),
+    ] = None,
+    country: CountryOpt = None,
+    operator: OperatorOpt = None,
+    server: ServerOpt = None,
+    max_price: Annotated[
+        str | None, typer.Option("--max-price", help="Refuse to pay more than this.")
+    ] = None,
+    timeout: CmdTimeoutOpt = None,
+    cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
+    count: Annotated[
+        int,
+        typer.Option(
+            "--count",
+            "-n",
+            min=1,
+            max=100,
+            help="Buy this many numbers and run CMD once per number, all at once "
+            '(OTP_INDEX 0, 1, ...); --json then gives {"results": [...]}; the exit code '
+            "is the first non-zero one in purchase order.",
+        ),
+    ] = 1,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Buy a number, run CMD with it, then finish the number or refund it.
+
+    CMD's environment has OTP_ID, OTP_NUMBER, OTP_SERVICE, OTP_COUNTRY, OTP_PROFILE.
+    CMD reads the code with `otp wait "$OTP_ID"` (same profile, journal and sandbox).
+    When CMD ends: a number that got a code (read or not) is finished;
+    any other is cancelled for a refund (early-cancel windows within --cleanup-timeout).
+    SIGINT/SIGTERM go to CMD (its process group) first; then the clean-up (5 s at most).
+    CMD inherits stdout and stderr; otp's own lines go to stderr.
+    With --json, stdout is one document (id, number, service, country, price, currency,
+    code, text, state, settled, cmd_exit_code, timed_out, signal); CMD's stdout goes to stderr.
+
+    Example: otp run tg -c india --timeout 300 -- ./signup.sh
+    (in signup.sh: CODE=$(otp wait "$OTP_ID"))
+    """
+    from otpcli.cli.activation import _max_price
+
+    e = setup(ctx, json_=json_, profile=profile)
+    plan = Plan(
+        argv=_command(ctx, command),
+        service=service,
+        country=country,
+        operator=operator,
+        server=server,
+        max_price=_max_price(max_price),
+        timeout=timeout,
+        cleanup=cleanup_timeout,
+        count=count,
+    )
+    _run(ctx, e, plan)
+
+
+@dataclass
+class Plan:
+    """What `otp run` was asked to do."""
+
+    argv: list[str]
+    service: str
+    country: str | None
+    operator: str | None
+    server: str | None
+    max_price: Decimal | None
+    timeout: float | None
+    cleanup: float
+    count: int = 1
+
+
+def _run(ctx: typer.Context, e: Env, plan: Plan) -> None:
+    from otpcli.cli.context import provider_for
+    from otpcli.services.run import run_children
+
+    with provider_for(ctx) as (provider, settings):
+        acts = _buy(e, provider, settings, plan)
+        ids = [act.id for act in acts]
+        try:
+            envs = [_child_env(ctx, act, settings, index=i) for i, act in enumerate(acts)]
+            sys.stdout.flush()
+            sys.stderr.flush()
+            rans = run_children(
+                [(plan.argv, env) for env in envs],
+                timeout=plan.timeout,
+                stdout=_stderr_fd() if e.json else None,
+                own_group=not e.stdin_isatty,
+            )
+            for act, ran in zip(acts, rans, strict=True):
+                _said_how_it_ended(e, act.id, plan.argv, ran)
+            provider.claim(*ids)  # a nested `otp wait` took them over, then let them go
+        except (KeyboardInterrupt, Interrupted):
+            # A signal just before or after CMD ran (while it runs, it is CMD's).
+            e.info("interrupted; settling (Ctrl-C again to skip) ...")
+            _settle(e, provider, ids, after_signal=True, budget=plan.cleanup)
+            raise
+        interrupted = any(r.signal is not None for r in rans)
+        if interrupted:
+            e.info("settling (Ctrl-C again to skip) ...")
+        settlements = _settle(e, provider, ids, after_signal=interrupted, budget=plan.cleanup)
+    if plan.count == 1:
+        _report(e, acts[0], rans[0], settlements[0])
+    else:
+        _report_many(e, acts, rans, settlements)
+
+
+def _buy(e: Env, provider: JournaledProvider, settings: Any, plan: Plan) -> list[Activation]:
+    """`otp buy`'s purchase, `plan.count` times one after the other (never retried). When
+    one fails (or a signal comes), the numbers already bought are settled (refunded) and
+    the failure is raised: CMD is not run."""
+    from otpcli.services.names import resolve_target
+
+    target = resolve_target(
+        provider, settings, plan.service, country=plan.country, server=plan.server
+    )
+    assert target.service is not None
+    acts: list[Activation] = []
+    try:
+        for _ in range(plan.count):
+            act = provider.buy(
+                target.service,
+                country=target.country,
+                operator=plan.operator or settings.operator.value,
+                server=target.server,
+                max_price=plan.max_price,
+            )
+            acts.append(act)
+            cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price else ""
+            e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
+    except (OtpError, KeyboardInterrupt) as failure:
+        if acts:
+            signal_came = isinstance(failure, Interrupted | KeyboardInterrupt)
+            e.info(f"bought {len(acts)} of {plan.count}; refunding them, {plan.argv[0]} not run")
+            ids = [a.id for a in acts]
+            _settle(e, provider, ids, after_signal=signal_came, budget=plan.cleanup)
+        raise
+    e.info(f"running {plan.argv[0]}" + (f" {plan.count} times" if plan.count > 1 else ""))
+    return acts
+
+
+def _settle(
+    e: Env, provider: JournaledProvider, ids: list[str], *, after_signal: bool, budget: float
+) -> list[Settlement]:
+    """Settle each activation (services.run.settle_after) with the one clean-up policy
+    under the CLI's bounds: one order in this thread (cli/deadline.py's `clean_up`),
+    several at once in a thread pool under one hard limit, as `otp wait ID ID` does.
+    What a cut leaves unsettled is marked cancel_pending."""
+    from otpcli.cli import deadline
+    from otpcli.cli.render import NoteLine
+    from otpcli.services.cleanup import settle
+    from otpcli.services.run import Settlement, settle_after
+    from otpcli.services.waiting import thread_pool
+
+    if len(ids) == 1:
+        oid = ids[0]
+        return [
+            settle_after(
+                provider,
+                oid,
+                lambda: deadline.clean_up(
+                    e, provider, oid, after_signal=after_signal, budget=budget
+                ),
+            )
+        ]
+    note = NoteLine(e)
+    done: dict[str, Settlement] = {}
+
+    def one(oid: str) -> None:
+        done[oid] = settle_after(
+            provider,
+            oid,
+            lambda: settle(
+                provider,
+                oid,
+                wait_out_window=not after_signal,
+                budget=0.0 if after_signal else budget,
+                on_note=note,
+            ),
+        )
+
+    try:
+        limit = deadline.hard_limit(budget, after_signal=after_signal)
+        with deadline.time_limit(limit), thread_pool(min(16, len(ids))) as pool:
+            list(pool.map(one, ids))
+    except (OtpError, KeyboardInterrupt) as cut:
+        stop = (
+            cut
+            if isinstance(cut, OtpError)
+            else Interrupted("interrupted during clean-up", signal_exit=ExitCode.INTERRUPTED)
+        )
+        for oid in ids:
+            if oid not in done:
+                with contextlib.suppress(OtpError):
+                    provider.mark_cancel_pending(oid, stop.message)
+                done[oid] = Settlement(oid, "cancel_pending", "cancel_pending", error=stop)
+    return [done[oid] for oid in ids]
+
+
+def _stderr_fd() -> int:
+    """Where CMD's stdout goes with --json: otp's stderr (fd 2 when it has no file)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 2
+
+
+def _child_env(
+    ctx: typer.Context, act: Activation, settings: Any, *, index: int = 0
+) -> dict[str, str]:
+    from otpcli.providers import SANDBOX
+    from otpcli.services import config
+    from otpcli.services.run import child_env
+
+    opts = global_options(ctx)
+    return child_env(
+        os.environ,
+        act,
+        profile=settings.profile.value,
+        state_dir=str(config.state_dir().absolute()),
+        config_path=str(config.config_path().absolute()),
+        provider=SANDBOX if opts.sandbox else None,
+        base_url=opts.base_url,
+        index=index,
+    )
+
+
+def _said_how_it_ended(e: Env, oid: str, argv: list[str], ran: Ran) -> None:
+    import signal
+
+    if ran.error is not None:
+        e.warn(f"cannot run {ran.error}")
+    elif ran.signal is not None:
+        name = signal.Signals(ran.signal).name
+        e.info(f"{name} passed to {argv[0]} ({oid}); it exited {ran.exit_code}")
+    elif ran.timed_out:
+        e.info(f"{argv[0]} ({oid}) ran past --timeout and was stopped")
+
+
+def _doc(act: Activation, ran: Ran, st: Settlement) -> dict[str, Any]:
+    import signal
+
+    return {
+        **act.to_json(),
+        "code": st.code,
+        "text": st.text,
+        "state": st.state,
+        "settled": st.settled,
+        "cmd_exit_code": ran.exit_code,
+        "timed_out": ran.timed_out,
+        "signal": None if ran.signal is None else signal.Signals(ran.signal).name,
+    }
+
+
+_SAID = {
+    "finished": "a code came; {id} finished",
+    "cancelled": "no code; {id} cancelled for a refund",
+    "code_received": "a code came; {id} could not be marked finished ({why})",
+    "cancel_pending": "no code; {id} could not be refunded yet ({why})",
+}
+
+
+def _report(e: Env, act: Activation, ran: Ran, st: Settlement) -> None:
+    """The document (or the stderr line), then the exit code (see EXIT_HELP)."""
+    import signal
+
+    doc = _doc(act, ran, st)
+    trouble = st.error or st.warning
+    why = trouble.message if trouble is not None else ""
+    line = _SAID.get(st.settled, "{id} is {state}").format(id=act.id, why=why, state=st.state)
+    if ran.signal is not None:
+        code = ExitCode.INTERRUPTED if ran.signal == signal.SIGINT else ExitCode.TERMINATED
+        stop = Interrupted(f"interrupted; {line}", signal_exit=code)
+        if st.error is not None:
+            stop.hint = "it is marked cancel_pending: `otp cancel --pending --wait` settles it"
+        stop.details = doc
+        raise stop
+    if st.error is not None:
+        err = st.error.with_message(
+            f"{line}; exit {st.error.status} instead of CMD's {ran.exit_code}",
+            hint="it is marked cancel_pending: `otp cancel --pending --wait` settles it",
+        )
+        err.details = doc
+        raise err
+    if st.warning is not None:
+        e.warn(line)
+    else:
+        e.info(line)
+    if e.json:
+        e.json_doc(doc)
+    if ran.exit_code:
+        raise typer.Exit(ran.exit_code)
+
+
+def _report_many(e: Env, acts: list[Activation], rans: list[Ran], sts: list[Settlement]) -> None:
+    """`-n N`: a line per number, one {"results": [...]} document, then the exit code:
+    130/143 after a signal, a settling failure's, else the first non-zero CMD's."""
+    import signal
+
+    docs = [_doc(a, r, s) for a, r, s in zip(acts, rans, sts, strict=True)]
+    for st in sts:
+        trouble = st.error or st.warning
+        why = trouble.message if trouble is not None else ""
+        line = _SAID.get(st.settled, "{id} is {state}")
+        e.info(line.format(id=st.order_id, why=why, state=st.state))
+    got = next((r.signal for r in rans if r.signal is not None), None)
+    failed = [st.error for st in sts if st.error is not None]
+    pending = "they are marked cancel_pending: `otp cancel --pending --wait` settles them"
+    if got is not None:
+        code = ExitCode.INTERRUPTED if got == signal.SIGINT else ExitCode.TERMINATED
+        stop = Interrupted(
+            f"interrupted; {len(sts) - len(failed)} of {len(sts)} number(s) settled",
+            signal_exit=code,
+            hint=pending if failed else None,
+        )
+        stop.details = {"results": docs}
+        raise stop
+    if failed:
+        err = failed[0].with_message(
+            f"{len(failed)} of {len(sts)} number(s) could not be refunded yet: {failed[0].message}",
+            hint=pending,
+        )
+        err.details = {"results": docs}
+        raise err
+    if e.json:
+        e.json_doc({"results": docs})
+    first = next((r.exit_code for r in rans if r.exit_code), 0)
+    if first:
+        raise typer.Exit(first)
+
+
+app = typer.Typer(add_completion=False)
+app.command("run", epilog=EXIT_HELP)(run_cmd)
