@@ -155,13 +155,29 @@ def test_pending_and_unknown_count_at_their_reserved_bound(journal: jr.Journal) 
     assert journal.spent_in("INR", None).amount == D("19.50")
 
 
-def test_currencies_are_not_mixed(journal: jr.Journal) -> None:
+def test_known_currencies_are_not_mixed_and_unknown_ones_always_count(
+    journal: jr.Journal,
+) -> None:
     _buy(journal, "10", currency="INR")
     _buy(journal, "3", currency="PKR")
     _buy(journal, "1", currency=None)
-    assert journal.spent_in("INR", None).amount == D("10.00")
-    assert journal.spent_in("PKR", None).amount == D("3.00")
-    assert journal.spent_in(None, None).amount == D("1.00")
+    # A row of unknown currency counts under every cap (when in doubt, it counts).
+    assert journal.spent_in("INR", None).amount == D("11.00")
+    assert journal.spent_in("PKR", None).amount == D("4.00")
+    # A cap whose currency is unknown counts every row.
+    assert journal.spent_in(None, None).amount == D("14.00")
+
+
+def test_a_driver_without_a_currency_cannot_escape_its_cap(journal: jr.Journal) -> None:
+    """A generic host names no currency (the cap's is None) while its replies complete
+    the rows in a currency ("PLAY", "USD"): those rows must still count, or a loop of
+    buyers overshoots (seen with 40 processes against a cap with room for 25)."""
+    cap = Cap(D("25"), currency=None)
+    for _ in range(2):
+        _buy(journal, "10", reserve="10", cap=cap, currency="PLAY")
+    with pytest.raises(SpendCapReached):
+        _buy(journal, None, reserve="10", cap=cap)
+    assert journal.spent_in(None, None).amount == D("20.00")
 
 
 def test_window_and_when_it_frees_up(journal: jr.Journal, clock: Clock) -> None:

@@ -211,7 +211,10 @@ _CAP_SUM = (
     "SELECT SUM(CAST(ROUND(CAST(COALESCE(price, reserved) AS NUMERIC) * 1000000) AS BIGINT)),"
     " MIN(created_at), COUNT(*) FROM orders"
     " WHERE state NOT IN ('failed', 'cancelled') AND COALESCE(price, reserved) IS NOT NULL"
-    " AND COALESCE(currency, '') = ?"
+    # A cap counts its own currency and rows whose currency is unknown; a cap whose
+    # currency is unknown (a driver that names none) counts every row: when in doubt a
+    # purchase counts, since a row that escaped the sum could let a loop overshoot.
+    " AND (? = '' OR COALESCE(currency, '') IN (?, ''))"
 )
 
 
@@ -869,7 +872,7 @@ class Journal:
 
     @staticmethod
     def _spent_in(db: Any, currency: str | None, since: float | None) -> spending.Spent:
-        sql, args = _CAP_SUM, list[Any]([currency or ""])
+        sql, args = _CAP_SUM, list[Any]([currency or "", currency or ""])
         if since is not None:
             sql += " AND created_at >= ?"
             args.append(since)

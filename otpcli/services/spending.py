@@ -14,8 +14,10 @@ Contract:
   `pending`/`unknown` (or its price stays unknown) at the bound reserved when it began;
   rows the provider refused (`failed`) or refunded (`cancelled`) count nothing. A
   finished, expired or code-received order keeps its price. Per currency: a cap applies
-  to the currency of the provider it buys from; amounts in other currencies are never
-  added to it (a row whose currency is unknown counts under the unknown currency).
+  to the currency of the provider it buys from; amounts in other known currencies are
+  never added to it, but a row whose currency is unknown counts under every cap, and a
+  cap whose currency is unknown (a driver that names none, e.g. a generic host) counts
+  every row: when in doubt a purchase counts.
 - The bound of a purchase before it is sent (`reserve`): `--max-price` when given, else
   the highest price the provider's own price list quotes for it. `bound()` refuses
   (exit 2, nothing sent) when none is known: a cap never guesses low. When the real
