@@ -9,7 +9,7 @@ is cancelled for a refund unless --keep (DESIGN §4).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -197,65 +197,96 @@ def buy_cmd(
     Example: read -r ID NUMBER < <(otp buy wa -c 22)
     """
     e = setup(ctx, json_=json_ or jsonl, profile=profile)
-    limit = _max_price(max_price)
     if cheapest:
-        not_with_sandbox(ctx, "--cheapest", f"otp --sandbox buy {service}")
-        from otpcli.services.compare import cheapest as pick_cheapest
-        from otpcli.services.compare import compare
-
-        comparison = compare(service, country=country, server=server)
-        for name, err in comparison.errors.items():
-            e.warn(f"profile {name} not compared: {err.message}")
-        offer = pick_cheapest(comparison)
-        e.info(
-            f"cheapest: profile {offer.profile} ({offer.provider}) at "
-            f"{offer.entry.price} {offer.entry.currency or ''}".rstrip()
-        )
-        global_options(ctx).profile = offer.profile
-        service = offer.entry.service
-        country = offer.entry.country or country
-        server = offer.entry.server or server
+        service, country, server = _cheapest_offer(ctx, e, service, country, server)
+    order = _Order(service, country, operator, server, _max_price(max_price))
+    plan = _WaitPlan(wait, timeout, interval, keep, cleanup_timeout)
     if count > 1:
-        _buy_many(
-            ctx,
-            e,
-            service,
-            count=count,
-            country=country,
-            operator=operator,
-            server=server,
-            max_price=limit,
-            wait=wait,
-            timeout=timeout,
-            interval=interval,
-            keep=keep,
-            cleanup=cleanup_timeout,
-            stream=jsonl,
-        )
+        _buy_many(ctx, e, order, plan, count=count, stream=jsonl)
         return
     with provider_for(ctx) as (provider, settings):
-        target = resolve_target(provider, settings, service, country=country, server=server)
-        assert target.service is not None
-        act: Activation = provider.buy(
-            target.service,
-            country=target.country,
-            operator=operator or settings.operator.value,
-            server=target.server,
-            max_price=limit,
-        )
+        act = _buy_one(provider, _resolved(provider, settings, order))
         cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
         e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
         deliver(
             e,
             provider,
             act,
-            wait=wait,
-            timeout=timeout,
-            interval=interval,
-            keep=keep,
-            cleanup=cleanup_timeout,
+            wait=plan.wait,
+            timeout=plan.timeout,
+            interval=plan.interval,
+            keep=plan.keep,
+            cleanup=plan.cleanup,
             service=act.service,
         )
+
+
+class _Order(NamedTuple):
+    """What `otp buy` was asked to buy, as given (names resolved at purchase time)."""
+
+    service: str
+    country: str | None
+    operator: str | None
+    server: str | None
+    max_price: Decimal | None
+
+
+class _WaitPlan(NamedTuple):
+    """Whether and how to wait after buying, and the clean-up bound."""
+
+    wait: bool
+    timeout: float | None
+    interval: float | None
+    keep: bool
+    cleanup: float
+
+
+def _cheapest_offer(
+    ctx: typer.Context, e: Env, service: str, country: str | None, server: str | None
+) -> tuple[str, str | None, str | None]:
+    """--cheapest: the profile with the lowest price becomes this run's profile; the
+    offer's own service, country and server are bought."""
+    not_with_sandbox(ctx, "--cheapest", f"otp --sandbox buy {service}")
+    from otpcli.services.compare import cheapest as pick_cheapest
+    from otpcli.services.compare import compare
+
+    comparison = compare(service, country=country, server=server)
+    for name, err in comparison.errors.items():
+        e.warn(f"profile {name} not compared: {err.message}")
+    offer = pick_cheapest(comparison)
+    e.info(
+        f"cheapest: profile {offer.profile} ({offer.provider}) at "
+        f"{offer.entry.price} {offer.entry.currency or ''}".rstrip()
+    )
+    global_options(ctx).profile = offer.profile
+    return offer.entry.service, offer.entry.country or country, offer.entry.server or server
+
+
+def _resolved(provider: JournaledProvider, settings: Any, order: _Order) -> _Order:
+    """`order` with its names resolved as everywhere (services/names.py) and the
+    profile's operator filled in: what is sent, once per command however many are bought."""
+    target = resolve_target(
+        provider, settings, order.service, country=order.country, server=order.server
+    )
+    assert target.service is not None
+    return _Order(
+        target.service,
+        target.country,
+        order.operator or settings.operator.value,
+        target.server,
+        order.max_price,
+    )
+
+
+def _buy_one(provider: JournaledProvider, order: _Order) -> Activation:
+    """One journaled purchase of a resolved order (services/journaled.py)."""
+    return provider.buy(
+        order.service,
+        country=order.country,
+        operator=order.operator,
+        server=order.server,
+        max_price=order.max_price,
+    )
 
 
 def deliver(
@@ -295,75 +326,73 @@ def deliver(
 def _buy_many(
     ctx: typer.Context,
     e: Env,
-    service: str,
+    order: _Order,
+    plan: _WaitPlan,
     *,
     count: int,
-    country: str | None,
-    operator: str | None,
-    server: str | None,
-    max_price: Decimal | None,
-    wait: bool,
-    timeout: float | None,
-    interval: float | None,
-    keep: bool,
-    cleanup: float,
     stream: bool = False,
 ) -> None:
     """Buy `count` activations one after the other (never in parallel, never retried);
     with --wait, wait for all at once. A failed purchase stops further buying, but the
     ones already bought are still printed and (with --wait) waited for and cleaned up.
     JSON: one document for all (cli/many.py's `collected`), or a line each with --jsonl."""
-    from otpcli.cli.many import clean_up_after_signal, collected, wait_many
+    from otpcli.cli.many import collected, wait_many
 
-    bought: list[Activation] = []
-    failure: OtpError | None = None
     base: dict[str, dict[str, Any]] = {}  # with --wait, each code item carries its purchase
     with collected(e, stream=stream, base=base) as sink, provider_for(ctx) as (provider, settings):
-        target = resolve_target(provider, settings, service, country=country, server=server)
-        assert target.service is not None
-        for _ in range(count):
-            try:
-                act = provider.buy(
-                    target.service,
-                    country=target.country,
-                    operator=operator or settings.operator.value,
-                    server=target.server,
-                    max_price=max_price,
-                )
-            except (KeyboardInterrupt, Interrupted) as intr:
-                # The ones already bought are this run's to clean up, as after a wait.
-                if not wait:
-                    raise
-                left = [(provider, a.id) for a in bought]
-                signal_exit = Interrupted.exit_of(intr)
-                raise clean_up_after_signal(
-                    e, left, signal_exit, keep=keep, budget=cleanup, sink=sink
-                ) from None
-            except OtpError as err:
-                failure = err
-                break
-            bought.append(act)
-            if wait:
-                base[act.id] = act.to_json()
-                e.info(f"bought {act.service} number {act.number} (id {act.id})")
-            elif e.json:
-                sink.add(act.to_json())
-            else:
-                e.out(f"{act.id} {act.number}")
+        resolved = _resolved(provider, settings, order)
+        bought, failure = _buy_each(e, provider, resolved, plan, count, sink, base)
         if failure is not None:
             e.info(f"bought {len(bought)} of {count}; stopped: {failure.message}")
-        if wait and bought:
+        if plan.wait and bought:
             wait_many(
                 e,
                 [(provider, a.id) for a in bought],
-                timeout=timeout,
-                interval=interval,
-                keep=keep,
-                cleanup=cleanup,
+                timeout=plan.timeout,
+                interval=plan.interval,
+                keep=plan.keep,
+                cleanup=plan.cleanup,
                 sink=sink,
             )
         if failure is not None:
             raise failure
+
+
+def _buy_each(
+    e: Env,
+    provider: JournaledProvider,
+    order: _Order,
+    plan: _WaitPlan,
+    count: int,
+    sink: Any,
+    base: dict[str, dict[str, Any]],
+) -> tuple[list[Activation], OtpError | None]:
+    """The purchases of `otp buy -n`: what was bought, and the failure that stopped it.
+    A signal while buying cleans up what this run bought (with --wait, as after a wait)."""
+    from otpcli.cli.many import clean_up_after_signal
+
+    bought: list[Activation] = []
+    for _ in range(count):
+        try:
+            act = _buy_one(provider, order)
+        except (KeyboardInterrupt, Interrupted) as intr:
+            if not plan.wait:
+                raise
+            left = [(provider, a.id) for a in bought]
+            raise clean_up_after_signal(
+                e, left, Interrupted.exit_of(intr), keep=plan.keep, budget=plan.cleanup, sink=sink
+            ) from None
+        except OtpError as err:
+            return bought, err
+        bought.append(act)
+        if plan.wait:
+            base[act.id] = act.to_json()
+            e.info(f"bought {act.service} number {act.number} (id {act.id})")
+        elif e.json:
+            sink.add(act.to_json())
+        else:
+            e.out(f"{act.id} {act.number}")
+    return bought, None
 
 
 def wait_cmd(
