@@ -103,42 +103,51 @@ def _read_key(
     )
 
 
+# The options of `profile add`.
+ProviderOpt = Annotated[
+    str, typer.Option("--provider", help="Provider name (see `otp providers`).")
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Override the provider's base URL.", show_default=False),
+]
+CountryDefaultOpt = Annotated[
+    str | None, typer.Option("--country", "-c", help="Default country.", show_default=False)
+]
+OperatorDefaultOpt = Annotated[
+    str | None, typer.Option("--operator", help="Default operator.", show_default=False)
+]
+ServerDefaultOpt = Annotated[
+    str | None, typer.Option("--server", help="Default server / type.", show_default=False)
+]
+MaxSpendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-spend",
+        help="Spending cap: AMOUNT or AMOUNT/PERIOD (hour, day, week, month).",
+        show_default=False,
+    ),
+]
+DefaultOpt = Annotated[bool, typer.Option("--default", help="Make this the default profile.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace a profile of that name (and its key).")
+]
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
     name: NameArg,
-    provider: Annotated[
-        str, typer.Option("--provider", help="Provider name (see `otp providers`).")
-    ],
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Override the provider's base URL.", show_default=False),
-    ] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", "-c", help="Default country.", show_default=False)
-    ] = None,
-    operator: Annotated[
-        str | None, typer.Option("--operator", help="Default operator.", show_default=False)
-    ] = None,
-    server: Annotated[
-        str | None, typer.Option("--server", help="Default server / type.", show_default=False)
-    ] = None,
-    max_spend: Annotated[
-        str | None,
-        typer.Option(
-            "--max-spend",
-            help="Spending cap: AMOUNT or AMOUNT/PERIOD (hour, day, week, month).",
-            show_default=False,
-        ),
-    ] = None,
-    make_default: Annotated[
-        bool, typer.Option("--default", help="Make this the default profile.")
-    ] = False,
+    provider: ProviderOpt,
+    base_url: BaseUrlOpt = None,
+    country: CountryDefaultOpt = None,
+    operator: OperatorDefaultOpt = None,
+    server: ServerDefaultOpt = None,
+    max_spend: MaxSpendOpt = None,
+    make_default: DefaultOpt = False,
     api_key_stdin: KeyStdinOpt = False,
     api_key_file: KeyFileOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace a profile of that name (and its key).")
-    ] = False,
+    force: ForceOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -146,30 +155,12 @@ def add(
 
     Example: printf '%s\\n' "$KEY" | otp profile add work --provider otpx --api-key-stdin
     """
-    from otpcli import providers
-    from otpcli.http import check_base_url, normalise_base_url
-
     e = setup(ctx, json_=json_, profile=profile)
     config.validate_name(name)
     if max_spend is not None:
         max_spend = _cap_text(max_spend, "--max-spend")
-    info = providers.PROVIDERS.get(provider)
-    if info is None:
-        raise BadInput(
-            f"unknown provider {provider!r}",
-            hint="choose one of: " + ", ".join(providers.PROVIDERS),
-        )
-    if base_url is not None:
-        checked = check_base_url(base_url)
-        note = normalise_base_url(base_url)[1]
-        base_url = checked
-        if note:
-            e.info(f"note: {note}")
-    elif info.needs_base_url:
-        raise ConfigError(
-            f"the {info.name} provider needs a base URL",
-            hint=f"`otp profile add {name} --provider {info.name} --base-url https://HOST/stubs`",
-        )
+    info = _provider_info(provider)
+    base_url = _checked_base_url(e, name, info, base_url)
     key = _read_key(
         provider=info.name,
         name=name,
@@ -199,6 +190,38 @@ def add(
         {"profile": name, "provider": info.name, "default": is_default},
         f"saved profile {name} for {info.name} in {store.path}{suffix}",
     )
+
+
+def _provider_info(provider: str) -> Any:
+    """The registry's entry for a provider named on `profile add` (exit 2 if unknown)."""
+    from otpcli import providers
+
+    info = providers.PROVIDERS.get(provider)
+    if info is None:
+        raise BadInput(
+            f"unknown provider {provider!r}",
+            hint="choose one of: " + ", ".join(providers.PROVIDERS),
+        )
+    return info
+
+
+def _checked_base_url(e: Env, name: str, info: Any, base_url: str | None) -> str | None:
+    """A profile's base URL, checked and shortened to its folder (with a note); a
+    provider that has no default host needs one (exit 3)."""
+    from otpcli.http import check_base_url, normalise_base_url
+
+    if base_url is not None:
+        checked = check_base_url(base_url)
+        note = normalise_base_url(base_url)[1]
+        if note:
+            e.info(f"note: {note}")
+        return checked
+    if info.needs_base_url:
+        raise ConfigError(
+            f"the {info.name} provider needs a base URL",
+            hint=f"`otp profile add {name} --provider {info.name} --base-url https://HOST/stubs`",
+        )
+    return None
 
 
 def _default_url(provider: str) -> str | None:

@@ -83,17 +83,32 @@ def _command(ctx: typer.Context, command: list[str] | None) -> list[str]:
     return list(command)
 
 
+CommandArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="-- CMD [ARGS...]: the command to run, after `--`.",
+        metavar="-- CMD [ARGS]...",
+        show_default=False,
+    ),
+]
+CountOpt = Annotated[
+    int,
+    typer.Option(
+        "--count",
+        "-n",
+        min=1,
+        max=100,
+        help="Buy this many numbers and run CMD once per number, all at once "
+        '(OTP_INDEX 0, 1, ...); --json then gives {"results": [...]}; the exit code '
+        "is the first non-zero one in purchase order.",
+    ),
+]
+
+
 def run_cmd(
     ctx: typer.Context,
     service: Annotated[str, typer.Argument(help="Service code, e.g. tg or wa.")],
-    command: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="-- CMD [ARGS...]: the command to run, after `--`.",
-            metavar="-- CMD [ARGS]...",
-            show_default=False,
-        ),
-    ] = None,
+    command: CommandArg = None,
     country: CountryOpt = None,
     operator: OperatorOpt = None,
     server: ServerOpt = None,
@@ -102,18 +117,7 @@ def run_cmd(
     ] = None,
     timeout: CmdTimeoutOpt = None,
     cleanup_timeout: CleanupOpt = CLEANUP_DEFAULT,
-    count: Annotated[
-        int,
-        typer.Option(
-            "--count",
-            "-n",
-            min=1,
-            max=100,
-            help="Buy this many numbers and run CMD once per number, all at once "
-            '(OTP_INDEX 0, 1, ...); --json then gives {"results": [...]}; the exit code '
-            "is the first non-zero one in purchase order.",
-        ),
-    ] = 1,
+    count: CountOpt = 1,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
