@@ -19,9 +19,9 @@ Contract (services/journal.py `Backend`):
   literal `?` or `%`.
 - The schema's version is the one row of `otpcli_schema`; migrations run in the locked
   transaction that opens the journal (concurrent first runs of a fleet are safe). Steps
-  0 and 1 are written here in PostgreSQL's words (types, the spend trigger); later steps
-  are the portable statements of services/journal.py with SQLite's `REAL` read as
-  `DOUBLE PRECISION`.
+  0 and 1 are written here in PostgreSQL's words (types, the spend trigger); the tables
+  and later steps are the portable statements of services/journal.py in PostgreSQL's
+  types (`_portable`).
 """
 
 from __future__ import annotations
@@ -38,38 +38,6 @@ from otpcli.domain.errors import ConfigError
 LOCK_KEY = 0x6F7470636C69
 SCHEMES = ("postgresql", "postgres")
 INSTALL_HINT = "install the extra: pip install 'otpcli[postgres]'"
-
-_BASE = [
-    """CREATE TABLE IF NOT EXISTS orders (
-    rowid      BIGSERIAL PRIMARY KEY,
-    kind       TEXT NOT NULL DEFAULT 'activation',
-    provider   TEXT NOT NULL,
-    profile    TEXT,
-    base_url   TEXT,
-    service    TEXT,
-    country    TEXT,
-    order_id   TEXT,
-    number     TEXT,
-    price      TEXT,
-    currency   TEXT,
-    state      TEXT NOT NULL,
-    code       TEXT,
-    text       TEXT,
-    note       TEXT,
-    expires_at DOUBLE PRECISION,
-    created_at DOUBLE PRECISION NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS orders_order_id ON orders(order_id)",
-    """CREATE TABLE IF NOT EXISTS seen (
-    order_row BIGINT NOT NULL REFERENCES orders(rowid),
-    key       TEXT NOT NULL,
-    PRIMARY KEY (order_row, key))""",
-    """CREATE TABLE IF NOT EXISTS events (
-    order_row BIGINT NOT NULL REFERENCES orders(rowid),
-    at        DOUBLE PRECISION NOT NULL,
-    state     TEXT NOT NULL,
-    detail    TEXT)""",
-]
 
 # What a row costs, in millionths (the spend table of SQLite's migration 2).
 _MICROS = "ROUND({t}.price::numeric * 1000000)::bigint"
@@ -211,7 +179,10 @@ class _Conn:
 
 
 def _portable(stmt: str) -> str:
-    """A migration step of services/journal.py in PostgreSQL's words."""
+    """A statement of services/journal.py (its schema or a migration step) in
+    PostgreSQL's words: the row id is a BIGSERIAL, integers are 64-bit, REAL is double."""
+    stmt = stmt.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+    stmt = re.sub(r"\bINTEGER\b", "BIGINT", stmt)
     stmt = re.sub(r"\bREAL\b", "DOUBLE PRECISION", stmt)
     return re.sub(r"\bADD COLUMN (?!IF NOT EXISTS)", "ADD COLUMN IF NOT EXISTS ", stmt)
 
@@ -267,9 +238,9 @@ class PgBackend:
         db.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
 
     def schema(self, portable: list[str]) -> list[str]:
-        # The tables of version 0 in PostgreSQL's types (`portable` is SQLite's).
+        # The tables of version 0, written once in services/journal.py, in PostgreSQL's types.
         return [
-            *_BASE,
+            *(_portable(s) for s in portable),
             "CREATE TABLE IF NOT EXISTS otpcli_schema (version INTEGER NOT NULL)",
         ]
 
