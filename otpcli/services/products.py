@@ -29,14 +29,11 @@ import calendar
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from otpcli.domain import clock as clock_mod
 from otpcli.domain.errors import (
     BadInput,
     OrderStateError,
-    OtpError,
-    ProviderError,
     WaitTimeout,
 )
 from otpcli.domain.models import State, StatusResult
@@ -58,7 +55,7 @@ from otpcli.domain.provider import EmailProvider, RentalProvider
 from otpcli.services import journal as jr
 from otpcli.services import spending
 from otpcli.services.journaled import Journaled, send_once
-from otpcli.services.waiting import PollEvent, claim, until_next_poll
+from otpcli.services.waiting import PollEvent, claim, poll_until
 
 T = TypeVar("T")
 RECONCILED = "reconciled from the provider's own list"
@@ -385,35 +382,21 @@ def _poll(
     what: str,
     hint: str,
 ) -> T:
-    clk = clock_mod.current()
-    start = clk.now()
-    deadline = start + timeout
-    poll = 0
-    while True:
-        poll += 1
-        polled_at = clk.now()
-        result: Any = None
-        error: OtpError | None = None
-        try:
-            result = fetch()
-        except ProviderError as exc:  # network, 5xx, garbage: try again next interval
-            error = exc
-        now = clk.now()
-        shown = view(result) if result is not None else None
-        if on_poll:
-            on_poll(PollEvent(poll, now - start, max(0.0, deadline - now), shown, error))
-        if result is not None:
-            if done(result):
-                return result
-            if shown is not None and shown.state.terminal:
-                raise OrderStateError(
-                    f"{what} {order_id} is {shown.state.value}; nothing more will arrive",
-                    hint=hint,
-                )
-        if now >= deadline:
-            last = f" (last error: {error.message})" if error else ""
-            raise WaitTimeout(f"nothing arrived for {what} {order_id} after {timeout:g} s{last}")
-        clk.sleep(until_next_poll(polled_at, now, interval, deadline))
+    """The one polling loop (services/waiting.py) for an e-mail order or a rental."""
+    return poll_until(
+        fetch,
+        done=done,
+        view=view,
+        timeout=timeout,
+        interval=interval,
+        on_poll=on_poll,
+        ended=lambda shown: OrderStateError(
+            f"{what} {order_id} is {shown.state.value}; nothing more will arrive", hint=hint
+        ),
+        late=lambda last: WaitTimeout(
+            f"nothing arrived for {what} {order_id} after {timeout:g} s{last}"
+        ),
+    )
 
 
 def wait_email(

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from otpcli.domain import clock as clock_mod
 from otpcli.domain.errors import (
@@ -41,6 +41,8 @@ from otpcli.domain.errors import (
 )
 from otpcli.domain.models import State, StatusResult
 from otpcli.domain.provider import Capability, Provider
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +112,40 @@ def wait_for_code(
     on_poll: Callable[[PollEvent], None] | None = None,
 ) -> StatusResult:
     claim(provider, activation_id)
+    return poll_until(
+        lambda: provider.status(activation_id),
+        done=lambda st: st.state is State.CODE_RECEIVED,
+        view=lambda st: st,
+        timeout=timeout,
+        interval=interval,
+        on_poll=on_poll,
+        ended=lambda st: OrderStateError(
+            f"activation {activation_id} is {st.state.value}; no code will arrive",
+            hint="buy a new number: `otp buy SERVICE`",
+        ),
+        late=lambda last: WaitTimeout(
+            f"no code for activation {activation_id} after {timeout:g} s{last}",
+            hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
+        ),
+    )
+
+
+def poll_until(
+    fetch: Callable[[], T],
+    *,
+    done: Callable[[T], bool],
+    view: Callable[[T], StatusResult],
+    timeout: float,
+    interval: float,
+    on_poll: Callable[[PollEvent], None] | None,
+    ended: Callable[[StatusResult], OtpError],
+    late: Callable[[str], OtpError],
+) -> T:
+    """The one polling loop of every wait (SMS, e-mail, rental messages): `fetch` every
+    `interval` from the start of the previous poll until `done`; a provider failure is
+    retried next interval (a refusal that will not change, e.g. a wrong URL's 404, is
+    raised at once); an order that ended without it raises `ended(view)`, the deadline
+    `late(" (last error: ...)")`. Each poll is reported to `on_poll`."""
     clk = clock_mod.current()
     start = clk.now()
     deadline = start + timeout
@@ -117,10 +153,10 @@ def wait_for_code(
     while True:
         poll += 1
         polled_at = clk.now()
-        status: StatusResult | None = None
+        result: T | None = None
         error: OtpError | None = None
         try:
-            status = provider.status(activation_id)
+            result = fetch()
         except Refused as exc:
             if not exc.retryable:  # a wrong URL answers 404 forever: say so now
                 raise
@@ -128,22 +164,16 @@ def wait_for_code(
         except ProviderError as exc:  # network, 5xx, garbage: try again next interval
             error = exc
         now = clk.now()
+        shown = view(result) if result is not None else None
         if on_poll:
-            on_poll(PollEvent(poll, now - start, max(0.0, deadline - now), status, error))
-        if status is not None:
-            if status.state is State.CODE_RECEIVED:
-                return status
-            if status.state.terminal:
-                raise OrderStateError(
-                    f"activation {activation_id} is {status.state.value}; no code will arrive",
-                    hint="buy a new number: `otp buy SERVICE`",
-                )
+            on_poll(PollEvent(poll, now - start, max(0.0, deadline - now), shown, error))
+        if result is not None:
+            if done(result):
+                return result
+            if shown is not None and shown.state.terminal:
+                raise ended(shown)
         if now >= deadline:
-            last = f" (last error: {error.message})" if error else ""
-            raise WaitTimeout(
-                f"no code for activation {activation_id} after {timeout:g} s{last}",
-                hint=f"wait longer with `otp wait {activation_id} --timeout SECONDS`",
-            )
+            raise late(f" (last error: {error.message})" if error else "")
         clk.sleep(until_next_poll(polled_at, now, interval, deadline))
 
 
