@@ -192,14 +192,17 @@ def test_rent_buy_journal_first_and_orders_show_expiry(otpget: responses.Request
     assert "left" in r.stdout and "30d" in r.stdout
 
 
-def test_rent_unknown_outcome_reconciled_from_my_rentals(otpget: responses.RequestsMock) -> None:
+def test_rent_unknown_outcome_names_the_rental_listed_but_never_adopts_it(
+    otpget: responses.RequestsMock,
+) -> None:
     otpget.get(RENT, body=requests.exceptions.ReadTimeout("slow"), match=action("rentNumber"))
     otpget.get(RENT, body=MY_RENTALS, match=action("getMyRentals"))
     r = run(["rent", "buy", "ca", "--hours", "720", "--server", "2"])
-    assert (r.exit_code, r.stdout) == (0, "2673093356180000583 3434337545\n"), r.stderr
+    assert (r.exit_code, r.stdout) == (9, ""), r.stderr
+    assert "order 2673093356180000583 (3434337545)" in r.stderr
     (row,) = rows()
-    assert (row.state, row.order_id) == ("active", "2673093356180000583")
-    assert "reconciled" in (row.note or "")
+    assert (row.state, row.order_id) == ("unknown", None)
+    assert "2673093356180000583" in (row.note or "")
 
 
 def test_rent_unknown_outcome_stays_unknown(otpget: responses.RequestsMock) -> None:

@@ -231,10 +231,9 @@ def test_the_clean_up_decides_the_rest(outcome: Outcome, settled: str, calls: li
 def test_a_failed_purchase_among_several_refunds_the_rest_and_runs_nothing(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otpcli.services.journaled import JournaledProvider
-
     from otpcli.domain.errors import Unavailable
     from otpcli.services.journal import Journal
+    from otpcli.services.journaled import JournaledProvider
 
     monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
     real_buy = JournaledProvider.buy

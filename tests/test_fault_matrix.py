@@ -118,11 +118,11 @@ def expect(fault: str, command: str) -> Expect:
     if command == "buy":
         # A purchase is sent once, never retried. Only reset_after_charge really bought
         # (a retry would have bought twice): the host's own list of open orders
-        # (getActiveActivations) then finds it, and it is delivered as bought (0),
-        # journaled "reconciled". Every other fault bought nothing and finds nothing:
-        # its outcome stays unknown (exit 9).
+        # (getActiveActivations) then shows it, and the error names it, but it is never
+        # adopted (it could be another runner's): exit 9, the row stays unknown. Every
+        # other fault bought nothing and finds nothing: its outcome stays unknown too.
         if kind == "reset_after_charge":
-            return Expect({0}, {1}, journal="waiting")
+            return Expect({9}, {1}, says="probably this purchase", journal="unknown")
         return Expect({9}, {0}, says="outcome is unknown", journal="unknown")
     if command in ("buy --wait", "wait"):
         new = {1} if command == "buy --wait" else {0}

@@ -198,9 +198,11 @@ def _order(activation_id: str, status: str = "pending") -> dict[str, object]:
     }
 
 
-def test_unknown_purchase_is_reconciled_from_the_providers_order_list(
+def test_unknown_purchase_names_the_order_the_provider_lists_but_never_adopts_it(
     sasta_env: None, isolated_env: Path
 ) -> None:
+    """One open order the journal does not know is probably this purchase, or another
+    runner's on the same account: named to the user, never taken (nor cancelled)."""
     with responses.RequestsMock() as rsps:
         buy = rsps.get(
             SASTA,
@@ -214,11 +216,13 @@ def test_unknown_purchase_is_reconciled_from_the_providers_order_list(
             match=[matchers.query_param_matcher({"action": "getOrders"}, strict_match=False)],
         )
         r = run(["buy", "tg"])
-    assert r.exit_code == 0, r.stderr
-    assert r.stdout == "38496653 917991234567\n"
+    assert r.exit_code == 9, r.stderr
+    assert r.stdout == ""
+    assert "order 38496653 (917991234567)" in r.stderr and "otp wait 38496653" in r.stderr
     assert buy.call_count == 1
     (row,) = journal_rows()
-    assert (row["state"], row["order_id"], row["note"]) == ("waiting", "38496653", "reconciled")
+    assert (row["state"], row["order_id"]) == ("unknown", None)
+    assert "order 38496653" in row["note"]
 
 
 def test_ambiguous_order_list_leaves_the_purchase_unknown(

@@ -79,16 +79,19 @@ def send_once(
     row: int,
     send: Callable[[], T],
     reconcile: Callable[[], T | None] | None = None,
-) -> tuple[T, bool]:
+) -> T:
     """Send a purchase exactly once and settle its journal row when it fails.
 
     The row is marked `unknown` when the outcome cannot be known (PurchaseUnknown, a
     signal, anything unexpected while the request was out) and `failed` when the
     provider refused, before anything else happens. After a provider failure (exit 9),
-    `reconcile` reads the provider's own list once; an order it finds is returned with
-    True. On success the caller completes the row with the result."""
+    `reconcile` reads the provider's own list once. An order found there is never
+    adopted: it may be another runner's on the same account, or one bought on the
+    provider's website, and adopting it could cancel someone else's number. The row
+    stays `unknown` with the candidate named in its note, and `PurchaseUnknown` names it
+    in its hint, so the user decides. On success the caller completes the row."""
     try:
-        return send(), False
+        return send()
     except (PurchaseUnknown, Interrupted) as exc:
         journal.unknown(row, exc.message)
         if isinstance(exc, Interrupted):
@@ -113,7 +116,23 @@ def send_once(
             found = None  # the row stays as marked: never a second purchase
     if found is None:
         raise failure
-    return found, True
+    raise _candidate(journal, row, failure, found) from None
+
+
+def _candidate(journal: jr.Journal, row: int, failure: OtpError, found: object) -> OtpError:
+    """The outcome-unknown error naming the open order the provider lists that is
+    probably this purchase; the journal row says the same (and stays `unknown`)."""
+    oid = getattr(found, "order_id", None) or getattr(found, "id", None)
+    where = getattr(found, "number", None) or getattr(found, "phone", None)
+    where = where or getattr(found, "email", None)
+    seen = f"order {oid}" + (f" ({where})" if where else "")
+    journal.unknown(row, f"{failure.message}; the provider lists {seen}, probably this one")
+    return PurchaseUnknown(
+        f"the purchase may have gone through, but its reply was lost; the provider lists an "
+        f"open {seen} that otp did not record: probably this purchase, maybe another runner's",
+        hint=f"check it (`otp orders --remote`); if it is yours: `otp wait {oid}`, "
+        f"else leave it; never buy again before knowing",
+    )
 
 
 @contextmanager
@@ -232,7 +251,7 @@ class JournaledProvider(Journaled):
         )
         # A cheap number's host takes no price limit: its --max-price is the cap's bound only.
         limit = None if self.kind == jr.CHEAP else max_price
-        act, reconciled = send_once(
+        act = send_once(
             self.journal,
             row,
             lambda: self.inner.buy(
@@ -243,8 +262,6 @@ class JournaledProvider(Journaled):
         if act.price is None and before is not None:
             act = self._priced(act, before)
         self.journal.complete(row, act)
-        if reconciled:
-            self.journal.record(act.id, "waiting", provider=self.name, note="reconciled")
         return act
 
     def _reserve(
@@ -303,8 +320,8 @@ class JournaledProvider(Journaled):
 
     def _reconcile(self, service: str, country: str | None) -> Activation | None:
         """After an unknown purchase, ask the provider's own order list: exactly one open
-        order for this service that the journal does not know is the one just bought.
-        Anything less certain stays `unknown` (never a second purchase)."""
+        order for this service that the journal does not know is probably the one just
+        bought (named to the user by `send_once`, never adopted)."""
         if not self.inner.supports(Capability.ORDERS):
             return None
         recent = getattr(self.inner, "recent_activations", None)
@@ -381,7 +398,7 @@ class JournaledProvider(Journaled):
             reserve=reserve,
             cap=self.cap,
         )
-        result, _ = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
+        result = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
         if result.new_activation is not None:
             self.journal.complete(row, result.new_activation)
         else:

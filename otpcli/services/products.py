@@ -58,7 +58,6 @@ from otpcli.services.journaled import Journaled, send_once
 from otpcli.services.waiting import PollEvent, claim, poll_until
 
 T = TypeVar("T")
-RECONCILED = "reconciled from the provider's own list"
 
 
 def provider_time(text: str | None) -> float | None:
@@ -174,7 +173,7 @@ class JournaledRental(Journaled):
             ]
             return matches[0] if len(matches) == 1 else None
 
-        rental, reconciled = send_once(
+        rental = send_once(
             self.journal,
             row,
             lambda: self.inner.rent(country, hours=hours, server=server),
@@ -190,7 +189,6 @@ class JournaledRental(Journaled):
             # The expiry is purchase time + duration by definition; the provider's text
             # has no time zone, so it is the fallback.
             expires_at=started + hours * 3600 if hours else provider_time(rental.expires),
-            note=RECONCILED if reconciled else None,
         )
         return rental
 
@@ -264,7 +262,7 @@ class JournaledRental(Journaled):
         )
         # A renewal cannot be told apart from an earlier one in getMyRentals (only the
         # expiry moves), so an unknown outcome is never reconciled: it stays `unknown`.
-        renewal, _ = send_once(
+        renewal = send_once(
             self.journal, row, lambda: self.inner.renew(rental_id, hours=hours), lambda: None
         )
         self.journal.complete_order(
@@ -334,7 +332,7 @@ class JournaledEmail(Journaled):
                 h.id, h.email, h.service, h.service_name, h.domain, h.price, h.currency
             )
 
-        order, reconciled = send_once(
+        order = send_once(
             self.journal, row, lambda: self.inner.buy(service, domain=domain), reconcile
         )
         self.journal.complete_order(
@@ -344,7 +342,6 @@ class JournaledEmail(Journaled):
             price=order.price,
             currency=order.currency or self.currency,
             state=State.WAITING.value,
-            note=RECONCILED if reconciled else None,
         )
         return order
 
