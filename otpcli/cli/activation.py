@@ -28,7 +28,7 @@ from otpcli.cli.common import (
     setup,
 )
 from otpcli.cli.context import provider_for
-from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, after_signal, clean_up, timed_out
 from otpcli.cli.render import Env, NoteLine, WaitView
 from otpcli.domain.errors import (
     BadInput,
@@ -105,15 +105,16 @@ def _wait(
         settled = clean_up(e, provider, activation_id, after_signal=False, budget=cleanup)
         return _after_timeout(exc, settled)
     except (KeyboardInterrupt, Interrupted) as intr:
-        code = Interrupted.exit_of(intr)
-        if keep:
-            raise Interrupted(
-                f"interrupted; activation {activation_id} is kept (--keep)",
-                signal_exit=code,
-                hint=f"resume with `otp wait {activation_id}`",
-            ) from None
-        e.info(f"interrupted; cancelling {activation_id} for a refund (Ctrl-C again to skip) ...")
-        settled = clean_up(e, provider, activation_id, after_signal=True, budget=cleanup)
+        settled, code = after_signal(
+            e,
+            provider,
+            activation_id,
+            intr,
+            keep=keep,
+            what="activation",
+            resume=f"otp wait {activation_id}",
+            budget=cleanup,
+        )
         if settled.outcome is Outcome.CODE and settled.status is not None:
             return settled.status  # paid for and here: delivered, exit 0
         raise _after_signal(activation_id, settled, code) from None

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from otpcli.domain.errors import BadInput, OtpError
+from otpcli.domain.errors import BadInput, ExitCode, Interrupted, OtpError
 from otpcli.services.cleanup import (
     DEFAULT_BUDGET,
     LAST_REQUEST,
@@ -101,6 +101,35 @@ def clean_up(
     if settled.outcome is Outcome.CODE:
         e.info(f"the code for {order_id} arrived during clean-up; it is yours (no refund)")
     return settled
+
+
+def after_signal(
+    e: Env,
+    provider: Settleable,
+    order_id: str,
+    intr: BaseException,
+    *,
+    keep: bool,
+    what: str,
+    resume: str,
+    budget: float,
+    check_capability: bool = True,
+) -> tuple[Settled, ExitCode]:
+    """A wait interrupted by Ctrl-C or SIGTERM: with --keep, the order is left as it is
+    (raised at once, saying how to resume); else it is settled at once under the short
+    after-signal bound. The settled outcome and the exit code the signal stands for."""
+    code = Interrupted.exit_of(intr)
+    if keep:
+        raise Interrupted(
+            f"interrupted; {what} {order_id} is kept (--keep)",
+            signal_exit=code,
+            hint=f"resume with `{resume}`",
+        ) from None
+    e.info(f"interrupted; cancelling {order_id} for a refund (Ctrl-C again to skip) ...")
+    settled = clean_up(
+        e, provider, order_id, after_signal=True, budget=budget, check_capability=check_capability
+    )
+    return settled, code
 
 
 def timed_out(exc: OtpError, settled: Settled, *, rebuy: str) -> OtpError:

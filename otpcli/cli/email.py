@@ -17,7 +17,7 @@ import typer
 
 from otpcli.cli.common import IntervalOpt, JsonOpt, ProfileOpt, TimeoutOpt, id_argument, setup
 from otpcli.cli.context import email_for
-from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, clean_up, timed_out
+from otpcli.cli.deadline import CLEANUP_DEFAULT, CleanupOpt, after_signal, clean_up, timed_out
 from otpcli.cli.render import Env, Listing, WaitView, state_word, when
 from otpcli.domain.errors import ExitCode, Interrupted, OtpError, WaitTimeout
 from otpcli.services.cleanup import Outcome, Settled
@@ -90,16 +90,16 @@ def _wait(
         )
         return _after(settled, exc, None)
     except (KeyboardInterrupt, Interrupted) as intr:
-        code = Interrupted.exit_of(intr)
-        if keep:
-            raise Interrupted(
-                f"interrupted; e-mail order {email_id} is kept (--keep)",
-                signal_exit=code,
-                hint=f"resume with `otp email wait {email_id}`",
-            ) from None
-        e.info(f"interrupted; cancelling {email_id} for a refund (Ctrl-C again to skip) ...")
-        settled = clean_up(
-            e, provider, email_id, after_signal=True, budget=cleanup, check_capability=False
+        settled, code = after_signal(
+            e,
+            provider,
+            email_id,
+            intr,
+            keep=keep,
+            what="e-mail order",
+            resume=f"otp email wait {email_id}",
+            budget=cleanup,
+            check_capability=False,
         )
         return _after(settled, None, code)
 
