@@ -457,17 +457,8 @@ def show(
     except ConfigError as exc:
         problems.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
 
-    fields = (
-        "profile",
-        "provider",
-        "api_key",
-        "base_url",
-        "country",
-        "operator",
-        "server",
-        "max_spend",
-    )
-    values: dict[str, config.Sourced] = {f: getattr(settings, f) for f in fields}
+    values: dict[str, config.Sourced] = settings._asdict()
+    fields = list(values)
     shown = {
         f: (config.mask(s.value) or None) if f == "api_key" else s.value for f, s in values.items()
     }

@@ -239,16 +239,7 @@ class JournaledProvider(Journaled):
         reserve = self._reserve(service, country=country, server=server, max_price=max_price)
         # A cheap number's reply tells no price: the balance before and after does.
         before = self._balance_or_none() if self.kind == jr.CHEAP else None
-        row = self.journal.begin(
-            provider=self.name,
-            profile=self.profile,
-            base_url=self.base_url,
-            service=service,
-            country=country,
-            kind=self.kind,
-            reserve=reserve,
-            cap=self.cap,
-        )
+        row = self._begin(service, country, reserve)
         # A cheap number's host takes no price limit: its --max-price is the cap's bound only.
         limit = None if self.kind == jr.CHEAP else max_price
         act = send_once(
@@ -299,6 +290,20 @@ class JournaledProvider(Journaled):
             quotes,
             what=what,
             hint="pass --max-price AMOUNT (the most you accept to pay; the cap counts it)",
+        )
+
+    def _begin(self, service: str, country: str | None, reserve: Decimal | None) -> int:
+        """The purchase's journal row, written before the request (and checked against
+        the spending cap in the same transaction)."""
+        return self.journal.begin(
+            provider=self.name,
+            profile=self.profile,
+            base_url=self.base_url,
+            service=service,
+            country=country,
+            kind=self.kind,
+            reserve=reserve,
+            cap=self.cap,
         )
 
     def _balance_or_none(self) -> Balance | None:
@@ -388,16 +393,7 @@ class JournaledProvider(Journaled):
             max_price=None,
             fallback=old.price if old else None,
         )
-        row = self.journal.begin(
-            provider=self.name,
-            profile=self.profile,
-            base_url=self.base_url,
-            service=service,
-            country=country,
-            kind=self.kind,
-            reserve=reserve,
-            cap=self.cap,
-        )
+        row = self._begin(service, country, reserve)
         result = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
         if result.new_activation is not None:
             self.journal.complete(row, result.new_activation)
