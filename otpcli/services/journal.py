@@ -595,6 +595,7 @@ class Journal:
         now = self._now()
         if cap is not None and reserve is None:
             raise ValueError("a purchase checked against a cap needs its bound (reserve)")
+        self._open_for_purchase()
         with self._tx() as db:
             if cap is not None and reserve is not None:
                 spending.check(
@@ -623,6 +624,17 @@ class Journal:
             # short by SIGKILL is then an orphan, not a silent `pending` row.
             self._own(db, row)
         return row
+
+    def _open_for_purchase(self) -> None:
+        """Open the journal before a purchase; one that cannot be opened (a server away,
+        services/journal_pg.py) is then refused with the guarantee that matters."""
+        from otpcli.domain.errors import ConfigError
+
+        with self._lock:
+            try:
+                self._db  # noqa: B018 (opened on first use)
+            except ConfigError as err:
+                raise err.with_message(f"{err.message}; no purchase was sent") from None
 
     def adopt(
         self,
