@@ -41,7 +41,14 @@ Contract:
   (`owner_seen`). While a journal object owns rows, a heartbeat thread refreshes
   `owner_seen` four times per lease (`owner.lease_seconds()`). Another runner's
   process cannot be looked at, so `orphans(all_runners=True)` (for `otp cancel
-  --pending --all-runners`) also counts the rows of another runner whose lease expired.
+  --pending --all-runners`) also counts the rows of another runner whose lease expired,
+  except those it cannot reach (see Places).
+- Places: a provider numbers its orders its own way, so an order id names an order
+  only at one place: provider and base URL. A row without a base URL lives on a
+  simulator inside the runner that bought it (each numbers its orders alike): it is
+  reachable from that runner only (`reachable`). `find`, `record` and `claim` (every
+  lookup by id that acts on an order) pick a reachable row of the place they are given
+  (`base_url=ANYWHERE`: any reachable one), this runner's own first, then the newest.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
 - The spending cap (services/spending.py): `begin(reserve=, cap=)` stores the most the
