@@ -78,11 +78,27 @@ def test_an_unreachable_server_is_exit_3_and_nothing_is_bought(
     assert r.stdout == ""
     assert "postgresql://ci:***@127.0.0.1:1/otp" in r.stderr
     assert "hunter2" not in r.stderr
-    assert "nothing was sent" in r.stderr and "OTPCLI_JOURNAL_URL" in r.stderr
+    assert "could not be opened" in r.stderr and "no purchase was sent" in r.stderr
+    assert "OTPCLI_JOURNAL_URL" in r.stderr
     r = run(["--sandbox", "--json", "buy", "tg"])
     assert r.exit_code == 3 and json.loads(r.stdout)["error"] == "config"
     monkeypatch.delenv("OTPCLI_JOURNAL_URL")
     assert _balance() == before
+
+
+def test_a_journal_that_cannot_be_opened_says_what_was_attempted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wait (as `otp run`'s nested `otp wait` when the server went away) bought
+    nothing and was about to send nothing: it is told the journal could not be opened,
+    with the fix, and no purchase guarantee that does not belong to it."""
+    monkeypatch.setenv("OTPCLI_JOURNAL_URL", DOWN)
+    for args in (["wait", "5000000001"], ["orders"], ["cancel", "--pending"]):
+        r = run(["--sandbox", *args])
+        assert r.exit_code == 3, r.output
+        assert "journal postgresql://ci:***@127.0.0.1:1/otp could not be opened" in r.stderr
+        assert "OTPCLI_JOURNAL_URL" in r.stderr
+        assert "sent" not in r.stderr and "purchase" not in r.stderr, r.stderr
 
 
 def test_a_failed_login_is_exit_3_and_nothing_is_bought(
@@ -93,6 +109,7 @@ def test_a_failed_login_is_exit_3_and_nothing_is_bought(
     r = run(["--sandbox", "buy", "tg", "--wait"])
     assert r.exit_code == 3, r.output
     assert 'database "no_such_db" does not exist' in r.stderr
+    assert "no purchase was sent" in r.stderr
     monkeypatch.delenv("OTPCLI_JOURNAL_URL")
     assert _balance() == before
 
@@ -106,6 +123,7 @@ def test_a_missing_extra_is_exit_3_with_the_install_line(
     r = run(["--sandbox", "buy", "tg"])
     assert r.exit_code == 3, r.output
     assert "pip install 'otpcli[postgres]'" in r.stderr and "hunter2" not in r.stderr
+    assert "no purchase was sent" in r.stderr
     monkeypatch.delenv("OTPCLI_JOURNAL_URL")
     assert _balance() == before
 

@@ -7,7 +7,10 @@ the same as one document. A shared journal that cannot be opened is exit 3, with
 
 `otp journal push [--from PATH]` copies the open orders of a local SQLite journal (a
 runner that worked offline) into the shared one, skipping those already there (same
-provider, order id and kind: `Journal.copy_in`), and says how many it copied.
+provider, order id and kind at the same place: base URL, and for an order without one
+the runner, whose in-process simulator numbers orders like every other's:
+`Journal.copy_in`), and says how many it copied. Pushed rows keep the runner that
+bought them.
 """
 
 from __future__ import annotations
@@ -84,9 +87,9 @@ def push_cmd(
 ) -> None:
     """Copy a local journal's open orders into the shared journal (after working offline).
 
-    Orders already there (same provider, id and kind) are skipped, so a second push
-    copies nothing; orders without an id (purchase outcome unknown) cannot be matched
-    and stay local.
+    Orders already there (same provider, id and kind at the same base URL, or of the
+    same runner when there is none) are skipped, so a second push copies nothing;
+    orders without an id (purchase outcome unknown) cannot be matched and stay local.
 
     Example: OTPCLI_JOURNAL_URL=postgresql://ci@db/otp otp journal push
     """

@@ -41,7 +41,14 @@ Contract:
   (`owner_seen`). While a journal object owns rows, a heartbeat thread refreshes
   `owner_seen` four times per lease (`owner.lease_seconds()`). Another runner's
   process cannot be looked at, so `orphans(all_runners=True)` (for `otp cancel
-  --pending --all-runners`) also counts the rows of another runner whose lease expired.
+  --pending --all-runners`) also counts the rows of another runner whose lease expired,
+  except those it cannot reach (see Places).
+- Places: a provider numbers its orders its own way, so an order id names an order
+  only at one place: provider and base URL. A row without a base URL lives on a
+  simulator inside the runner that bought it (each numbers its orders alike): it is
+  reachable from that runner only (`reachable`). `find`, `record` and `claim` (every
+  lookup by id that acts on an order) pick a reachable row of the place they are given
+  (`base_url=ANYWHERE`: any reachable one), this runner's own first, then the newest.
 - Listings stream: `iter_orders()` walks the cursor newest first with an optional
   limit; `spent()` sums the money spent without building rows.
 - The spending cap (services/spending.py): `begin(reserve=, cap=)` stores the most the
@@ -55,13 +62,14 @@ Contract:
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from otpcli.services import owner as owner_mod
 from otpcli.services import spending
@@ -94,6 +102,22 @@ ACTIVE_STATES = (
 # routing and state changes look at the other kinds.
 ACTIVATION, CHEAP, RENTAL, RENEWAL, EMAIL = "activation", "cheap", "rental", "renewal", "email"
 ORDER_KINDS = (ACTIVATION, CHEAP, RENTAL, EMAIL)
+
+
+class _Anywhere(enum.Enum):
+    """`base_url=ANYWHERE`: a lookup that does not know where the order lives."""
+
+    ANY = "anywhere"
+
+
+ANYWHERE = _Anywhere.ANY
+BaseUrl = str | None | Literal[_Anywhere.ANY]
+
+# A row is reachable from this runner unless it lives on a simulator inside another
+# runner (no base URL, bought by another runner); `?` is this runner's id.
+_REACHABLE = "(base_url IS NOT NULL OR runner IS NULL OR runner=?)"
+# Of several rows of one order id, this runner's own first, then the newest.
+_MINE_FIRST = " ORDER BY CASE WHEN runner=? THEN 0 ELSE 1 END, rowid DESC LIMIT 1"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -274,6 +298,28 @@ def _order(r: Any) -> Order:
     )
     d["owner"] = None if pid is None else Owner(host or "", boot, int(pid), start, runner)
     return Order(**d)
+
+
+def reachable(order: Order, runner: str | None = None) -> bool:
+    """False for a row that lives on a simulator inside another runner (no base URL,
+    bought by another runner): nothing here can look at it, cancel it or settle it.
+    Rows without a runner (written before runners were recorded) count as reachable."""
+    mine = runner if runner is not None else owner_mod.runner_id()
+    return order.base_url is not None or order.runner is None or order.runner == mine
+
+
+def _place(provider: str | None, base_url: BaseUrl) -> tuple[str, list[Any]]:
+    """The conditions (` AND ...`) and arguments that keep the reachable rows of one
+    place: `provider` (when given) and `base_url` (when not ANYWHERE; NULL matches NULL,
+    and `_REACHABLE` keeps only this runner's NULL rows)."""
+    sql, args = f" AND {_REACHABLE}", list[Any]([owner_mod.runner_id()])
+    if provider:
+        sql += " AND provider=?"
+        args.append(provider)
+    if base_url is not ANYWHERE:
+        sql += " AND base_url IS NOT DISTINCT FROM ?"
+        args.append(base_url)
+    return sql, args
 
 
 def is_orphan(
@@ -458,21 +504,24 @@ class Journal:
                     (self._now(), *chunk, me.pid, me.start),
                 )
 
-    def claim(self, *order_ids: str, provider: str | None = None) -> None:
+    def claim(
+        self, *order_ids: str, provider: str | None = None, base_url: BaseUrl = ANYWHERE
+    ) -> None:
         """This process now answers for these orders (it waits on them and will clean
         up): a dead previous owner's order is taken over. Unknown ids are ignored. One
-        transaction for all of them (a 1,000-activation wait claims at once)."""
+        transaction for all of them (a 1,000-activation wait claims at once). Only rows
+        of the place (provider, base URL) reachable from here are claimed: another
+        runner's simulator may number its orders with the same ids."""
+        where, place = _place(provider, base_url)
         sql = (
             f"SELECT rowid FROM orders WHERE order_id=? AND kind IN (?,?)"
-            f" AND state IN ({','.join('?' * len(OWNED_STATES))})"
+            f" AND state IN ({','.join('?' * len(OWNED_STATES))}){where}{_MINE_FIRST}"
         )
-        if provider:
-            sql += " AND provider=?"
-        sql += " ORDER BY rowid DESC LIMIT 1"
+        me = owner_mod.runner_id()
         with self._tx() as db:
             for order_id in order_ids:
-                args = [order_id, ACTIVATION, CHEAP, *OWNED_STATES]
-                found = db.execute(sql, [*args, provider] if provider else args).fetchone()
+                args = [order_id, ACTIVATION, CHEAP, *OWNED_STATES, *place, me]
+                found = db.execute(sql, args).fetchone()
                 if found is not None:
                     self._own(db, int(found[0]))
 
@@ -553,6 +602,7 @@ class Journal:
         now = self._now()
         if cap is not None and reserve is None:
             raise ValueError("a purchase checked against a cap needs its bound (reserve)")
+        self._open_for_purchase()
         with self._tx() as db:
             if cap is not None and reserve is not None:
                 spending.check(
@@ -582,6 +632,17 @@ class Journal:
             self._own(db, row)
         return row
 
+    def _open_for_purchase(self) -> None:
+        """Open the journal before a purchase; one that cannot be opened (a server away,
+        services/journal_pg.py) is then refused with the guarantee that matters."""
+        from otpcli.domain.errors import ConfigError
+
+        with self._lock:
+            try:
+                self._db  # noqa: B018 (opened on first use)
+            except ConfigError as err:
+                raise err.with_message(f"{err.message}; no purchase was sent") from None
+
     def adopt(
         self,
         order_id: str,
@@ -594,39 +655,46 @@ class Journal:
         note: str,
     ) -> None:
         """Start keeping an order this journal did not buy, in `state` (what was bought
-        for how much is unknown here)."""
-        now = self._now()
+        for how much is unknown here). It is this runner's row (its place, when it has
+        no base URL)."""
+        now, runner = self._now(), owner_mod.runner_id()
         with self._tx() as db:
             row = db.execute(
                 "INSERT INTO orders (kind, provider, profile, base_url, order_id, state, note,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING rowid",
-                (kind, provider, profile, base_url, order_id, state, note, now, now),
+                " created_at, updated_at, runner) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING rowid",
+                (kind, provider, profile, base_url, order_id, state, note, now, now, runner),
             ).fetchone()[0]
             db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, state, note))
 
     def copy_in(self, orders: Iterable[Order], note: str) -> int:
-        """Copy `orders` (another journal's rows) into this one, unowned, unless a row of
-        the same provider, order id and kind is already here (`otp journal push`: run it
-        twice, nothing is copied twice). Rows without an order id cannot be told apart
-        and are not copied. One transaction; the number of rows copied."""
+        """Copy `orders` (another journal's rows) into this one, unowned, unless the same
+        order is already here (`otp journal push`: run it twice, nothing is copied twice).
+        The same order: same provider, order id and kind at the same place, i.e. the same
+        base URL, and for a row without one the same runner (each runner's simulator
+        numbers its orders alike; a row here without a runner may be any runner's and
+        counts as the same). A copied row keeps the runner that bought it (this runner
+        for a local row written before runners were recorded). Rows without an order id
+        cannot be told apart and are not copied. One transaction; the number copied."""
         copied = 0
-        now = self._now()
+        now, me = self._now(), owner_mod.runner_id()
+        same = (
+            "SELECT 1 FROM orders WHERE provider=? AND order_id=? AND kind=?"
+            " AND base_url IS NOT DISTINCT FROM ?"
+            " AND (base_url IS NOT NULL OR runner IS NULL OR runner=?)"
+        )
+        columns = (*_COPIED, "runner")
         with self._tx() as db:
             for o in orders:
-                if (
-                    o.order_id is None
-                    or db.execute(
-                        "SELECT 1 FROM orders WHERE provider=? AND order_id=? AND kind=?",
-                        (o.provider, o.order_id, o.kind),
-                    ).fetchone()
-                ):
+                runner = o.runner or me
+                key = (o.provider, o.order_id, o.kind, o.base_url, runner)
+                if o.order_id is None or db.execute(same, key).fetchone():
                     continue
                 values = [getattr(o, c) for c in _COPIED]
                 values[_COPIED.index("price")] = None if o.price is None else str(o.price)
                 row = db.execute(
-                    f"INSERT INTO orders ({', '.join(_COPIED)})"
-                    f" VALUES ({','.join('?' * len(_COPIED))}) RETURNING rowid",
-                    values,
+                    f"INSERT INTO orders ({', '.join(columns)})"
+                    f" VALUES ({','.join('?' * len(columns))}) RETURNING rowid",
+                    [*values, runner],
                 ).fetchone()[0]
                 db.execute("INSERT INTO events VALUES (?,?,?,?)", (row, now, o.state, note))
                 copied += 1
@@ -727,17 +795,19 @@ class Journal:
         state: str,
         *,
         provider: str | None = None,
+        base_url: BaseUrl = ANYWHERE,
         code: str | None = None,
         text: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Record a change of a known order; orders not in the journal are ignored.
+        """Record a change of a known order (the row `find` picks for the place);
+        orders not in the journal are ignored.
 
         "Still waiting" does not clear `cancel_pending`: `otp status` on such an order
         must not make the journal forget the refund it is owed. A finished order stays
         finished: hosts keep answering STATUS_OK (code_received) for it after setStatus 6,
         and a look must not bring it back among the active orders."""
-        found = self.find(order_id, provider=provider, kinds=ORDER_KINDS)
+        found = self.find(order_id, provider=provider, base_url=base_url, kinds=ORDER_KINDS)
         if found is None or (found.state == CANCEL_PENDING and state == "waiting"):
             return
         if found.state == "finished" and state in ("waiting", "code_received"):
@@ -771,18 +841,21 @@ class Journal:
         order_id: str,
         *,
         provider: str | None = None,
+        base_url: BaseUrl = ANYWHERE,
         kinds: tuple[str, ...] | None = None,
     ) -> Order | None:
-        sql = f"SELECT {_COLUMNS} FROM orders WHERE order_id=?"
-        args: list[Any] = [order_id]
-        if provider:
-            sql += " AND provider=?"
-            args.append(provider)
+        """The row of `order_id` at one place: `provider` and `base_url` when given,
+        never a row of another runner's simulator (`reachable`); of several, this
+        runner's own, then the newest."""
+        where, args = _place(provider, base_url)
+        sql = f"SELECT {_COLUMNS} FROM orders WHERE order_id=?{where}"
+        args.insert(0, order_id)
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             args.extend(kinds)
+        args.append(owner_mod.runner_id())
         with self._lock:
-            r = self._db.execute(sql + " ORDER BY rowid DESC LIMIT 1", args).fetchone()
+            r = self._db.execute(sql + _MINE_FIRST, args).fetchone()
         return _order(r) if r else None
 
     def orders(self, *, active: bool = False, state: str | None = None) -> list[Order]:
@@ -895,14 +968,21 @@ class Journal:
         alive = owner_mod.Liveness()
         if not all_runners:
             return [o for o in self.owned() if is_orphan(o, alive)]
-        lease, now = owner_mod.lease_seconds(), self._now()
-        return [o for o in self.owned() if is_orphan(o, alive, lease=lease, now=now)]
+        lease, now, me = owner_mod.lease_seconds(), self._now(), owner_mod.runner_id()
+        # A row on a simulator inside another runner cannot be reached from here: it is
+        # never taken (settling it would act on this runner's order of the same id).
+        return [
+            o
+            for o in self.owned()
+            if reachable(o, me) and is_orphan(o, alive, lease=lease, now=now)
+        ]
 
     def leftovers(self) -> Leftovers:
         """Orphans and `cancel_pending` rows, from the two small indexed sets."""
         with self._lock:
             pending = self._db.execute(
-                "SELECT count(*) FROM orders WHERE state=?", (CANCEL_PENDING,)
+                f"SELECT count(*) FROM orders WHERE state=? AND {_REACHABLE}",
+                (CANCEL_PENDING, owner_mod.runner_id()),
             ).fetchone()[0]
         return Leftovers(len(self.orphans()), int(pending))
 

@@ -4,10 +4,12 @@ Contract (services/journal.py `Backend`):
 - `PgBackend(url)` is chosen by `OTPCLI_JOURNAL_URL=postgresql://...` or a profile's
   `journal_url` (services/session.py). psycopg is imported by `connect()` only, so
   `import otpcli` and every command that never opens this journal pay nothing for it.
-- Every failure to open it is a `ConfigError` (exit 3) that names the server with the
-  password masked and says how to fix it: the extra is missing, the server cannot be
-  reached, authentication fails, the database does not exist. The journal is opened
-  before any purchase request, so then nothing is bought.
+- Every failure to open it is a `ConfigError` (exit 3), "the journal could not be
+  opened", that names the server with the password masked and says how to fix it: the
+  extra is missing, the server cannot be reached, authentication fails, the database
+  does not exist. It says only what was attempted (any command opens the journal);
+  `Journal.begin()` adds that no purchase was sent when a purchase opened it (the
+  journal is opened before any purchase request, so then nothing is bought).
 - The connection is in autocommit mode and `begin()` starts a transaction that first
   takes one transaction-scoped advisory lock (`LOCK_KEY`): writers are serialised across
   every process of every machine exactly as `BEGIN IMMEDIATE` serialises them on one
@@ -205,7 +207,7 @@ class PgBackend:
             import psycopg
         except ImportError:
             raise self._fail(
-                "needs psycopg 3, which is not installed; nothing was sent",
+                "could not be opened: it needs psycopg 3, which is not installed",
                 hint=f"{INSTALL_HINT}, or unset OTPCLI_JOURNAL_URL to use the local journal",
             ) from None
         try:
@@ -218,7 +220,7 @@ class PgBackend:
             )
         except psycopg.Error as exc:
             raise self._fail(
-                f"cannot be opened: {self._detail(exc)}; nothing was sent",
+                f"could not be opened: {self._detail(exc)}",
                 hint="check that the server runs and the URL's host, port, database, user "
                 "and password (OTPCLI_JOURNAL_URL or the profile's journal_url)",
             ) from None

@@ -185,7 +185,7 @@ class Journaled:
     def mark_cancel_pending(self, order_id: str, why: str) -> None:
         """Record that `order_id` is owed a refund, for `otp cancel --pending`. An order
         bought outside this journal (another machine, another state dir) is added."""
-        if self.journal.find(order_id, provider=self.name) is None:
+        if self.journal.find(order_id, provider=self.name, base_url=self.base_url) is None:
             self.journal.adopt(
                 order_id,
                 provider=self.name,
@@ -196,11 +196,13 @@ class Journaled:
                 note=why,
             )
         else:
-            self.journal.record(order_id, jr.CANCEL_PENDING, provider=self.name, note=why)
+            self.journal.record(
+                order_id, jr.CANCEL_PENDING, provider=self.name, base_url=self.base_url, note=why
+            )
 
     def claim(self, *order_ids: str) -> None:
         """This process waits on these orders now and answers for them (services/journal.py)."""
-        self.journal.claim(*order_ids, provider=self.name)
+        self.journal.claim(*order_ids, provider=self.name, base_url=self.base_url)
 
     def close(self) -> None:
         self.inner.close()
@@ -344,7 +346,14 @@ class JournaledProvider(Journaled):
     def record_status(self, st: StatusResult) -> StatusResult:
         """Journal what a look at an activation showed (also a look made elsewhere,
         e.g. the code a cancel refusal carried)."""
-        self.journal.record(st.id, st.state.value, provider=self.name, code=st.code, text=st.text)
+        self.journal.record(
+            st.id,
+            st.state.value,
+            provider=self.name,
+            base_url=self.base_url,
+            code=st.code,
+            text=st.text,
+        )
         return st
 
     def status(self, activation_id: str) -> StatusResult:
@@ -364,7 +373,9 @@ class JournaledProvider(Journaled):
 
     def _record_action(self, result: ActionResult) -> ActionResult:
         note = "refunded" if result.refunded else None
-        self.journal.record(result.id, result.state.value, provider=self.name, note=note)
+        self.journal.record(
+            result.id, result.state.value, provider=self.name, base_url=self.base_url, note=note
+        )
         return result
 
     def cancel(self, activation_id: str) -> ActionResult:
@@ -378,11 +389,13 @@ class JournaledProvider(Journaled):
     def another(self, activation_id: str) -> ActionResult:
         with naming(activation_id):
             result = self.inner.another(activation_id)
-        self.journal.record(activation_id, "waiting", provider=self.name, note="another SMS")
+        self.journal.record(
+            activation_id, "waiting", provider=self.name, base_url=self.base_url, note="another SMS"
+        )
         return result
 
     def reget(self, activation_id: str) -> ActionResult:
-        old = self.journal.find(activation_id, provider=self.name)
+        old = self.journal.find(activation_id, provider=self.name, base_url=self.base_url)
         service = old.service if old and old.service else "reget"
         country = old.country if old else None
         # The same number again: its catalogue price, or what it cost the first time.

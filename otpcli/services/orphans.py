@@ -20,9 +20,12 @@ Contract of `settle_orphans` (no Typer, no Rich: it reports through callbacks):
   that another process took meanwhile (two runners settling at once) is skipped, so it
   is settled once;
 - each settled orphan is released (no owner), so it is handled once; one that could not
-  be looked at (network, provider down) gets its dead owner back and stays an orphan;
+  be settled (network, provider down, an interruption, any error) gets its dead owner
+  back and stays an orphan: a failed settle never leaves a row without an owner;
 - with `all_runners`, the orphans of other runners sharing the journal count too: rows
-  whose owner's lease expired (`Journal.orphans(all_runners=True)`);
+  whose owner's lease expired (`Journal.orphans(all_runners=True)`), except the rows
+  that live on a simulator inside another runner (no base URL): they cannot be reached
+  from here and are never taken (`journal.reachable`);
 - errors are collected per order (`Settled.error`) and never raised, except `Interrupted`
   (the rows not reached stay orphans for the next run).
 """
@@ -104,6 +107,11 @@ def settle_orphans(
             journal.give_back(row)
             settled = Settled(row.order_id, row.state, err.message, error=err)
             report(f"{row.order_id}: {err.message}")
+        except BaseException:
+            # Anything unforeseen (a bug, the journal's server gone): the row must not
+            # be left to this process (its close() would leave it without an owner).
+            journal.give_back(row)
+            raise
         else:
             journal.disown(row.row)
             report(settled.message)

@@ -12,7 +12,8 @@ Contract of `settle_pending(journal, open_order, ...)`:
   E-mail orders have no early-cancel window: one cancel settles them;
 - `open_order(row)` opens the journaled provider the row was bought from (a context
   manager yielding it, or a `(provider, settings)` pair as the CLI's openers do);
-- `keep(row)` (optional) picks the rows to settle, e.g. one provider's;
+- `keep(row)` (optional) picks the rows to settle, e.g. one provider's; a row that lives
+  on a simulator inside another runner (`journal.reachable`) is never settled from here;
 - a row that cannot be opened or cancelled stays `cancel_pending` and is reported in the
   result with its error; `Interrupted` is raised as it is (rows not reached stay for the
   next run).
@@ -102,7 +103,8 @@ def settle_pending(
     rows = [
         r
         for r in journal.orders(state=jr.CANCEL_PENDING)
-        if r.order_id and (keep is None or keep(r))
+        # A row on a simulator inside another runner cannot be reached from here.
+        if r.order_id and jr.reachable(r) and (keep is None or keep(r))
     ]
     done = PendingReport()
     done.orphans = orphans_mod.settle_orphans(

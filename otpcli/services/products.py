@@ -197,12 +197,19 @@ class JournaledRental(Journaled):
         if inbox.messages:
             last = inbox.messages[-1]
             self.journal.record(
-                order_id, "active", provider=self.name, code=last.code, text=last.text
+                order_id,
+                "active",
+                provider=self.name,
+                base_url=self.base_url,
+                code=last.code,
+                text=last.text,
             )
         return inbox
 
     def rental_row(self, order_id: str) -> jr.Order | None:
-        return self.journal.find(order_id, provider=self.name, kinds=(jr.RENTAL,))
+        return self.journal.find(
+            order_id, provider=self.name, base_url=self.base_url, kinds=(jr.RENTAL,)
+        )
 
     def seen(self, order_id: str) -> set[str] | None:
         """Message keys already shown for this rental; None when the journal has no row."""
@@ -348,7 +355,12 @@ class JournaledEmail(Journaled):
     def status(self, email_id: str) -> EmailStatus:
         st = self.inner.status(email_id)
         self.journal.record(
-            email_id, st.state.value, provider=self.name, code=st.code, text=st.text
+            email_id,
+            st.state.value,
+            provider=self.name,
+            base_url=self.base_url,
+            code=st.code,
+            text=st.text,
         )
         return st
 
@@ -356,12 +368,19 @@ class JournaledEmail(Journaled):
         result = self.inner.cancel(email_id)
         note = "refunded" if result.state is State.CANCELLED else "completed on cancel"
         self.journal.record(
-            email_id, result.state.value, provider=self.name, code=result.code, note=note
+            email_id,
+            result.state.value,
+            provider=self.name,
+            base_url=self.base_url,
+            code=result.code,
+            note=note,
         )
         return result
 
     def find(self, email_id: str) -> jr.Order | None:
-        return self.journal.find(email_id, provider=self.name, kinds=(jr.EMAIL,))
+        return self.journal.find(
+            email_id, provider=self.name, base_url=self.base_url, kinds=(jr.EMAIL,)
+        )
 
 
 # --- waiting ------------------------------------------------------------------------------

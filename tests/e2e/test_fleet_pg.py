@@ -10,6 +10,10 @@ exactly `ROOM`: the cap is never overshot, across runners); every purchase the s
 made is in the journal exactly once, with the runner that bought it; the order of a
 `otp buy --wait` killed with SIGKILL is not settled by the other runner while its lease
 may still hold, and is refunded by `otp cancel --pending --all-runners` after.
+
+A variant runs the sandbox inside each runner's processes (no base URL): the two
+simulators number their orders alike, and settling from one runner must never cancel
+its own number of the same id as the dead runner's.
 """
 
 from __future__ import annotations
@@ -143,3 +147,39 @@ def test_two_runners_twenty_processes_each_one_journal(
     assert (row["state"], row["owner_pid"], row["runner"]) == ("cancelled", None, "A")
     # Both runners see the one ledger.
     assert len(json.loads(a("orders", "--all", "--json").stdout)["orders"]) == ROOM + 2
+
+
+def test_runners_with_in_process_sandboxes_never_settle_each_others_numbers(
+    otp_exe: Path, tmp_path: Path, pg_url: str
+) -> None:
+    """Each runner runs the sandbox inside its own processes (no base URL): the two
+    simulators number their orders alike. Runner A dies waiting on order N; runner B
+    holds its own live order N. `--all-runners` from B cannot reach A's simulator: it
+    settles nothing, B's number stays live, A's row keeps its dead owner."""
+    a, b = (Otp(otp_exe, tmp_path / n, scale="100") for n in ("A", "B"))
+    for name, otp in (("A", a), ("B", b)):
+        otp.env.update(
+            OTPCLI_PROVIDER="sandbox",
+            OTPCLI_JOURNAL_URL=pg_url,
+            OTPCLI_RUNNER_ID=name,
+            OTPCLI_RUNNER_LEASE=LEASE,
+            OTPCLI_SANDBOX_SMS_DELAY="30000",
+            OTPCLI_SANDBOX_EARLY_CANCEL="0",
+        )
+    shared = JournalBackend("postgresql", tmp_path, pg_url)
+    child = a.popen("buy", "never", "--wait", "--timeout", "300", "--interval", "1")
+    child.err.until("(poll 1", 30)
+    child.proc.send_signal(signal.SIGKILL)
+    assert child.finish(20).returncode == -signal.SIGKILL
+    (killed,) = shared.rows()
+    mine = b("buy", "tg", "-c", "india").expect(0).stdout.split()[0]
+    assert mine == killed["order_id"]  # the same id, in B's own simulator
+    time.sleep(float(LEASE) + 0.5)
+    res = b("--json", "cancel", "--pending", "--all-runners").expect(0)
+    assert res.json() == {"settled": []}
+    assert b("--json", "status", mine).expect(0).json()["state"] == "waiting"
+    assert a("--json", "status", mine).expect(0).json()["state"] == "waiting"
+    row_a, row_b = shared.rows()
+    assert (row_a["state"], row_a["runner"], row_a["owner_runner"]) == ("waiting", "A", "A")
+    assert row_a["owner_pid"] == killed["owner_pid"]
+    assert (row_b["state"], row_b["runner"]) == ("waiting", "B")
