@@ -13,12 +13,15 @@ Contract of `Activation` and `EmailOrder` (the orders that can be refunded):
   client's `cleanup_timeout`, at most 5 s after KeyboardInterrupt). What cannot be
   cancelled is left `cancel_pending` in the journal and said through a warning;
   `Client.cancel_pending()` settles it later. `close()` does the same without `with`.
-- Settling never raises over the exception that left the block.
+- Settling never raises an `OtpError` over the exception that left the block; a
+  `KeyboardInterrupt` or `Interrupted` that lands during the clean-up is raised to the
+  caller once the order is marked `cancel_pending` (and the warning given).
 Every state change is journaled by the journaled wrappers (services/journaled.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -87,20 +90,32 @@ class _Settling:
         return self._done
 
     def close(self, *, after_signal: bool = False) -> None:
-        """Settle the order now (see the module's contract); never raises an `OtpError`.
+        """Settle the order now (see the module's contract); never raises an `OtpError`,
+        lets a signal through once the order is marked `cancel_pending`.
         `after_signal` keeps it short (no early-cancel wait, at most 5 s), as after Ctrl-C."""
         if self._done:
             return
         if self.code is not None:
             self._finish_quietly()
             return
-        settled = cleanup.bounded(
-            self._provider,
-            self.id,
-            after_signal=after_signal,
-            budget=self._client.cleanup_timeout,
-            check_capability=self._check_capability,
-        )
+        try:
+            settled = cleanup.bounded(
+                self._provider,
+                self.id,
+                after_signal=after_signal,
+                budget=self._client.cleanup_timeout,
+                check_capability=self._check_capability,
+                raise_signals=True,
+            )
+        except (KeyboardInterrupt, Interrupted) as intr:
+            # Marked cancel_pending by the policy; the caller must see its Ctrl-C.
+            why = "interrupted during clean-up"
+            stop = Interrupted(why, signal_exit=Interrupted.exit_of(intr))
+            with contextlib.suppress(Exception):  # a warning turned error must not hide it
+                self._left_pending(
+                    cleanup.Settled(self.id, cleanup.Outcome.PENDING, why, error=stop)
+                )
+            raise
         self.settled = settled
         self._done = True
         if settled.outcome is cleanup.Outcome.CODE and settled.status is not None:
@@ -113,11 +128,16 @@ class _Settling:
             self._done = False
             self._finish_quietly()
         elif settled.outcome is cleanup.Outcome.PENDING:
-            self._client._warn(
-                f"could not cancel {self._what} {self.id} now ({settled.message}); it is "
-                "marked cancel_pending: Client.cancel_pending() or "
-                "`otp cancel --pending --wait` settles it"
-            )
+            self._left_pending(settled)
+
+    def _left_pending(self, settled: cleanup.Settled) -> None:
+        self.settled = settled
+        self._done = True
+        self._client._warn(
+            f"could not cancel {self._what} {self.id} now ({settled.message}); it is "
+            "marked cancel_pending: Client.cancel_pending() or "
+            "`otp cancel --pending --wait` settles it"
+        )
 
     def _finish_quietly(self) -> None:
         self._done = True
