@@ -23,23 +23,28 @@ Contract:
 - Errors are `otpcli.OtpError` subclasses carrying `.exit_code` (DESIGN §3). The
   library never prints and never exits: warnings go to `on_warning(message)` when given,
   else through `warnings.warn(..., otpcli.OtpWarning)`.
-- `close()` (or leaving `with`) closes the HTTP sessions, the journal and any
-  in-process sandbox; orders bought without a `with` block stay as they are (they are
-  the caller's, as after `otp buy`). A client is not meant to be shared by threads.
+- `close()` (or leaving `with`) first settles every handle still open inside a `with`
+  block (as leaving that block would; leaving it afterwards does nothing), then closes
+  the HTTP sessions, the journal and any in-process sandbox. Orders bought without a
+  `with` block stay as they are (they are the caller's, as after `otp buy`). After
+  `close()`, the client and its handles raise `BadInput` (2) and send nothing;
+  `Client(...).activation(id)` re-attaches. A client is not meant to be shared by
+  threads.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from otpcli.client.handles import Activation, EmailOrder, Rental
+from otpcli.client.handles import Activation, EmailOrder, Rental, _Settling
 from otpcli.client.results import Balance, Code, OtpWarning
-from otpcli.domain.errors import BadInput, NotFound
+from otpcli.domain.errors import BadInput, Interrupted, NotFound
 from otpcli.services import config
 from otpcli.services import journal as jr
 
@@ -66,6 +71,20 @@ __all__ = ["Activation", "Balance", "Client", "Code", "EmailOrder", "OtpWarning"
 CLEANUP_TIMEOUT = 120.0
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _outside_level() -> int:
+    """The `stacklevel` that makes a warning point at the caller's line: the first frame
+    outside the otpcli package, however deep the library warned from."""
+    frame: FrameType | None = sys._getframe(2)  # the caller of _warn
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 class Client:
     """A connection to one provider account, with the journal and the clean-up policy.
 
@@ -76,6 +95,11 @@ class Client:
     warnings instead of `warnings.warn`; `max_spend` ("50" or "50/day") caps what this
     client may spend, over `OTPCLI_MAX_SPEND` and the profile's cap (`SpendCapReached`,
     exit 6, nothing sent, when a purchase could pass it).
+
+    `close()` (or leaving the client's `with`) first settles every handle still open
+    inside a `with` block, as leaving that block would, then releases everything; from
+    then on the client and all its handles raise `BadInput` ("this otpcli.Client is
+    closed") and send nothing.
     """
 
     def __init__(
@@ -118,6 +142,8 @@ class Client:
         self._opened: dict[tuple[str, ...], Any] = {}
         self._journal: jr.Journal | None = None
         self._closed = False
+        # Handles inside a `with` block, settled by close() if it comes first.
+        self._entered: list[_Settling] = []
 
     # --- constructors -----------------------------------------------------------------
 
@@ -150,11 +176,26 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(
+            after_signal=exc_type is not None
+            and issubclass(exc_type, KeyboardInterrupt | Interrupted)
+        )
 
-    def close(self) -> None:
-        """Close the HTTP sessions, the journals and any in-process sandbox."""
-        self._closed = True
+    def close(self, *, after_signal: bool = False) -> None:
+        """Settle the handles still open inside a `with` block (as leaving the block
+        would; leaving it later does nothing), then close the HTTP sessions, the
+        journals and any in-process sandbox. Closing twice does nothing."""
+        if self._closed:
+            return
+        try:
+            while self._entered:
+                handle = self._entered.pop()
+                handle.close(after_signal=after_signal)
+        finally:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
         opened, self._opened = list(self._opened.values()), {}
         for wrapped in opened:
             try:
@@ -164,6 +205,14 @@ class Client:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+
+    def _check_open(self) -> None:
+        """`BadInput` (2), nothing sent, once the client is closed."""
+        if self._closed:
+            raise BadInput(
+                "this otpcli.Client is closed",
+                hint="make a new client; `client.activation(id)` re-attaches to an order",
+            )
 
     @property
     def provider(self) -> str:
@@ -179,14 +228,13 @@ class Client:
         if self._on_warning is not None:
             self._on_warning(message)
         else:
-            warnings.warn(message, OtpWarning, stacklevel=3)
+            warnings.warn(message, OtpWarning, stacklevel=_outside_level())
 
     def _open(self, product: str, key: tuple[str, ...] = (), order_id: str | None = None) -> Any:
         """The journaled wrapper of `product` (opened once, closed by `close()`)."""
         from otpcli.services import session
 
-        if self._closed:
-            raise BadInput("this otpcli.Client is closed")
+        self._check_open()
         slot = (product, *key)
         if slot not in self._opened:
             where = dict(self._where, order_id=order_id)
@@ -225,6 +273,7 @@ class Client:
     @property
     def journal(self) -> jr.Journal:
         """The order journal of the state dir (read it with `orders()`)."""
+        self._check_open()
         if self._journal is None:
             from otpcli.services.session import open_journal
 
@@ -393,9 +442,9 @@ class Client:
         got = provider.rent(code, hours=hours, server=server)
         return self._rental(provider, got)
 
-    @staticmethod
-    def _rental(provider: JournaledRental, got: RentalRecord) -> Rental:
+    def _rental(self, provider: JournaledRental, got: RentalRecord) -> Rental:
         return Rental(
+            self,
             provider,
             id=got.order_id,
             number=got.phone,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from otpcli.client.results import Code
 from otpcli.domain.errors import Interrupted, NoCode, OtpError
@@ -56,21 +56,38 @@ def code_of(order_id: str, code: str | None, text: str | None) -> Code:
     raise err
 
 
-class _Settling:
-    """What the refundable handles share: settle on leaving a `with` block."""
+class _Handle:
+    """What every handle shares: its client, and the journaled wrapper it works through,
+    reachable only while the client is open (`BadInput` after `Client.close()`, nothing
+    sent)."""
 
     id: str
-    _client: Client
-    _provider: Any
+
+    def __init__(self, client: Client, provider: Any) -> None:
+        self._client = client
+        self._wrapped = provider
+
+    @property
+    def _provider(self) -> Any:
+        self._client._check_open()
+        return self._wrapped
+
+
+class _Settling(_Handle):
+    """What the refundable handles share: settle on leaving a `with` block."""
+
     _check_capability = True
     _what = "order"
 
-    def __init__(self) -> None:
+    def __init__(self, client: Client, provider: Any) -> None:
+        super().__init__(client, provider)
         self.code: Code | None = None  # the last code this handle saw
         self.settled: cleanup.Settled | None = None  # how close() settled it, if it did
         self._done = False  # finished, cancelled or settled
 
-    def __enter__(self) -> _Settling:
+    def __enter__(self) -> Self:
+        self._client._check_open()
+        self._client._entered.append(self)  # settled by Client.close() if still open
         return self
 
     def __exit__(
@@ -82,7 +99,11 @@ class _Settling:
         after_signal = exc_type is not None and issubclass(
             exc_type, KeyboardInterrupt | Interrupted
         )
-        self.close(after_signal=after_signal)
+        try:
+            self.close(after_signal=after_signal)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._client._entered.remove(self)
 
     @property
     def done(self) -> bool:
@@ -95,6 +116,7 @@ class _Settling:
         `after_signal` keeps it short (no early-cancel wait, at most 5 s), as after Ctrl-C."""
         if self._done:
             return
+        self._client._check_open()
         if self.code is not None:
             self._finish_quietly()
             return
@@ -166,9 +188,7 @@ class Activation(_Settling):
         expires_in: int | None = None,
         kind: str = "activation",
     ) -> None:
-        super().__init__()
-        self._client = client
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.number = number
         self.service = service
@@ -183,9 +203,6 @@ class Activation(_Settling):
             f"Activation(id={self.id!r}, number={self.number!r}, service={self.service!r}, "
             f"price={self.price!r}, currency={self.currency!r})"
         )
-
-    def __enter__(self) -> Activation:
-        return self
 
     def status(self) -> StatusResult:
         """One look at the order (journaled): its `state`, and the `code` once it came."""
@@ -260,9 +277,7 @@ class EmailOrder(_Settling):
         price: Decimal | None,
         currency: str | None,
     ) -> None:
-        super().__init__()
-        self._client = client
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.address = address
         self.service = service
@@ -272,9 +287,6 @@ class EmailOrder(_Settling):
 
     def __repr__(self) -> str:
         return f"EmailOrder(id={self.id!r}, address={self.address!r}, service={self.service!r})"
-
-    def __enter__(self) -> EmailOrder:
-        return self
 
     def status(self) -> EmailStatus:
         """One look at the order (journaled)."""
@@ -300,12 +312,13 @@ class EmailOrder(_Settling):
         return result
 
 
-class Rental:
+class Rental(_Handle):
     """A rented number: `id` (the order id), `number`, `price`, `currency`, `expires`
     (the provider's text). Rentals are not refunded: nothing is settled on exit."""
 
     def __init__(
         self,
+        client: Client,
         provider: JournaledRental,
         *,
         id: str,
@@ -315,7 +328,7 @@ class Rental:
         expires: str | None = None,
         rental_id: str | None = None,
     ) -> None:
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.number = number
         self.price = price
