@@ -26,6 +26,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from otpcli.client import checks
 from otpcli.client.results import Code
 from otpcli.domain.errors import Interrupted, NoCode, OtpError
 from otpcli.domain.models import ActionResult, State, StatusResult
@@ -217,7 +218,8 @@ class Activation(_Settling):
         and does not cancel: wait again, or leave the `with` block for a refund."""
         from otpcli.services.waiting import effective_interval, wait_for_code
 
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         st = wait_for_code(self._provider, self.id, timeout=timeout, interval=step)
         # A message arrived and was paid for, even one without a code (NoCode): leaving
         # the block finishes the order rather than trying to cancel it.
@@ -300,7 +302,8 @@ class EmailOrder(_Settling):
         from otpcli.services.products import wait_email
         from otpcli.services.waiting import effective_interval
 
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         st = wait_email(self._provider, self.id, timeout=timeout, interval=step)
         self.code = Code(st.code or "", st.text, self.id)
         return code_of(self.id, st.code, st.text)
@@ -359,7 +362,8 @@ class Rental(_Handle):
         from otpcli.services.waiting import effective_interval
 
         seen = self._provider.seen_or_current(self.id)
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         message = wait_rental_message(
             self._provider, self.id, seen=seen, timeout=timeout, interval=step
         )
@@ -368,6 +372,7 @@ class Rental(_Handle):
 
     def renew(self, hours: int) -> RentalRenewal:
         """Extend the rental by `hours` from its current expiry (costs money)."""
+        hours = checks.hours(hours)
         renewal = self._provider.renew(self.rental_id or self.id, hours=hours)
         self.expires = renewal.expires or self.expires
         return renewal
