@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from otpcli.client import checks
 from otpcli.client.results import Code
-from otpcli.domain.errors import Interrupted, NoCode, OtpError
+from otpcli.domain.errors import Interrupted, NoCode, OrderStateError, OtpError
 from otpcli.domain.models import ActionResult, State, StatusResult
 from otpcli.services import cleanup
 
@@ -240,8 +240,18 @@ class Activation(_Settling):
         return result
 
     def again(self) -> ActionResult:
-        """Ask for another SMS on the same number (free where offered); then `wait()`."""
-        return self._provider.another(self.id)
+        """Ask for another SMS on the same number (free where offered); then `wait()`.
+        Before a first code: `OrderStateError` (8), nothing changed."""
+        try:
+            return self._provider.another(self.id)
+        except OrderStateError as exc:
+            # The providers' word is shared with finish(); the table words it for that.
+            if (exc.provider_word or "").upper() != "NO_SMS_RECEIVED":
+                raise
+            raise exc.with_message(
+                f"no code has arrived yet for {self.id}, so there is no SMS to ask again for",
+                hint="wait for the first code with wait(), or cancel() it for a refund",
+            ) from exc
 
     def reget(self) -> Activation:
         """Buy a new activation on the same number (costs money; where offered)."""

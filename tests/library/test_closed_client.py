@@ -1,6 +1,6 @@
 """A closed client and its handles: nothing is sent, `BadInput` says why; `close()`
 settles the handles still open inside a `with` block first. Warnings point at the
-caller's line."""
+caller's line; `again()` before a first code says what is wrong."""
 
 from __future__ import annotations
 
@@ -85,3 +85,12 @@ def test_warning_points_at_the_callers_line() -> None:
     mine = [w for w in got if issubclass(w.category, otpcli.OtpWarning)]
     assert mine, [str(w.message) for w in got]
     assert all(w.filename == __file__ for w in mine), [(w.filename, w.lineno) for w in mine]
+
+
+def test_again_before_a_code_says_so(fast_cancel: None) -> None:
+    with otpcli.Client.sandbox() as client, client.buy("never") as act:
+        with pytest.raises(otpcli.OrderStateError) as caught:
+            act.again()
+        assert caught.value.exit_code == 8
+        assert "no SMS to ask again for" in caught.value.message
+        assert "finished" not in caught.value.message
