@@ -23,24 +23,30 @@ Contract:
 - Errors are `otpcli.OtpError` subclasses carrying `.exit_code` (DESIGN §3). The
   library never prints and never exits: warnings go to `on_warning(message)` when given,
   else through `warnings.warn(..., otpcli.OtpWarning)`.
-- `close()` (or leaving `with`) closes the HTTP sessions, the journal and any
-  in-process sandbox; orders bought without a `with` block stay as they are (they are
-  the caller's, as after `otp buy`). A client is not meant to be shared by threads.
+- `close()` (or leaving `with`) first settles every handle still open inside a `with`
+  block (as leaving that block would; leaving it afterwards does nothing), then closes
+  the HTTP sessions, the journal and any in-process sandbox. Orders bought without a
+  `with` block stay as they are (they are the caller's, as after `otp buy`). After
+  `close()`, the client and its handles raise `BadInput` (2) and send nothing;
+  `Client(...).activation(id)` re-attaches. A client is not meant to be shared by
+  threads.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from otpcli.client.handles import Activation, EmailOrder, Rental
+from otpcli.client import checks
+from otpcli.client.handles import Activation, EmailOrder, Rental, _Settling
 from otpcli.client.results import Balance, Code, OtpWarning
-from otpcli.domain.errors import BadInput, NotFound
-from otpcli.services import config
+from otpcli.domain.errors import BadInput, Interrupted, NotFound
+from otpcli.services import config, spending
 from otpcli.services import journal as jr
 
 if TYPE_CHECKING:
@@ -66,6 +72,20 @@ __all__ = ["Activation", "Balance", "Client", "Code", "EmailOrder", "OtpWarning"
 CLEANUP_TIMEOUT = 120.0
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _outside_level() -> int:
+    """The `stacklevel` that makes a warning point at the caller's line: the first frame
+    outside the otpcli package, however deep the library warned from."""
+    frame: FrameType | None = sys._getframe(2)  # the caller of _warn
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 class Client:
     """A connection to one provider account, with the journal and the clean-up policy.
 
@@ -76,6 +96,11 @@ class Client:
     warnings instead of `warnings.warn`; `max_spend` ("50" or "50/day") caps what this
     client may spend, over `OTPCLI_MAX_SPEND` and the profile's cap (`SpendCapReached`,
     exit 6, nothing sent, when a purchase could pass it).
+
+    `close()` (or leaving the client's `with`) first settles every handle still open
+    inside a `with` block, as leaving that block would, then releases everything; from
+    then on the client and all its handles raise `BadInput` ("this otpcli.Client is
+    closed") and send nothing.
     """
 
     def __init__(
@@ -89,8 +114,17 @@ class Client:
         cleanup_timeout: float = CLEANUP_TIMEOUT,
         on_warning: Callable[[str], None] | None = None,
         environ: Mapping[str, str] | None = None,
-        max_spend: str | None = None,
+        max_spend: str | int | Decimal | None = None,
     ) -> None:
+        provider = checks.text(provider, "provider", digits=False)
+        api_key = checks.text(api_key, "api_key", digits=False)
+        base_url = checks.text(base_url, "base_url", digits=False)
+        profile = checks.text(profile, "profile", digits=False)
+        state_dir = checks.path(state_dir, "state_dir")
+        cleanup_timeout = checks.seconds(cleanup_timeout, "cleanup_timeout")
+        spend = checks.amount_text(max_spend, "max_spend")
+        if on_warning is not None and not callable(on_warning):
+            raise BadInput(f"on_warning must be callable, not {on_warning!r}")
         env: dict[str, str] | None = None
         if api_key is not None or state_dir is not None or environ is not None:
             env = dict(os.environ if environ is None else environ)
@@ -109,15 +143,24 @@ class Client:
             "warn": self._warn,
             # The spending cap (`AMOUNT` or `AMOUNT/PERIOD`), over OTPCLI_MAX_SPEND and
             # the profile's max_spend; checked with every purchase's journal row.
-            "max_spend": max_spend,
+            "max_spend": None if spend is None else config.Sourced(spend, config.CLIENT_SOURCE),
         }
-        # Fails here, before anything is sent, when the settings are incomplete.
+        # Fails here, before anything is sent, when the settings are incomplete or the
+        # spending cap (this argument, OTPCLI_MAX_SPEND or the profile's) is malformed.
         self.settings = config.resolve_settings(
-            profile=profile, provider=provider, base_url=base_url, environ=env, warn=self._warn
+            profile=profile,
+            provider=provider,
+            base_url=base_url,
+            environ=env,
+            warn=self._warn,
+            max_spend=self._where["max_spend"],
         )
+        spending.from_setting(*self.settings.max_spend)
         self._opened: dict[tuple[str, ...], Any] = {}
         self._journal: jr.Journal | None = None
         self._closed = False
+        # Handles inside a `with` block, settled by close() if it comes first.
+        self._entered: list[_Settling] = []
 
     # --- constructors -----------------------------------------------------------------
 
@@ -150,11 +193,26 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(
+            after_signal=exc_type is not None
+            and issubclass(exc_type, KeyboardInterrupt | Interrupted)
+        )
 
-    def close(self) -> None:
-        """Close the HTTP sessions, the journals and any in-process sandbox."""
-        self._closed = True
+    def close(self, *, after_signal: bool = False) -> None:
+        """Settle the handles still open inside a `with` block (as leaving the block
+        would; leaving it later does nothing), then close the HTTP sessions, the
+        journals and any in-process sandbox. Closing twice does nothing."""
+        if self._closed:
+            return
+        try:
+            while self._entered:
+                handle = self._entered.pop()
+                handle.close(after_signal=after_signal)
+        finally:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
         opened, self._opened = list(self._opened.values()), {}
         for wrapped in opened:
             try:
@@ -164,6 +222,14 @@ class Client:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+
+    def _check_open(self) -> None:
+        """`BadInput` (2), nothing sent, once the client is closed."""
+        if self._closed:
+            raise BadInput(
+                "this otpcli.Client is closed",
+                hint="make a new client; `client.activation(id)` re-attaches to an order",
+            )
 
     @property
     def provider(self) -> str:
@@ -179,14 +245,13 @@ class Client:
         if self._on_warning is not None:
             self._on_warning(message)
         else:
-            warnings.warn(message, OtpWarning, stacklevel=3)
+            warnings.warn(message, OtpWarning, stacklevel=_outside_level())
 
     def _open(self, product: str, key: tuple[str, ...] = (), order_id: str | None = None) -> Any:
         """The journaled wrapper of `product` (opened once, closed by `close()`)."""
         from otpcli.services import session
 
-        if self._closed:
-            raise BadInput("this otpcli.Client is closed")
+        self._check_open()
         slot = (product, *key)
         if slot not in self._opened:
             where = dict(self._where, order_id=order_id)
@@ -225,6 +290,7 @@ class Client:
     @property
     def journal(self) -> jr.Journal:
         """The order journal of the state dir (read it with `orders()`)."""
+        self._check_open()
         if self._journal is None:
             from otpcli.services.session import open_journal
 
@@ -240,14 +306,17 @@ class Client:
 
     def prices(
         self,
-        service: str | None = None,
+        service: str | int | None = None,
         *,
-        country: str | None = None,
-        server: str | None = None,
+        country: str | int | None = None,
+        server: str | int | None = None,
     ) -> list[CatalogEntry]:
         """Offers (price, stock) for `service` (or every service), cheapest first."""
         from otpcli.services.names import resolve_target
 
+        service = checks.text(service, "service")
+        country = checks.text(country, "country")
+        server = checks.text(server, "server")
         provider = self._open("sms")
         target = resolve_target(provider, self.settings, service, country=country, server=server)
         rows = provider.services(
@@ -259,6 +328,7 @@ class Client:
 
     def countries(self, *, server: str | None = None) -> list[Country]:
         """The countries the provider sells numbers from."""
+        server = checks.text(server, "server")
         countries: list[Country] = self._open("sms").countries(
             server=server or self.settings.server.value
         )
@@ -268,9 +338,9 @@ class Client:
 
     def buy(
         self,
-        service: str,
+        service: str | int,
         *,
-        country: str | None = None,
+        country: str | int | None = None,
         max_price: Decimal | str | int | None = None,
         operator: str | None = None,
         server: str | None = None,
@@ -280,6 +350,10 @@ class Client:
         from otpcli.services.journaled import check_max_price
         from otpcli.services.names import resolve_target
 
+        service = checks.required_text(service, "service")
+        country = checks.text(country, "country")
+        operator = checks.text(operator, "operator")
+        server = checks.text(server, "server")
         limit = check_max_price(max_price, "max_price")
         provider: JournaledProvider = self._open("sms")
         target = resolve_target(provider, self.settings, service, country=country, server=server)
@@ -309,10 +383,11 @@ class Client:
             kind=kind,
         )
 
-    def activation(self, activation_id: str) -> Activation:
+    def activation(self, activation_id: str | int) -> Activation:
         """Re-attach to an activation of the journal (bought by `otp buy`, another
         process or an earlier client), to wait, finish or cancel it. `NotFound` (5)
         when the journal does not know it."""
+        activation_id = checks.required_text(activation_id, "activation id")
         provider, row = self._for_order(activation_id, ("sms", "cheap"))
         if row is None or row.number is None:
             raise NotFound(
@@ -375,27 +450,32 @@ class Client:
         servers: list[CheapServer] = self._open("cheap").servers(server_type=server_type)
         return servers
 
-    def buy_cheap(self, server: str, *, server_type: str | None = None) -> Activation:
+    def buy_cheap(self, server: str | int, *, server_type: str | None = None) -> Activation:
         """Buy a cheap number (15-minute life) on `server` (`otp cheap buy`)."""
+        server = checks.required_text(server, "server")
+        server_type = checks.text(server_type, "server_type")
         provider: JournaledProvider = self._open("cheap")
         bought = provider.buy(server, server=server_type)
         return self._handle(provider, bought, kind=jr.CHEAP)
 
     # --- rentals ----------------------------------------------------------------------
 
-    def rent(self, country: str, *, hours: int, server: str | None = None) -> Rental:
+    def rent(self, country: str | int, *, hours: int, server: str | None = None) -> Rental:
         """Rent a number in `country` for `hours` (12, 24, 168, 720, 4320, 8640)."""
         from otpcli.services.names import resolve_rental_country
 
+        country = checks.required_text(country, "country")
+        hours = checks.hours(hours)
+        server = checks.text(server, "server")
         provider: JournaledRental = self._open("rent")
         provider.check_duration(hours, server=server)  # before any request
         code = resolve_rental_country(provider, country, server=server)
         got = provider.rent(code, hours=hours, server=server)
         return self._rental(provider, got)
 
-    @staticmethod
-    def _rental(provider: JournaledRental, got: RentalRecord) -> Rental:
+    def _rental(self, provider: JournaledRental, got: RentalRecord) -> Rental:
         return Rental(
+            self,
             provider,
             id=got.order_id,
             number=got.phone,
@@ -405,9 +485,10 @@ class Client:
             rental_id=got.rental_id,
         )
 
-    def rental(self, order_id: str) -> Rental:
+    def rental(self, order_id: str | int) -> Rental:
         """Re-attach to a rental by its order id (`NotFound` when the provider does not
         list it)."""
+        order_id = checks.required_text(order_id, "rental id")
         provider: JournaledRental = self._for_order(order_id, ("rent",))[0]
         for got in provider.rentals():
             if order_id in (got.order_id, got.rental_id):
@@ -428,6 +509,8 @@ class Client:
         """Price per duration for a country."""
         from otpcli.services.names import resolve_rental_country
 
+        country = checks.required_text(country, "country")
+        server = checks.text(server, "server")
         provider = self._open("rent")
         rows: list[RentalPrice] = provider.prices(
             resolve_rental_country(provider, country, server=server), server=server
@@ -438,6 +521,8 @@ class Client:
         """Numbers in stock for a country."""
         from otpcli.services.names import resolve_rental_country
 
+        country = checks.required_text(country, "country")
+        server = checks.text(server, "server")
         provider = self._open("rent")
         rows: list[RentalStock] = provider.stock(
             resolve_rental_country(provider, country, server=server), server=server
@@ -449,6 +534,8 @@ class Client:
     def email(self, service: str, *, domain: str | None = None) -> EmailOrder:
         """Buy a temporary e-mail address for `service`; use it as a context manager so
         that it is refunded when no code came."""
+        service = checks.required_text(service, "service")
+        domain = checks.text(domain, "domain")
         provider: JournaledEmail = self._open("email")
         got = provider.buy(service, domain=domain)
         return EmailOrder(
@@ -462,8 +549,9 @@ class Client:
             currency=got.currency,
         )
 
-    def email_order(self, email_id: str) -> EmailOrder:
+    def email_order(self, email_id: str | int) -> EmailOrder:
         """Re-attach to an e-mail order of the journal (`NotFound` when unknown)."""
+        email_id = checks.required_text(email_id, "e-mail order id")
         provider, row = self._for_order(email_id, ("email",))
         if row is None or row.number is None:
             raise NotFound(f"e-mail order {email_id} is not in the journal of {self.provider}")

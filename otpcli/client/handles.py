@@ -13,18 +13,22 @@ Contract of `Activation` and `EmailOrder` (the orders that can be refunded):
   client's `cleanup_timeout`, at most 5 s after KeyboardInterrupt). What cannot be
   cancelled is left `cancel_pending` in the journal and said through a warning;
   `Client.cancel_pending()` settles it later. `close()` does the same without `with`.
-- Settling never raises over the exception that left the block.
+- Settling never raises an `OtpError` over the exception that left the block; a
+  `KeyboardInterrupt` or `Interrupted` that lands during the clean-up is raised to the
+  caller once the order is marked `cancel_pending` (and the warning given).
 Every state change is journaled by the journaled wrappers (services/journaled.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
+from otpcli.client import checks
 from otpcli.client.results import Code
-from otpcli.domain.errors import Interrupted, NoCode, OtpError
+from otpcli.domain.errors import Interrupted, NoCode, OrderStateError, OtpError
 from otpcli.domain.models import ActionResult, State, StatusResult
 from otpcli.services import cleanup
 
@@ -53,21 +57,38 @@ def code_of(order_id: str, code: str | None, text: str | None) -> Code:
     raise err
 
 
-class _Settling:
-    """What the refundable handles share: settle on leaving a `with` block."""
+class _Handle:
+    """What every handle shares: its client, and the journaled wrapper it works through,
+    reachable only while the client is open (`BadInput` after `Client.close()`, nothing
+    sent)."""
 
     id: str
-    _client: Client
-    _provider: Any
+
+    def __init__(self, client: Client, provider: Any) -> None:
+        self._client = client
+        self._wrapped = provider
+
+    @property
+    def _provider(self) -> Any:
+        self._client._check_open()
+        return self._wrapped
+
+
+class _Settling(_Handle):
+    """What the refundable handles share: settle on leaving a `with` block."""
+
     _check_capability = True
     _what = "order"
 
-    def __init__(self) -> None:
+    def __init__(self, client: Client, provider: Any) -> None:
+        super().__init__(client, provider)
         self.code: Code | None = None  # the last code this handle saw
         self.settled: cleanup.Settled | None = None  # how close() settled it, if it did
         self._done = False  # finished, cancelled or settled
 
-    def __enter__(self) -> _Settling:
+    def __enter__(self) -> Self:
+        self._client._check_open()
+        self._client._entered.append(self)  # settled by Client.close() if still open
         return self
 
     def __exit__(
@@ -79,7 +100,11 @@ class _Settling:
         after_signal = exc_type is not None and issubclass(
             exc_type, KeyboardInterrupt | Interrupted
         )
-        self.close(after_signal=after_signal)
+        try:
+            self.close(after_signal=after_signal)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._client._entered.remove(self)
 
     @property
     def done(self) -> bool:
@@ -87,20 +112,33 @@ class _Settling:
         return self._done
 
     def close(self, *, after_signal: bool = False) -> None:
-        """Settle the order now (see the module's contract); never raises an `OtpError`.
+        """Settle the order now (see the module's contract); never raises an `OtpError`,
+        lets a signal through once the order is marked `cancel_pending`.
         `after_signal` keeps it short (no early-cancel wait, at most 5 s), as after Ctrl-C."""
         if self._done:
             return
+        self._client._check_open()
         if self.code is not None:
             self._finish_quietly()
             return
-        settled = cleanup.bounded(
-            self._provider,
-            self.id,
-            after_signal=after_signal,
-            budget=self._client.cleanup_timeout,
-            check_capability=self._check_capability,
-        )
+        try:
+            settled = cleanup.bounded(
+                self._provider,
+                self.id,
+                after_signal=after_signal,
+                budget=self._client.cleanup_timeout,
+                check_capability=self._check_capability,
+                raise_signals=True,
+            )
+        except (KeyboardInterrupt, Interrupted) as intr:
+            # Marked cancel_pending by the policy; the caller must see its Ctrl-C.
+            why = "interrupted during clean-up"
+            stop = Interrupted(why, signal_exit=Interrupted.exit_of(intr))
+            with contextlib.suppress(Exception):  # a warning turned error must not hide it
+                self._left_pending(
+                    cleanup.Settled(self.id, cleanup.Outcome.PENDING, why, error=stop)
+                )
+            raise
         self.settled = settled
         self._done = True
         if settled.outcome is cleanup.Outcome.CODE and settled.status is not None:
@@ -113,11 +151,16 @@ class _Settling:
             self._done = False
             self._finish_quietly()
         elif settled.outcome is cleanup.Outcome.PENDING:
-            self._client._warn(
-                f"could not cancel {self._what} {self.id} now ({settled.message}); it is "
-                "marked cancel_pending: Client.cancel_pending() or "
-                "`otp cancel --pending --wait` settles it"
-            )
+            self._left_pending(settled)
+
+    def _left_pending(self, settled: cleanup.Settled) -> None:
+        self.settled = settled
+        self._done = True
+        self._client._warn(
+            f"could not cancel {self._what} {self.id} now ({settled.message}); it is "
+            "marked cancel_pending: Client.cancel_pending() or "
+            "`otp cancel --pending --wait` settles it"
+        )
 
     def _finish_quietly(self) -> None:
         self._done = True
@@ -146,9 +189,7 @@ class Activation(_Settling):
         expires_in: int | None = None,
         kind: str = "activation",
     ) -> None:
-        super().__init__()
-        self._client = client
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.number = number
         self.service = service
@@ -164,9 +205,6 @@ class Activation(_Settling):
             f"price={self.price!r}, currency={self.currency!r})"
         )
 
-    def __enter__(self) -> Activation:
-        return self
-
     def status(self) -> StatusResult:
         """One look at the order (journaled): its `state`, and the `code` once it came."""
         st = self._provider.status(self.id)
@@ -180,7 +218,8 @@ class Activation(_Settling):
         and does not cancel: wait again, or leave the `with` block for a refund."""
         from otpcli.services.waiting import effective_interval, wait_for_code
 
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         st = wait_for_code(self._provider, self.id, timeout=timeout, interval=step)
         # A message arrived and was paid for, even one without a code (NoCode): leaving
         # the block finishes the order rather than trying to cancel it.
@@ -201,8 +240,18 @@ class Activation(_Settling):
         return result
 
     def again(self) -> ActionResult:
-        """Ask for another SMS on the same number (free where offered); then `wait()`."""
-        return self._provider.another(self.id)
+        """Ask for another SMS on the same number (free where offered); then `wait()`.
+        Before a first code: `OrderStateError` (8), nothing changed."""
+        try:
+            return self._provider.another(self.id)
+        except OrderStateError as exc:
+            # The providers' word is shared with finish(); the table words it for that.
+            if (exc.provider_word or "").upper() != "NO_SMS_RECEIVED":
+                raise
+            raise exc.with_message(
+                f"no code has arrived yet for {self.id}, so there is no SMS to ask again for",
+                hint="wait for the first code with wait(), or cancel() it for a refund",
+            ) from exc
 
     def reget(self) -> Activation:
         """Buy a new activation on the same number (costs money; where offered)."""
@@ -240,9 +289,7 @@ class EmailOrder(_Settling):
         price: Decimal | None,
         currency: str | None,
     ) -> None:
-        super().__init__()
-        self._client = client
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.address = address
         self.service = service
@@ -252,9 +299,6 @@ class EmailOrder(_Settling):
 
     def __repr__(self) -> str:
         return f"EmailOrder(id={self.id!r}, address={self.address!r}, service={self.service!r})"
-
-    def __enter__(self) -> EmailOrder:
-        return self
 
     def status(self) -> EmailStatus:
         """One look at the order (journaled)."""
@@ -268,7 +312,8 @@ class EmailOrder(_Settling):
         from otpcli.services.products import wait_email
         from otpcli.services.waiting import effective_interval
 
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         st = wait_email(self._provider, self.id, timeout=timeout, interval=step)
         self.code = Code(st.code or "", st.text, self.id)
         return code_of(self.id, st.code, st.text)
@@ -280,12 +325,13 @@ class EmailOrder(_Settling):
         return result
 
 
-class Rental:
+class Rental(_Handle):
     """A rented number: `id` (the order id), `number`, `price`, `currency`, `expires`
     (the provider's text). Rentals are not refunded: nothing is settled on exit."""
 
     def __init__(
         self,
+        client: Client,
         provider: JournaledRental,
         *,
         id: str,
@@ -295,7 +341,7 @@ class Rental:
         expires: str | None = None,
         rental_id: str | None = None,
     ) -> None:
-        self._provider = provider
+        super().__init__(client, provider)
         self.id = id
         self.number = number
         self.price = price
@@ -326,7 +372,8 @@ class Rental:
         from otpcli.services.waiting import effective_interval
 
         seen = self._provider.seen_or_current(self.id)
-        step = effective_interval(interval, self._provider)
+        timeout = checks.seconds(timeout, "timeout")
+        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
         message = wait_rental_message(
             self._provider, self.id, seen=seen, timeout=timeout, interval=step
         )
@@ -335,6 +382,7 @@ class Rental:
 
     def renew(self, hours: int) -> RentalRenewal:
         """Extend the rental by `hours` from its current expiry (costs money)."""
+        hours = checks.hours(hours)
         renewal = self._provider.renew(self.rental_id or self.id, hours=hours)
         self.expires = renewal.expires or self.expires
         return renewal

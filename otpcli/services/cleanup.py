@@ -28,8 +28,13 @@ Time comes from `otpcli.domain.clock`, so tests run the early-cancel window in m
 caller shares (the CLI's waits and the library's context managers): the policy's budget,
 plus a hard limit (`hard_limit`, enforced with SIGALRM by `time_limit` in the main
 thread) for a request that hangs; after a signal at most `SIGNAL_BUDGET` seconds and no
-early-cancel retries. It never raises for a refusal, a cut or a second Ctrl-C: the order
-is then `cancel_pending` and the returned `Settled` says so.
+early-cancel retries. It never raises for a refusal or a cut: the order is then
+`cancel_pending` and the returned `Settled` says so. A signal (`KeyboardInterrupt`,
+`Interrupted`) during the clean-up is returned the same way (the CLI is exiting anyway),
+or, with `raise_signals=True` (the library: its caller must see the Ctrl-C), raised
+after the order is marked `cancel_pending`.
+`time_limit` puts back the caller's SIGALRM handler and what was left of its ITIMER_REAL
+timer (e.g. pytest-timeout's), less the time the clean-up took.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -226,23 +232,36 @@ def _settle(
 @contextlib.contextmanager
 def time_limit(seconds: float = SIGNAL_BUDGET) -> Iterator[None]:
     """Raise `CleanupTimeout` after `seconds`, whatever is in flight. SIGALRM can only be
-    handled in the main thread; elsewhere (and without setitimer) it runs unbounded."""
+    handled in the main thread; elsewhere (and without setitimer) it runs unbounded.
+    A timer the caller had armed is put back afterwards with what is left of it; when it
+    is due first, it cuts the clean-up (as the caller's deadline would) and fires at once
+    after it."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(
         signal, "setitimer"
     ):
         yield
         return
 
-    def expire(_signum: int, _frame: Any) -> None:
-        raise CleanupTimeout(f"clean-up took longer than {seconds:g} s")
+    armed = max(seconds, 0.001)
 
+    def expire(_signum: int, _frame: Any) -> None:
+        raise CleanupTimeout(f"clean-up took longer than {armed:g} s")
+
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    theirs, every = signal.setitimer(signal.ITIMER_REAL, armed)
+    if 0 < theirs < armed:
+        armed = theirs
+        signal.setitimer(signal.ITIMER_REAL, armed)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if theirs > 0:
+            # 0 would disarm it: a deadline that passed meanwhile fires right away.
+            left = max(theirs - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, every)
 
 
 def hard_limit(budget: float, *, after_signal: bool) -> float:
@@ -258,6 +277,7 @@ def bounded(
     budget: float = DEFAULT_BUDGET,
     on_note: Note | None = None,
     check_capability: bool = True,
+    raise_signals: bool = False,
 ) -> Settled:
     """`settle` one order under the shared time bounds (see the module's contract)."""
     limit = hard_limit(budget, after_signal=after_signal)
@@ -273,6 +293,8 @@ def bounded(
             )
     except (KeyboardInterrupt, Interrupted) as intr:
         # The policy has marked it cancel_pending before letting the signal through.
+        if raise_signals:
+            raise
         why = "interrupted during clean-up"
         stop = Interrupted(why, signal_exit=Interrupted.exit_of(intr))
         return Settled(order_id, Outcome.PENDING, why, error=stop)

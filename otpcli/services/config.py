@@ -119,7 +119,8 @@ class Sourced(NamedTuple):
     """A setting and where it came from.
 
     `source` is "flag", "env OTPCLI_X", "profile NAME", "default" (the built-in default;
-    for the `profile` setting itself: the config file's `default = ...`) or "unset".
+    for the `profile` setting itself: the config file's `default = ...`) or "unset";
+    `CLIENT_SOURCE` for a value given to `otpcli.Client` (the library's "flag").
     """
 
     value: str | None
@@ -127,6 +128,7 @@ class Sourced(NamedTuple):
 
 
 UNSET = Sourced(None, "unset")
+CLIENT_SOURCE = "client"  # given as an argument of otpcli.Client
 
 
 class Profile(NamedTuple):
@@ -501,13 +503,14 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
     require_key: bool = True,
-    max_spend: str | None = None,
+    max_spend: str | Sourced | None = None,
 ) -> Settings:
     """Every setting with its source; raise ConfigError (exit 3) with the fix.
 
     The steps, each a function below: which profile the line or environment names, which
     provider is forced outside any profile, the config file, the profile that applies,
     then provider, key and base URL (flag > environment > profile > default).
+    `max_spend` may come already `Sourced` (the library names its own source).
     With `require_key=False` (for `otp profile show`) nothing that is merely missing
     (provider, key, smsactivate's base URL) is an error; unknown providers, missing
     named profiles, broken files and unsafe base URLs still are.
@@ -598,7 +601,11 @@ class _Picker:
     def __init__(self, env: Mapping[str, str], prof: Profile | None) -> None:
         self.env, self.prof = env, prof
 
-    def pick(self, flag: str | None, env_name: str | None, attr: str) -> Sourced:
+    def pick(self, flag: str | Sourced | None, env_name: str | None, attr: str) -> Sourced:
+        if isinstance(flag, Sourced):
+            if flag.value:
+                return flag
+            flag = None
         if flag:
             return Sourced(flag, "flag")
         if env_name and (value := _get(self.env, env_name)):
@@ -696,9 +703,11 @@ def journal_url(environ: Mapping[str, str] | None = None, profile: str | None = 
 
 
 def _describe(s: Sourced) -> str:
-    return {"flag": "a command-line option", "default": "the built-in default"}.get(
-        s.source, s.source
-    )
+    return {
+        "flag": "a command-line option",
+        "default": "the built-in default",
+        CLIENT_SOURCE: "an argument of otpcli.Client",
+    }.get(s.source, s.source)
 
 
 def _choose_hint(data: ConfigData) -> str:

@@ -7,8 +7,9 @@ Contract:
   spend it twice around the turn of a day). `parse_cap()` gives a typed `Cap` (Decimal
   amount >= 0); anything else (malformed, negative, nan, inf) is `BadInput` (exit 2)
   naming the value and where it came from.
-- Sources, highest first: `--max-spend`, `OTPCLI_MAX_SPEND`, the profile's `max_spend`
-  (resolved by services/config.py like every setting).
+- Sources, highest first: `--max-spend` (or the library's `Client(max_spend=...)`),
+  `OTPCLI_MAX_SPEND`, the profile's `max_spend` (resolved by services/config.py like
+  every setting); messages name the one the cap came from.
 - What counts (the journal's `spent_in()`): every purchase row made in the window, of
   every kind (activation, cheap, rental, renewal, e-mail), at its price, or while it is
   `pending`/`unknown` (or its price stays unknown) at the bound reserved when it began;
@@ -56,6 +57,9 @@ _WINDOW_WORDS = {
     "week": "in the last 7 days",
     "month": "in the last 30 days",
 }
+
+
+IN_CODE = "Client(max_spend=...)"  # how a cap given to the library is named
 
 
 class Cap(NamedTuple):
@@ -162,11 +166,16 @@ def check(cap: Cap, spent: Spent, reserve: Decimal, *, now: float) -> None:
     cur = f" {cap.currency}" if cap.currency else ""
     per = f"/{cap.period}" if cap.period else " (all time)"
     free = frees_at(cap, spent)
-    raise_it = "raise the cap (--max-spend, OTPCLI_MAX_SPEND or the profile's max_spend)"
+    in_code = cap.source == IN_CODE
+    raise_it = (
+        f"raise the cap ({IN_CODE if in_code else '--max-spend'}, OTPCLI_MAX_SPEND or"
+        " the profile's max_spend)"
+    )
     if reserve > cap.amount:
         hint = (
-            "this purchase alone may cost more than the cap: name the country (-c) or pass"
-            f" a lower --max-price, or {raise_it}"
+            "this purchase alone may cost more than the cap: name the country"
+            f"{'' if in_code else ' (-c)'} or pass a lower"
+            f" {'max_price' if in_code else '--max-price'}, or {raise_it}"
         )
     elif free is not None:
         hint = (
@@ -212,11 +221,14 @@ def _duration(seconds: float) -> str:
 
 def from_setting(value: str | None, source: str) -> Cap | None:
     """The cap a resolved setting (services/config.py `Sourced`) names, or None.
-    `source` is the setting's: "flag", "env OTPCLI_MAX_SPEND", "profile NAME"."""
+    `source` is the setting's: "flag", "client" (config.CLIENT_SOURCE: the library's
+    argument), "env OTPCLI_MAX_SPEND", "profile NAME"."""
     if value is None or not value.strip():
         return None
     if source == "flag":
         where = "--max-spend"
+    elif source == "client":
+        where = IN_CODE
     elif source.startswith("env "):
         where = source[4:]
     elif source.startswith("profile "):
