@@ -159,7 +159,7 @@ def _resolve(
     order_id: str | None,
     environ: Mapping[str, str] | None,
     warn: Warn | None,
-    max_spend: str | None = None,
+    max_spend: str | config.Sourced | None = None,
 ) -> tuple[config.Settings, jr.Order | None]:
     settings = None
     row = journal.find(order_id, kinds=jr.ORDER_KINDS) if order_id else None
@@ -227,7 +227,7 @@ def open_provider(
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
     product: str = providers.SMS,
-    max_spend: str | None = None,
+    max_spend: str | config.Sourced | None = None,
 ) -> tuple[JournaledProvider, config.Settings]:
     driver, journal, settings, routed = _open_product(
         product,
@@ -268,7 +268,7 @@ def _open_product(
     order_id: str | None = None,
     environ: Mapping[str, str] | None = None,
     warn: Warn | None = None,
-    max_spend: str | None = None,
+    max_spend: str | config.Sourced | None = None,
 ) -> tuple[object, Journal, config.Settings, str]:
     journal = open_journal(environ, warn=warn, profile=profile)
     try:
