@@ -273,7 +273,7 @@ def _bought_then_failed(
     for act, st in zip(acts, sts, strict=True):
         (e.warn if st.error or st.warning else e.info)(_unused_line(act, st))
     if signal_came:
-        what = f"interrupted before the {nth} purchase"
+        what = f"interrupted at the {nth} purchase"
     elif stop.message.endswith("; nothing was sent"):
         what = f"the {nth} purchase was refused (nothing sent for it): "
         what += stop.message.removesuffix("; nothing was sent")
@@ -281,10 +281,11 @@ def _bought_then_failed(
         what = f"the {nth} purchase failed: {stop.message}"
     failed = [st.error for st in sts if st.error is not None]
     told = ", ".join(_brief(st) for st in sts)
+    were = "was" if len(acts) == 1 else "were"
     how = (
         f"of the {len(acts)} bought: {told}"
         if failed
-        else f"the {len(acts)} bought were settled: {told}"
+        else f"the {len(acts)} bought {were} settled: {told}"
     )
     base = failed[0] if failed and not signal_came else stop
     err = base.with_message(f"{what}; {how}", hint=_leftover_hint(sts) or stop.hint)
