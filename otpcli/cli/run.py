@@ -288,7 +288,7 @@ def _bought_then_failed(
         else f"the {len(acts)} bought {were} settled: {told}"
     )
     base = failed[0] if failed and not signal_came else stop
-    err = base.with_message(f"{what}; {how}", hint=_leftover_hint(sts) or stop.hint)
+    err = base.with_message(f"{what}; {how}", hint=_leftover_hint(acts, sts) or stop.hint)
     err.details = {
         **stop.details,
         "results": [_doc(a, None, s) for a, s in zip(acts, sts, strict=True)],
@@ -319,12 +319,14 @@ def _unused_line(act: Activation, st: Settlement) -> str:
     return f"{who}: {st.state}"
 
 
-def _leftover_hint(sts: list[Settlement]) -> str | None:
+def _leftover_hint(acts: list[Activation], sts: list[Settlement]) -> str | None:
     """How to settle what is left owed (None: nothing is)."""
-    ids = [st.order_id for st in sts if st.settled == "unsettled"]
-    if ids:
+    lost = [
+        f"{a.id} ({a.number})" for a, st in zip(acts, sts, strict=True) if st.settled == "unsettled"
+    ]
+    if lost:
         return (
-            f"{', '.join(ids)} state: unsettled (the journal could not record it); once the "
+            f"{', '.join(lost)} state: unsettled (the journal could not record it); once the "
             "journal can be reached again, `otp cancel --pending --wait` settles it: a "
             "refund, or its code if one came"
         )
@@ -533,13 +535,15 @@ def _report(e: Env, act: Activation, ran: Ran, st: Settlement) -> None:
     line = _said(act, st)
     if ran.signal is not None:
         code = ExitCode.INTERRUPTED if ran.signal == signal.SIGINT else ExitCode.TERMINATED
-        stop = Interrupted(f"interrupted; {line}", signal_exit=code, hint=_leftover_hint([st]))
+        stop = Interrupted(
+            f"interrupted; {line}", signal_exit=code, hint=_leftover_hint([act], [st])
+        )
         stop.details = doc
         raise stop
     if st.error is not None:
         err = st.error.with_message(
             f"{line}; exit {st.error.status} instead of CMD's {ran.exit_code}",
-            hint=_leftover_hint([st]),
+            hint=_leftover_hint([act], [st]),
         )
         err.details = doc
         raise err
@@ -568,7 +572,7 @@ def _report_many(e: Env, acts: list[Activation], rans: list[Ran], sts: list[Sett
         stop = Interrupted(
             f"interrupted; {len(sts) - len(failed)} of {len(sts)} number(s) settled",
             signal_exit=code,
-            hint=_leftover_hint(sts),
+            hint=_leftover_hint(acts, sts),
         )
         stop.details = {"results": docs}
         raise stop
@@ -577,7 +581,7 @@ def _report_many(e: Env, acts: list[Activation], rans: list[Ran], sts: list[Sett
         what = "could not be settled" if lost else "could not be refunded yet"
         err = failed[0].with_message(
             f"{len(failed)} of {len(sts)} number(s) {what}: {failed[0].message}",
-            hint=_leftover_hint(sts),
+            hint=_leftover_hint(acts, sts),
         )
         err.details = {"results": docs}
         raise err
