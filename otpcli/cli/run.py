@@ -9,9 +9,15 @@ clean-up after a run without a code is the one policy under the CLI's time bound
 Streams: CMD inherits stdin, stdout and stderr; otp's own lines go to stderr. With
 --json, CMD's stdout goes to otp's stderr, so stdout holds only otp's one document.
 Exit code: CMD's (see `EXIT_HELP`), unless the number could not be refunded.
-`-n N` buys N numbers one after the other (a failed purchase refunds the ones bought
-and runs nothing), runs CMD once per number at once (`OTP_INDEX` tells them apart),
-settles them concurrently like `otp wait ID ID`, and prints `{"results": [...]}`.
+`-n N` buys N numbers one after the other, runs CMD once per number at once (`OTP_INDEX`
+tells them apart), settles them concurrently like `otp wait ID ID`, and prints
+`{"results": [...]}`. A failed purchase runs nothing: the numbers already bought are
+settled (refunded; finished, code shown, when one came meanwhile) and the failure is
+raised saying how each ended, its document carrying them as `results`; its exit code
+stays the purchase's unless one could not be settled.
+A failure of the journal itself while settling (a shared journal gone down while CMD
+ran) leaves the numbers `unsettled`: the error names each (id, number, `state:
+unsettled`) and `otp cancel --pending --wait` as the fix (they are orphans then).
 """
 
 from __future__ import annotations
@@ -49,7 +55,10 @@ EXIT_HELP = (
     "If the number got no code and could not be refunded within --cleanup-timeout, the "
     "refusal's exit code instead (8: the provider still refuses the cancel, 9: provider "
     "or network failure): it is left cancel_pending for `otp cancel --pending --wait`. "
-    "If the purchase fails, CMD is not run and the exit code is otp's usual one."
+    "If the purchase fails, CMD is not run and the exit code is otp's usual one; with -n, "
+    "the numbers already bought are settled and listed (a code that came is shown). "
+    "If the journal cannot be reached after CMD (a shared journal's server down), its "
+    "error's code (3): the number is left unsettled for `otp cancel --pending --wait`."
 )
 
 
