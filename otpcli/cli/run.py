@@ -339,8 +339,10 @@ def _leftover_hint(acts: list[Activation], sts: list[Settlement]) -> str | None:
             "journal can be reached again, `otp cancel --pending --wait` settles it: a "
             "refund, or its code if one came"
         )
-    if any(st.error is not None for st in sts):
-        return "marked cancel_pending: `otp cancel --pending --wait` settles it"
+    owed = sum(1 for st in sts if st.error is not None)
+    if owed:
+        who, them = ("it is", "it") if owed == 1 else ("they are", "them")
+        return f"{who} marked cancel_pending: `otp cancel --pending --wait` settles {them}"
     return None
 
 
