@@ -275,3 +275,149 @@ def test_a_signal_while_the_commands_start_is_not_lost(monkeypatch: pytest.Monke
     assert (first.signal, first.exit_code, first.started) == (signal.SIGTERM, 143, True)
     assert (second.signal, second.started) == (signal.SIGTERM, False)
     assert time.monotonic() - t0 < 10
+
+
+# --- -n N: a purchase fails after some were bought ----------------------------------
+
+RUN_KEYS = {
+    "id", "number", "service", "country", "price", "currency", "code", "text", "state",
+    "settled", "cmd_exit_code", "timed_out", "signal",
+}  # fmt: skip
+
+
+def nth_buy_fails(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """The sandbox has no numbers left from the `nth` purchase on (nothing is sent)."""
+    from otpcli.domain.errors import Unavailable
+    from otpcli.services.journaled import JournaledProvider
+
+    monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
+    real_buy = JournaledProvider.buy
+    calls: list[int] = []
+
+    def fails(self: JournaledProvider, *args: Any, **kwargs: Any) -> Activation:
+        calls.append(1)
+        if len(calls) >= nth:
+            raise Unavailable("no numbers left", provider_word="NO_NUMBERS")
+        return real_buy(self, *args, **kwargs)
+
+    monkeypatch.setattr(JournaledProvider, "buy", fails)
+
+
+def test_a_failed_purchase_among_several_is_one_document_listing_the_bought(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nth_buy_fails(monkeypatch, 3)
+    marker = isolated_env / "ran"
+    r = run(["--sandbox", "--json", "run", "never", "-n", "4", "--", "touch", str(marker)])
+    assert r.exit_code == 7, r.stderr
+    doc = json.loads(r.stdout)  # one document: the error's, carrying the numbers
+    assert (doc["error"], doc["exit_code"], doc["provider_word"]) == (
+        "unavailable",
+        7,
+        "NO_NUMBERS",
+    )
+    results = doc["results"]
+    assert [set(item) >= RUN_KEYS for item in results] == [True, True]
+    assert [(i["state"], i["settled"], i["code"], i["cmd_exit_code"]) for i in results] == [
+        ("cancelled", "cancelled", None, None)
+    ] * 2
+    ids = [i["id"] for i in results]
+    assert doc["message"] == (
+        "the 3rd purchase failed: no numbers left; the 2 bought were settled: "
+        f"{ids[0]} cancelled (refunded), {ids[1]} cancelled (refunded)"
+    )
+    assert not marker.exists()
+    for item in results:  # the human lines name each number and its end
+        assert f"{item['id']} ({item['number']}): cancelled for a refund" in r.stderr
+
+
+def test_a_failed_purchase_among_several_without_json_writes_no_stdout(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nth_buy_fails(monkeypatch, 2)
+    r = run(["--sandbox", "run", "never", "-n", "2", "--", "true"])
+    assert r.exit_code == 7, r.stderr
+    assert r.stdout == ""
+    assert "error: the 2nd purchase failed: no numbers left; the 1 bought was settled" in r.stderr
+
+
+@pytest.mark.parametrize("count", ["1", "3"])
+def test_a_first_purchase_that_fails_is_reported_as_it_is(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, count: str
+) -> None:
+    """Nothing bought: the purchase's own error; CMD is not run."""
+    nth_buy_fails(monkeypatch, 1)
+    marker = isolated_env / "ran"
+    r = run(["--sandbox", "--json", "run", "never", "-n", count, "--", "touch", str(marker)])
+    assert r.exit_code == 7, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["error"], doc["message"]) == ("unavailable", "no numbers left")
+    assert doc.get("results", "none") == ("none" if count == "1" else [])
+    assert not marker.exists()
+    assert "settl" not in r.stderr
+
+
+# --- the journal goes down while CMD runs --------------------------------------------
+
+
+def journal_down_after_cmd(monkeypatch: pytest.MonkeyPatch, methods: tuple[str, ...]) -> None:
+    """The journal raises ConfigError on `methods` once CMD has run (a shared journal's
+    server gone down meanwhile)."""
+    from otpcli.domain.errors import ConfigError
+    from otpcli.services.journal import Journal
+
+    down: list[bool] = []
+    real_run_children = run_mod.run_children
+
+    def then_down(*args: Any, **kwargs: Any) -> Any:
+        ran = real_run_children(*args, **kwargs)
+        down.append(True)
+        return ran
+
+    monkeypatch.setattr(run_mod, "run_children", then_down)
+    for name in methods:
+        real = getattr(Journal, name)
+
+        def failing(self: Journal, *a: Any, _real: Any = real, **k: Any) -> Any:
+            if down:
+                raise ConfigError("the shared order journal at db.test cannot be reached")
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(Journal, name, failing)
+
+
+@pytest.mark.parametrize("methods", [("claim",), ("find", "record")], ids=["claim", "settle"])
+def test_a_journal_lost_while_cmd_ran_names_the_unsettled_number(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, methods: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
+    journal_down_after_cmd(monkeypatch, methods)
+    r = run(["--sandbox", "--json", "run", "never", "--", "true"])
+    assert r.exit_code == 3, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["error"], doc["exit_code"]) == ("config", 3)
+    assert set(doc) >= RUN_KEYS
+    assert (doc["state"], doc["settled"], doc["cmd_exit_code"]) == ("unsettled", "unsettled", 0)
+    oid, number = doc["id"], doc["number"]
+    assert oid and number
+    assert f"{oid} ({number}) could not be settled" in doc["message"]
+    assert "cannot be reached" in doc["message"] and "state: unsettled" in doc["message"]
+    told = f"{oid} ({number}) state: unsettled"
+    assert "otp cancel --pending" in doc["hint"] and told in doc["hint"]
+    assert f"hint: {told}" in r.stderr and "otp cancel --pending" in r.stderr
+
+
+def test_a_journal_lost_while_several_cmds_ran_lists_them_unsettled(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
+    journal_down_after_cmd(monkeypatch, ("find", "record", "adopt"))
+    r = run(["--sandbox", "--json", "run", "never", "-n", "2", "--", "true"])
+    assert r.exit_code == 3, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["error"] == "config"
+    assert [i["settled"] for i in doc["results"]] == ["unsettled", "unsettled"]
+    assert "could not be settled" in doc["message"]
+    for item in doc["results"]:
+        assert f"{item['id']} ({item['number']})" in doc["hint"]
+    assert "otp cancel --pending" in doc["hint"]

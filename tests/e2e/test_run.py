@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Otp
+from tests.e2e.conftest import Otp, Result
 from tests.e2e.test_signals import end_early_cancel_windows
 
 FULL = "1000.00 PLAY\n"
@@ -301,4 +301,87 @@ def test_count_sigterm_reaches_every_command(run: Otp, tmp_path: Path) -> None:
     doc = res.json()
     assert doc["error"] == "interrupted"
     assert [r["settled"] for r in doc["results"]] == ["cancelled", "cancelled"]
+    assert run.balance() == FULL
+
+
+# --- -n N when a purchase fails after some were bought ----------------------------
+# A cap of 10 PLAY allows exactly 2 `never` numbers (5.00 each) of -n 4; 25 PLAY
+# allows 2 `tg` numbers in India (12.50 each). The 3rd purchase is refused: CMD never
+# runs, and the 2 bought are settled and listed with how each ended.
+
+
+def bought_then_refused(res: Result, marker: Path) -> list[dict[str, object]]:
+    """The checks every case shares; the 2 numbers' documents."""
+    doc = res.json()
+    assert "the 3rd purchase was refused (nothing sent for it)" in doc["message"], doc
+    assert "nothing was sent" not in doc["message"]
+    assert doc["spend_cap"]["source"] == "OTPCLI_MAX_SPEND"  # the refusal's own details
+    results = doc["results"]
+    assert len(results) == 2 and len({r["id"] for r in results}) == 2
+    for r in results:
+        assert {"id", "number", "price", "code", "state", "settled", "cmd_exit_code"} <= set(r)
+        assert r["cmd_exit_code"] is None  # CMD never ran for it
+        assert r["id"] in doc["message"] and r["id"] in res.stderr
+    assert "bought 2 of 4" in res.stderr
+    assert not marker.exists()
+    return list(results)
+
+
+def test_count_refused_by_the_cap_refunds_and_lists_the_bought(run: Otp, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    env = {**NO_WINDOW, "OTPCLI_MAX_SPEND": "10"}
+    res = run("--sandbox", "run", "never", "-n", "4", "--json", "--", "touch", str(marker), env=env)
+    res.expect(6)
+    assert res.json()["error"] == "no_balance"
+    results = bought_then_refused(res, marker)
+    assert [(r["state"], r["settled"], r["code"]) for r in results] == [
+        ("cancelled", "cancelled", None)
+    ] * 2
+    assert "the 2 bought were settled" in res.json()["message"]
+    assert "cancelled for a refund" in res.stderr
+    rows = run("orders", "--json").expect(0).json()["orders"]
+    assert sorted(o["state"] for o in rows) == ["cancelled", "cancelled"]
+    assert run.balance() == FULL
+
+
+def test_count_refused_a_code_arriving_during_clean_up_is_finished_and_shown(
+    run: Otp, tmp_path: Path
+) -> None:
+    # The code comes 1 s after purchase, inside a 12 s early-cancel window: the first
+    # cancel is refused, the retry 2 s later finds the code instead.
+    env = {
+        "OTPCLI_SANDBOX_TIME_SCALE": "100",
+        "OTPCLI_SANDBOX_SMS_DELAY": "100",
+        "OTPCLI_SANDBOX_EARLY_CANCEL": "1200",
+        "OTPCLI_MAX_SPEND": "25",
+    }
+    marker = tmp_path / "ran"
+    argv = ["run", "tg", "-c", "india", "-n", "4", "--cleanup-timeout", "2"]
+    res = run("--sandbox", *argv, "--json", "--", "touch", str(marker), env=env).expect(6)
+    results = bought_then_refused(res, marker)
+    assert [(r["state"], r["settled"]) for r in results] == [("finished", "finished")] * 2
+    for r in results:
+        assert r["code"] and f"{r['id']} finished with code {r['code']}" in res.json()["message"]
+        assert f"a code came: {r['code']}" in res.stderr  # the human lines show it too
+    rows = {o["id"]: o for o in run("orders", "--json").expect(0).json()["orders"]}
+    assert {i: (o["state"], o["code"]) for i, o in rows.items()} == {
+        r["id"]: ("finished", r["code"]) for r in results
+    }
+    assert run.balance() == "975.00 PLAY\n"  # both paid for: the codes are the user's
+
+
+def test_count_refused_a_refund_refused_is_exit_8_and_cancel_pending(
+    run: Otp, tmp_path: Path
+) -> None:
+    env = {"OTPCLI_MAX_SPEND": "10"}  # the 2-minute window; no time to wait it out
+    marker = tmp_path / "ran"
+    argv = ["run", "never", "-n", "4", "--cleanup-timeout", "0", "--json"]
+    res = run("--sandbox", *argv, "--", "touch", str(marker), env=env).expect(8)
+    results = bought_then_refused(res, marker)
+    doc = res.json()
+    assert doc["error"] == "order_state"
+    assert [r["settled"] for r in results] == ["cancel_pending"] * 2
+    assert "otp cancel --pending" in doc["hint"] and "otp cancel --pending" in res.stderr
+    end_early_cancel_windows(run)
+    run("cancel", "--pending", "--wait").expect(0)
     assert run.balance() == FULL
