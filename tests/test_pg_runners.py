@@ -173,14 +173,14 @@ def test_all_runners_never_takes_a_row_on_another_runners_simulator(
     j.close()
 
 
+# Two runners share a journal only on a server: PostgreSQL alone.
+@pytest.mark.parametrize("journal_backend", ["postgresql"], indirect=True)
 def test_cancel_pending_all_runners_leaves_another_runners_simulator_alone(
     journal_backend: JournalBackend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The reviewer's case: each runner runs its own simulator in process (no base URL),
     which numbers its orders alike; runner A died with order N open, runner B holds its
     own live order N. Settling from B must not cancel B's number, nor touch A's row."""
-    if journal_backend.url is None:
-        pytest.skip("two runners share a journal only on a server")
     monkeypatch.setenv("OTPCLI_RUNNER_LEASE", "5")
     monkeypatch.setenv("OTPCLI_SANDBOX_EARLY_CANCEL", "0")
     monkeypatch.setenv("OTPCLI_SANDBOX_SMS_DELAY", "30000")
