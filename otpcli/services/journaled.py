@@ -6,8 +6,9 @@ failed/unknown after; state changes (code, finish, cancel, refund) as they are s
 A cheap number's purchase reply tells no price: its price is the drop of the balance
 read before and after (two reads; left unknown when either fails or the drop is
 unclear). A purchase whose outcome is unknown is never re-sent; `send_once` is the one place
-that settles a purchase row, for the rental and e-mail wrappers (services/products.py) too,
-reading the provider's own order list where it has one.
+that settles a purchase row, for the rental and e-mail wrappers (services/products.py) too.
+It reads the provider's own order list where it has one, only to name the order that is
+probably the lost purchase: an order the journal does not know is never adopted.
 
 Spending cap: a wrapper given a `cap` (services/spending.py) passes every purchase's
 bound to `journal.begin()`, which checks it in the transaction that writes the row:
