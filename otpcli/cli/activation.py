@@ -40,7 +40,7 @@ from otpcli.domain.errors import (
     WaitTimeout,
 )
 from otpcli.services.cleanup import Outcome, Settled
-from otpcli.services.names import resolve_target
+from otpcli.services.names import Purchase, resolve_purchase
 
 if TYPE_CHECKING:
     from otpcli.domain.models import Activation, StatusResult
@@ -200,13 +200,13 @@ def buy_cmd(
     e = setup(ctx, json_=json_ or jsonl, profile=profile)
     if cheapest:
         service, country, server = _cheapest_offer(ctx, e, service, country, server)
-    order = _Order(service, country, operator, server, _max_price(max_price))
+    order = Purchase(service, country, operator, server, _max_price(max_price))
     plan = _WaitPlan(wait, timeout, interval, keep, cleanup_timeout)
     if count > 1:
         _buy_many(ctx, e, order, plan, count=count, stream=jsonl)
         return
     with provider_for(ctx) as (provider, settings):
-        act = _buy_one(provider, _resolved(provider, settings, order))
+        act = provider.buy_resolved(resolve_purchase(provider, settings, order))
         cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price is not None else ""
         e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")
         deliver(
@@ -220,16 +220,6 @@ def buy_cmd(
             cleanup=plan.cleanup,
             service=act.service,
         )
-
-
-class _Order(NamedTuple):
-    """What `otp buy` was asked to buy, as given (names resolved at purchase time)."""
-
-    service: str
-    country: str | None
-    operator: str | None
-    server: str | None
-    max_price: Decimal | None
 
 
 class _WaitPlan(NamedTuple):
@@ -261,33 +251,6 @@ def _cheapest_offer(
     )
     global_options(ctx).profile = offer.profile
     return offer.entry.service, offer.entry.country or country, offer.entry.server or server
-
-
-def _resolved(provider: JournaledProvider, settings: Any, order: _Order) -> _Order:
-    """`order` with its names resolved as everywhere (services/names.py) and the
-    profile's operator filled in: what is sent, once per command however many are bought."""
-    target = resolve_target(
-        provider, settings, order.service, country=order.country, server=order.server
-    )
-    assert target.service is not None
-    return _Order(
-        target.service,
-        target.country,
-        order.operator or settings.operator.value,
-        target.server,
-        order.max_price,
-    )
-
-
-def _buy_one(provider: JournaledProvider, order: _Order) -> Activation:
-    """One journaled purchase of a resolved order (services/journaled.py)."""
-    return provider.buy(
-        order.service,
-        country=order.country,
-        operator=order.operator,
-        server=order.server,
-        max_price=order.max_price,
-    )
 
 
 def deliver(
@@ -327,7 +290,7 @@ def deliver(
 def _buy_many(
     ctx: typer.Context,
     e: Env,
-    order: _Order,
+    order: Purchase,
     plan: _WaitPlan,
     *,
     count: int,
@@ -341,7 +304,7 @@ def _buy_many(
 
     base: dict[str, dict[str, Any]] = {}  # with --wait, each code item carries its purchase
     with collected(e, stream=stream, base=base) as sink, provider_for(ctx) as (provider, settings):
-        resolved = _resolved(provider, settings, order)
+        resolved = resolve_purchase(provider, settings, order)
         bought, failure = _buy_each(e, provider, resolved, plan, count, sink, base)
         if failure is not None:
             e.info(f"bought {len(bought)} of {count}; stopped: {failure.message}")
@@ -362,7 +325,7 @@ def _buy_many(
 def _buy_each(
     e: Env,
     provider: JournaledProvider,
-    order: _Order,
+    order: Purchase,
     plan: _WaitPlan,
     count: int,
     sink: Any,
@@ -375,7 +338,7 @@ def _buy_each(
     bought: list[Activation] = []
     for _ in range(count):
         try:
-            act = _buy_one(provider, order)
+            act = provider.buy_resolved(order)
         except (KeyboardInterrupt, Interrupted) as intr:
             if not plan.wait:
                 raise

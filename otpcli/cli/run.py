@@ -219,22 +219,14 @@ def _buy(e: Env, provider: JournaledProvider, settings: Any, plan: Plan) -> list
     one fails (or a signal comes), CMD is not run: the numbers already bought are settled
     by the one clean-up policy and the failure is raised saying what became of each
     (`_bought_then_failed`)."""
-    from otpcli.services.names import resolve_target
+    from otpcli.services.names import Purchase, resolve_purchase
 
-    target = resolve_target(
-        provider, settings, plan.service, country=plan.country, server=plan.server
-    )
-    assert target.service is not None
+    asked = Purchase(plan.service, plan.country, plan.operator, plan.server, plan.max_price)
+    order = resolve_purchase(provider, settings, asked)
     acts: list[Activation] = []
     try:
         for _ in range(plan.count):
-            act = provider.buy(
-                target.service,
-                country=target.country,
-                operator=plan.operator or settings.operator.value,
-                server=target.server,
-                max_price=plan.max_price,
-            )
+            act = provider.buy_resolved(order)
             acts.append(act)
             cost = f" for {act.price} {act.currency or ''}".rstrip() if act.price else ""
             e.info(f"bought {act.service} number {act.number} (id {act.id}){cost}")

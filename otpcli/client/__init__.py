@@ -348,7 +348,7 @@ class Client:
         """Buy one number for `service` (journaled before it is sent). Use the result as
         a context manager so that it is refunded when no code is used."""
         from otpcli.services.journaled import check_max_price
-        from otpcli.services.names import resolve_target
+        from otpcli.services.names import Purchase, resolve_purchase
 
         service = checks.required_text(service, "service")
         country = checks.text(country, "country")
@@ -356,15 +356,8 @@ class Client:
         server = checks.text(server, "server")
         limit = check_max_price(max_price, "max_price")
         provider: JournaledProvider = self._open("sms")
-        target = resolve_target(provider, self.settings, service, country=country, server=server)
-        assert target.service is not None
-        bought = provider.buy(
-            target.service,
-            country=target.country,
-            operator=operator or self.settings.operator.value,
-            server=target.server,
-            max_price=limit,
-        )
+        asked = Purchase(service, country, operator, server, limit)
+        bought = provider.buy_resolved(resolve_purchase(provider, self.settings, asked))
         return self._handle(provider, bought)
 
     def _handle(
@@ -507,27 +500,25 @@ class Client:
 
     def rental_prices(self, country: str, *, server: str | None = None) -> list[RentalPrice]:
         """Price per duration for a country."""
-        from otpcli.services.names import resolve_rental_country
-
-        country = checks.required_text(country, "country")
-        server = checks.text(server, "server")
-        provider = self._open("rent")
-        rows: list[RentalPrice] = provider.prices(
-            resolve_rental_country(provider, country, server=server), server=server
-        )
+        provider, code, server = self._rental_country(country, server)
+        rows: list[RentalPrice] = provider.prices(code, server=server)
         return rows
 
     def rental_stock(self, country: str, *, server: str | None = None) -> list[RentalStock]:
         """Numbers in stock for a country."""
+        provider, code, server = self._rental_country(country, server)
+        rows: list[RentalStock] = provider.stock(code, server=server)
+        return rows
+
+    def _rental_country(self, country: str, server: str | None) -> tuple[Any, str, str | None]:
+        """The rental driver, the country's code (its name resolved as in `otp rent`)
+        and the checked server."""
         from otpcli.services.names import resolve_rental_country
 
         country = checks.required_text(country, "country")
         server = checks.text(server, "server")
         provider = self._open("rent")
-        rows: list[RentalStock] = provider.stock(
-            resolve_rental_country(provider, country, server=server), server=server
-        )
-        return rows
+        return provider, resolve_rental_country(provider, country, server=server), server
 
     # --- e-mail -----------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from otpcli.services import spending
 
 if TYPE_CHECKING:
     from otpcli.domain.product_models import CheapServer
+    from otpcli.services.names import Purchase
 
 T = TypeVar("T")
 
@@ -186,7 +187,7 @@ class Journaled:
     def mark_cancel_pending(self, order_id: str, why: str) -> None:
         """Record that `order_id` is owed a refund, for `otp cancel --pending`. An order
         bought outside this journal (another machine, another state dir) is added."""
-        if self.journal.find(order_id, provider=self.name, base_url=self.base_url) is None:
+        if self._row(order_id) is None:
             self.journal.adopt(
                 order_id,
                 provider=self.name,
@@ -197,9 +198,15 @@ class Journaled:
                 note=why,
             )
         else:
-            self.journal.record(
-                order_id, jr.CANCEL_PENDING, provider=self.name, base_url=self.base_url, note=why
-            )
+            self._record(order_id, jr.CANCEL_PENDING, note=why)
+
+    def _record(self, order_id: str, state: str, **fields: Any) -> None:
+        """Journal a change of one of this wrapper's orders (its provider and place)."""
+        self.journal.record(order_id, state, provider=self.name, base_url=self.base_url, **fields)
+
+    def _row(self, order_id: str, **where: Any) -> jr.Order | None:
+        """The journal row of one of this wrapper's orders (its provider and place)."""
+        return self.journal.find(order_id, provider=self.name, base_url=self.base_url, **where)
 
     def claim(self, *order_ids: str) -> None:
         """This process waits on these orders now and answers for them (services/journal.py)."""
@@ -295,6 +302,16 @@ class JournaledProvider(Journaled):
             hint="pass --max-price AMOUNT (the most you accept to pay; the cap counts it)",
         )
 
+    def buy_resolved(self, p: Purchase) -> Activation:
+        """One purchase of a resolved order (`services/names.resolve_purchase`)."""
+        return self.buy(
+            p.service,
+            country=p.country,
+            operator=p.operator,
+            server=p.server,
+            max_price=p.max_price,
+        )
+
     def _begin(self, service: str, country: str | None, reserve: Decimal | None) -> int:
         """The purchase's journal row, written before the request (and checked against
         the spending cap in the same transaction)."""
@@ -347,11 +364,9 @@ class JournaledProvider(Journaled):
     def record_status(self, st: StatusResult) -> StatusResult:
         """Journal what a look at an activation showed (also a look made elsewhere,
         e.g. the code a cancel refusal carried)."""
-        self.journal.record(
+        self._record(
             st.id,
             st.state.value,
-            provider=self.name,
-            base_url=self.base_url,
             code=st.code,
             text=st.text,
         )
@@ -374,9 +389,7 @@ class JournaledProvider(Journaled):
 
     def _record_action(self, result: ActionResult) -> ActionResult:
         note = "refunded" if result.refunded else None
-        self.journal.record(
-            result.id, result.state.value, provider=self.name, base_url=self.base_url, note=note
-        )
+        self._record(result.id, result.state.value, note=note)
         return result
 
     def cancel(self, activation_id: str) -> ActionResult:
@@ -390,13 +403,11 @@ class JournaledProvider(Journaled):
     def another(self, activation_id: str) -> ActionResult:
         with naming(activation_id):
             result = self.inner.another(activation_id)
-        self.journal.record(
-            activation_id, "waiting", provider=self.name, base_url=self.base_url, note="another SMS"
-        )
+        self._record(activation_id, "waiting", note="another SMS")
         return result
 
     def reget(self, activation_id: str) -> ActionResult:
-        old = self.journal.find(activation_id, provider=self.name, base_url=self.base_url)
+        old = self._row(activation_id)
         service = old.service if old and old.service else "reget"
         country = old.country if old else None
         # The same number again: its catalogue price, or what it cost the first time.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from otpcli.data.countries import COUNTRIES, CountryInfo
@@ -178,6 +179,27 @@ def resolve_target(
     if service is not None:
         service = resolve_service(provider, service, country=chosen_country, server=chosen_server)
     return Target(service, chosen_country, chosen_server)
+
+
+class Purchase(NamedTuple):
+    """One purchase as asked (names as the user wrote them) or as sent (`resolve_purchase`)."""
+
+    service: str
+    country: str | None = None
+    operator: str | None = None
+    server: str | None = None
+    max_price: Decimal | None = None
+
+
+def resolve_purchase(provider: Provider, settings: Settings, asked: Purchase) -> Purchase:
+    """`asked` with its names resolved to the provider's ids and the profile's defaults
+    filled in: what is sent, resolved once however many numbers are bought."""
+    target = resolve_target(
+        provider, settings, asked.service, country=asked.country, server=asked.server
+    )
+    assert target.service is not None  # a service was asked for
+    operator = asked.operator or settings.operator.value
+    return Purchase(target.service, target.country, operator, target.server, asked.max_price)
 
 
 def resolve_service(

@@ -196,20 +196,16 @@ class JournaledRental(Journaled):
         inbox = self.inner.messages(order_id)
         if inbox.messages:
             last = inbox.messages[-1]
-            self.journal.record(
+            self._record(
                 order_id,
                 "active",
-                provider=self.name,
-                base_url=self.base_url,
                 code=last.code,
                 text=last.text,
             )
         return inbox
 
     def rental_row(self, order_id: str) -> jr.Order | None:
-        return self.journal.find(
-            order_id, provider=self.name, base_url=self.base_url, kinds=(jr.RENTAL,)
-        )
+        return self._row(order_id, kinds=(jr.RENTAL,))
 
     def seen(self, order_id: str) -> set[str] | None:
         """Message keys already shown for this rental; None when the journal has no row."""
@@ -354,11 +350,9 @@ class JournaledEmail(Journaled):
 
     def status(self, email_id: str) -> EmailStatus:
         st = self.inner.status(email_id)
-        self.journal.record(
+        self._record(
             email_id,
             st.state.value,
-            provider=self.name,
-            base_url=self.base_url,
             code=st.code,
             text=st.text,
         )
@@ -367,20 +361,16 @@ class JournaledEmail(Journaled):
     def cancel(self, email_id: str) -> EmailCancel:
         result = self.inner.cancel(email_id)
         note = "refunded" if result.state is State.CANCELLED else "completed on cancel"
-        self.journal.record(
+        self._record(
             email_id,
             result.state.value,
-            provider=self.name,
-            base_url=self.base_url,
             code=result.code,
             note=note,
         )
         return result
 
     def find(self, email_id: str) -> jr.Order | None:
-        return self.journal.find(
-            email_id, provider=self.name, base_url=self.base_url, kinds=(jr.EMAIL,)
-        )
+        return self._row(email_id, kinds=(jr.EMAIL,))
 
 
 # --- waiting ------------------------------------------------------------------------------
