@@ -59,6 +59,7 @@ def test_buy_many_is_one_document() -> None:
 def test_buy_many_wait_is_one_document() -> None:
     code, doc = otp("buy", "tg", "-n", "2", "--wait")
     assert code == 0 and keys(doc) == {"results"}
+    assert len(doc["results"]) == 2
     for item in doc["results"]:
         assert keys(item) == BUY | CODE >= FLOOR["buy"] | FLOOR["wait"]
 

@@ -42,6 +42,8 @@ def test_this_process_is_alive() -> None:
 def test_a_dead_pid_another_boot_or_a_reused_pid_is_dead() -> None:
     me = owner_mod.this_process()
     assert owner_mod.alive(me._replace(pid=dead_pid())) is False
+    if sys.platform == "linux":  # boot id and start time come from /proc: never missing
+        assert me.boot is not None and me.start is not None
     if me.boot is not None:
         assert owner_mod.alive(me._replace(boot="another-boot")) is False
     if me.start is not None:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -33,7 +34,13 @@ def test_journal_shows_the_local_journal_by_default(isolated_env: Path) -> None:
 def test_journal_shows_the_shared_journal_with_the_password_masked(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = pg_url.replace("postgres@", "postgres:not-needed-pw@")  # trust auth ignores it
+    parts = urlsplit(pg_url)  # a password whatever the user (trust auth ignores it)
+    user = parts.username or "postgres"
+    netloc = f"{user}:not-needed-pw@{parts.hostname or ''}" + (
+        f":{parts.port}" if parts.port else ""
+    )
+    url = urlunsplit(parts._replace(netloc=netloc))
+    assert url != pg_url
     monkeypatch.setenv("OTPCLI_JOURNAL_URL", url)
     monkeypatch.setenv("OTPCLI_RUNNER_ID", "ci-runner-7")
     r = run(["journal", "--json"])
