@@ -171,3 +171,26 @@ def test_the_cap_check_and_the_row_are_one_transaction(journal_backend: JournalB
         p.join(60)
     assert [p.exitcode for p in procs] == [0] * 12
     assert len(journal_backend.rows()) == 5
+
+
+def test_a_failure_after_opening_names_the_opened_server_with_its_password_masked(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The URL may come from a profile, not the environment: the error still names the
+    server this process opened, and never shows its password (psycopg may quote it)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from otpcli.services import journal_pg
+
+    monkeypatch.delenv("OTPCLI_JOURNAL_URL", raising=False)
+    monkeypatch.setattr(journal_pg, "_OPENED", [])
+    parts = urlsplit(pg_url)
+    netloc = f"{parts.username or 'postgres'}:s3cret-pw@{parts.hostname or ''}" + (
+        f":{parts.port}" if parts.port else ""
+    )
+    url = urlunsplit(parts._replace(netloc=netloc))
+    journal_pg.PgBackend(url).connect().close()  # trust auth ignores the password
+    err = journal_pg.failure(RuntimeError(f"server closed the connection ({url}) s3cret-pw"))
+    assert err.exit_code == 3
+    assert "s3cret-pw" not in err.message and parts.path in err.message
+    assert "***" in err.message

@@ -101,22 +101,33 @@ def masked(url: str) -> str:
 
 def failure(exc: BaseException) -> ConfigError:
     """A PostgreSQL error after the journal was opened (the server went away, a
-    statement failed): exit 3, with the server named as `OTPCLI_JOURNAL_URL` names it."""
-    import os
-
-    url = os.environ.get("OTPCLI_JOURNAL_URL", "")
+    statement failed): exit 3, with the server named as this process opened it (from the
+    environment, a profile or the config file) and its password masked."""
+    url = next(iter(_OPENED), "")
     where = f" {masked(url)}" if url else ""
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    secret = _password(url) if url else None
-    if secret:
-        from otpcli.domain.masking import Masker
-
-        detail = Masker([secret])(detail)
     return ConfigError(
-        f"the shared order journal{where} failed: {detail}",
+        f"the shared order journal{where} failed: {_scrubbed(exc, url)}",
         hint="check the PostgreSQL server, then run the command again; "
         "`otp orders` shows what the journal holds",
     )
+
+
+def _scrubbed(exc: BaseException, url: str) -> str:
+    """psycopg's text of `exc` on one line, with the URL shown masked and its password
+    masked wherever the server's message repeats it."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if not url:
+        return text
+    secret = _password(url)
+    if secret:
+        from otpcli.domain.masking import Masker
+
+        text = Masker([secret])(text)
+    return text.replace(url, masked(url))
+
+
+# The journal URLs this process opened (one, in practice): `failure` names them.
+_OPENED: list[str] = []
 
 
 def is_pg_url(url: str) -> bool:
@@ -224,16 +235,12 @@ class PgBackend:
                 hint="check that the server runs and the URL's host, port, database, user "
                 "and password (OTPCLI_JOURNAL_URL or the profile's journal_url)",
             ) from None
+        if self.url not in _OPENED:
+            _OPENED.append(self.url)
         return _Conn(conn)
 
     def _detail(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        secret = _password(self.url)
-        if secret:
-            from otpcli.domain.masking import Masker
-
-            text = Masker([secret])(text)
-        return text.replace(self.url, self.location)
+        return _scrubbed(exc, self.url)
 
     def begin(self, db: _Conn) -> None:
         db.execute("BEGIN")
