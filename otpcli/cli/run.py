@@ -366,7 +366,7 @@ def _claim(provider: JournaledProvider, ids: list[str]) -> OtpError | None:
 def _unsettled(order_id: str, error: OtpError) -> Settlement:
     from otpcli.services.run import Settlement
 
-    return Settlement(order_id, "unsettled", "unsettled", error=error)
+    return Settlement(order_id, "unsettled", error=error)
 
 
 def _settle_all(
@@ -453,8 +453,8 @@ def _left_pending(provider: JournaledProvider, oid: str, stop: OtpError) -> Sett
     except Exception as exc:
         if _journal_failure(exc) is None:
             raise
-        return Settlement(oid, "unsettled", "unsettled", error=stop)
-    return Settlement(oid, "cancel_pending", "cancel_pending", error=stop)
+        return _unsettled(oid, stop)
+    return Settlement(oid, "cancel_pending", error=stop)
 
 
 def _stderr_fd() -> int:

@@ -268,11 +268,15 @@ class Settlement:
 
     order_id: str
     settled: str
-    state: str
     code: str | None = None
     text: str | None = None
     error: OtpError | None = None
     warning: OtpError | None = None
+
+    @property
+    def state(self) -> str:
+        """The order's final state, as `--json` names it: the same word as `settled`."""
+        return self.settled
 
 
 def _finish(provider: Any, order_id: str, code: str | None, text: str | None) -> Settlement:
@@ -281,9 +285,9 @@ def _finish(provider: Any, order_id: str, code: str | None, text: str | None) ->
     except OtpError as exc:
         look = _state_now(provider, order_id)
         if look == "finished":  # done meanwhile (the command finished it itself)
-            return Settlement(order_id, "finished", "finished", code, text)
-        return Settlement(order_id, "code_received", "code_received", code, text, warning=exc)
-    return Settlement(order_id, "finished", "finished", code, text)
+            return Settlement(order_id, "finished", code, text)
+        return Settlement(order_id, "code_received", code, text, warning=exc)
+    return Settlement(order_id, "finished", code, text)
 
 
 def _state_now(provider: Any, order_id: str) -> str | None:
@@ -299,16 +303,16 @@ def settle_after(provider: Any, order_id: str, clean_up: Callable[[], Settled]) 
     if row is not None and row.state == State.CODE_RECEIVED.value:
         return _finish(provider, order_id, row.code, row.text)
     if row is not None and row.state in _ENDED:
-        return Settlement(order_id, row.state, row.state, row.code, row.text)
+        return Settlement(order_id, row.state, row.code, row.text)
     settled = clean_up()  # looks first: a code nobody read is found there
     if settled.outcome is Outcome.CODE and settled.status is not None:
         return _finish(provider, order_id, settled.status.code, settled.status.text)
     if settled.outcome is Outcome.CANCELLED:
-        return Settlement(order_id, "cancelled", "cancelled")
+        return Settlement(order_id, "cancelled")
     if settled.outcome is Outcome.ENDED:
         state = settled.status.state.value if settled.status else "ended"
         known = provider.journal.find(order_id, provider=provider.name)
         code = known.code if known is not None else None
-        return Settlement(order_id, state, state, code, known.text if known else None)
+        return Settlement(order_id, state, code, known.text if known else None)
     error = settled.error or OrderStateError(settled.message)
-    return Settlement(order_id, "cancel_pending", "cancel_pending", error=error)
+    return Settlement(order_id, "cancel_pending", error=error)
