@@ -341,7 +341,13 @@ def _buy_each(
             act = provider.buy_resolved(order)
         except (KeyboardInterrupt, Interrupted) as intr:
             if not plan.wait:
-                raise
+                # The numbers bought so far are the user's (as after `otp buy`): the error
+                # carries them, so --json's one document still names each paid number.
+                raise Interrupted(
+                    f"interrupted after buying {len(bought)} of {count}",
+                    signal_exit=Interrupted.exit_of(intr),
+                    hint="the numbers bought are listed; `otp orders --active` shows them",
+                ) from None
             left = [(provider, a.id) for a in bought]
             raise clean_up_after_signal(
                 e, left, Interrupted.exit_of(intr), keep=plan.keep, budget=plan.cleanup, sink=sink

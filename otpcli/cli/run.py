@@ -480,7 +480,8 @@ def _child_env(
         state_dir=str(config.state_dir().absolute()),
         config_path=str(config.config_path().absolute()),
         provider=SANDBOX if opts.sandbox else None,
-        base_url=opts.base_url,
+        # The checked base URL (its query, where a pasted key could hide, is dropped).
+        base_url=settings.base_url.value if opts.base_url else None,
         index=index,
     )
 

@@ -205,12 +205,23 @@ class Client:
         if self._closed:
             return
         try:
-            while self._entered:
-                handle = self._entered.pop()
-                handle.close(after_signal=after_signal)
+            self._settle_entered(after_signal)
         finally:
             self._closed = True
             self._release()
+
+    def _settle_entered(self, after_signal: bool) -> None:
+        """Settle every handle still inside a `with` block, each in turn: one that fails
+        (or a Ctrl-C) does not leave the others unsettled; the first failure is raised."""
+        first: BaseException | None = None
+        while self._entered:
+            handle = self._entered.pop()
+            try:
+                handle.close(after_signal=after_signal or first is not None)
+            except BaseException as exc:  # re-raised once all are settled
+                first = first or exc
+        if first is not None:
+            raise first
 
     def _release(self) -> None:
         opened, self._opened = list(self._opened.values()), {}

@@ -243,7 +243,9 @@ class PgBackend:
         return _scrubbed(exc, self.url)
 
     def begin(self, db: _Conn) -> None:
-        db.execute("BEGIN")
+        # READ COMMITTED whatever the server's default: each statement sees what the
+        # previous holder of the lock committed, so the cap's sum cannot miss a purchase.
+        db.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         db.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
 
     def schema(self, portable: list[str]) -> list[str]:

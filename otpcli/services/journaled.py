@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from otpcli.domain.errors import (
     BadInput,
+    ConfigError,
     Interrupted,
     OtpError,
     ProviderError,
@@ -109,7 +110,9 @@ def send_once(
         journal.unknown(row, "interrupted while buying")
         raise
     found = None
-    if reconcile is not None:
+    # Only a purchase that may have gone through is looked for: after a definite refusal
+    # an unknown open order on the account is somebody else's, never this purchase.
+    if reconcile is not None and isinstance(failure, PurchaseUnknown):
         try:
             found = reconcile()
         except Interrupted:
@@ -135,6 +138,22 @@ def _candidate(journal: jr.Journal, row: int, failure: OtpError, found: object) 
         hint=f"check it (`otp orders --remote`); if it is yours: `otp wait {oid}`, "
         f"else leave it; never buy again before knowing",
     )
+
+
+def record_purchase(complete: Callable[[], None], order_id: str, number: str | None) -> None:
+    """Fill in a bought order's journal row (`complete`). If the journal cannot be
+    written now (a database gone, a lock held too long), the order is paid for and only
+    this message knows it: the error names its id and number and how to use or refund it."""
+    try:
+        complete()
+    except Exception as exc:
+        why = exc.message if isinstance(exc, OtpError) else f"{type(exc).__name__}: {exc}"
+        on = f" ({number})" if number else ""
+        raise ConfigError(
+            f"bought order {order_id}{on}, but the journal could not record it: {why}",
+            hint=f"it is paid for: `otp wait {order_id}` uses it, `otp cancel {order_id}` "
+            "refunds it; fix the journal before buying again",
+        ) from exc
 
 
 @contextmanager
@@ -261,8 +280,12 @@ class JournaledProvider(Journaled):
             lambda: self._reconcile(service, country),
         )
         if act.price is None and before is not None:
-            act = self._priced(act, before)
-        self.journal.complete(row, act)
+            try:
+                act = self._priced(act, before)
+            except BaseException:
+                record_purchase(lambda: self.journal.complete(row, act), act.id, act.number)
+                raise
+        record_purchase(lambda: self.journal.complete(row, act), act.id, act.number)
         return act
 
     def _reserve(
@@ -420,8 +443,9 @@ class JournaledProvider(Journaled):
         )
         row = self._begin(service, country, reserve)
         result = send_once(self.journal, row, lambda: self.inner.reget(activation_id))
-        if result.new_activation is not None:
-            self.journal.complete(row, result.new_activation)
+        new = result.new_activation
+        if new is not None:
+            record_purchase(lambda: self.journal.complete(row, new), new.id, new.number)
         else:
             self.journal.failed(row, "no new activation in the reply")
         return result

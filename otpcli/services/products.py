@@ -54,7 +54,7 @@ from otpcli.domain.product_models import (
 from otpcli.domain.provider import EmailProvider, RentalProvider
 from otpcli.services import journal as jr
 from otpcli.services import spending
-from otpcli.services.journaled import Journaled, send_once
+from otpcli.services.journaled import Journaled, record_purchase, send_once
 from otpcli.services.waiting import PollEvent, claim, poll_until
 
 T = TypeVar("T")
@@ -179,16 +179,20 @@ class JournaledRental(Journaled):
             lambda: self.inner.rent(country, hours=hours, server=server),
             reconcile,
         )
-        self.journal.complete_order(
-            row,
-            order_id=rental.order_id,
-            number=rental.phone,
-            price=rental.price,
-            currency=rental.currency or self.currency,
-            state="active",
-            # The expiry is purchase time + duration by definition; the provider's text
-            # has no time zone, so it is the fallback.
-            expires_at=started + hours * 3600 if hours else provider_time(rental.expires),
+        record_purchase(
+            lambda: self.journal.complete_order(
+                row,
+                order_id=rental.order_id,
+                number=rental.phone,
+                price=rental.price,
+                currency=rental.currency or self.currency,
+                state="active",
+                # The expiry is purchase time + duration by definition; the provider's text
+                # has no time zone, so it is the fallback.
+                expires_at=started + hours * 3600 if hours else provider_time(rental.expires),
+            ),
+            rental.order_id,
+            rental.phone,
         )
         return rental
 
@@ -268,14 +272,18 @@ class JournaledRental(Journaled):
         renewal = send_once(
             self.journal, row, lambda: self.inner.renew(rental_id, hours=hours), lambda: None
         )
-        self.journal.complete_order(
-            row,
-            order_id=order_id,
-            number=renewal.phone or (entry.phone if entry else None),
-            price=renewal.price,
-            currency=renewal.currency or self.currency,
-            state="finished",
-            note=f"renewed rental {rental_id} by {hours}h",
+        record_purchase(
+            lambda: self.journal.complete_order(
+                row,
+                order_id=order_id,
+                number=renewal.phone or (entry.phone if entry else None),
+                price=renewal.price,
+                currency=renewal.currency or self.currency,
+                state="finished",
+                note=f"renewed rental {rental_id} by {hours}h",
+            ),
+            order_id,
+            renewal.phone,
         )
         known = self.rental_row(order_id)
         if known is not None:
@@ -338,13 +346,17 @@ class JournaledEmail(Journaled):
         order = send_once(
             self.journal, row, lambda: self.inner.buy(service, domain=domain), reconcile
         )
-        self.journal.complete_order(
-            row,
-            order_id=order.id,
-            number=order.email,
-            price=order.price,
-            currency=order.currency or self.currency,
-            state=State.WAITING.value,
+        record_purchase(
+            lambda: self.journal.complete_order(
+                row,
+                order_id=order.id,
+                number=order.email,
+                price=order.price,
+                currency=order.currency or self.currency,
+                state=State.WAITING.value,
+            ),
+            order.id,
+            order.email,
         )
         return order
 
