@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CleanupTimeout", "hard_limit", "time_limit"]
 
-CLEANUP_SECONDS = SIGNAL_BUDGET
 MAX_SECONDS = 7 * 24 * 3600.0  # a week: anything longer is a typo, not a wait
 
 

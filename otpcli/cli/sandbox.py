@@ -92,7 +92,7 @@ def _preset(dialect: str | None) -> str:
     """The provider name that speaks `dialect` (a preset where there is one)."""
     from otpcli import providers
 
-    return dialect if dialect and dialect in providers.PROVIDERS else "smsactivate"
+    return dialect if dialect and dialect in providers.PROVIDERS else providers.GENERIC
 
 
 @app.command()

@@ -71,6 +71,15 @@ class ProviderOptions(NamedTuple):
     # Only the sandbox driver uses this: where its simulator keeps state.
     state_dir: str | None = None
 
+    def __repr__(self) -> str:
+        # Printed options (a traceback's locals, `pytest -l`) never show the key.
+        shown = self._replace(
+            api_key="***" if self.api_key else self.api_key,
+            extra_secrets=tuple("***" for _ in self.extra_secrets),
+        )
+        fields = ", ".join(f"{k}={v!r}" for k, v in shown._asdict().items())
+        return f"ProviderOptions({fields})"
+
 
 class Provider(Protocol):
     """An SMS-activation driver (and every wrapper that stands in for one).

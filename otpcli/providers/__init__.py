@@ -24,6 +24,8 @@ from otpcli.providers import dialects
 
 # The provider that `otp --sandbox` selects.
 SANDBOX = "sandbox"
+# Any host of the sms-activate protocol family, named by its base URL.
+GENERIC = "smsactivate"
 
 # Products beyond SMS activations: each is a driver module of its own (another handler,
 # another reply format). "sms" is `ProviderInfo.module`.
@@ -88,7 +90,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
             )
         ),
         ProviderInfo(
-            "smsactivate",
+            GENERIC,
             "any sms-activate compatible host",
             "otpcli.providers.smsactivate",
             None,

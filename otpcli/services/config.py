@@ -158,6 +158,12 @@ class Settings(NamedTuple):
     # so code that builds Settings by position keeps working.
     max_spend: Sourced = UNSET
 
+    def __repr__(self) -> str:
+        # Printed settings (`Client.settings`, a traceback's locals) never show the key.
+        shown = self._replace(api_key=self.api_key._replace(value=mask(self.api_key.value)))
+        fields = ", ".join(f"{k}={v!r}" for k, v in shown._asdict().items())
+        return f"Settings({fields})"
+
 
 class ConfigData:
     """The file's profiles by name and its `default`; `notes` are warnings about keys
