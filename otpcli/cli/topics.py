@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from otpcli import providers
+
 app = typer.Typer(add_completion=False)
 
 # (the README's "code" cell, meaning, examples); the codes are ExitCode's values.
@@ -35,10 +37,12 @@ EXIT_CODES: list[tuple[str, str, str]] = [
     ("130 / 143", "interrupted by SIGINT / SIGTERM", ""),
 ]  # fmt: skip
 
+# From the registry, so a new provider is named here without anyone remembering to.
+_PROVIDER_NAMES = ", ".join(f"`{name}`" for name in providers.PROVIDERS)
 ENVIRONMENT: list[tuple[str, str]] = [
-    ("OTPCLI_PROVIDER", "provider name (`otpx`, `otpget`, `instaotp`, `sastaotp`, `smsactivate`, `sandbox`)"),  # noqa: E501
+    ("OTPCLI_PROVIDER", f"provider name ({_PROVIDER_NAMES})"),
     ("OTPCLI_API_KEY", "the API key"),
-    ("OTPCLI_BASE_URL", "override the provider's base URL (required for `smsactivate`)"),
+    ("OTPCLI_BASE_URL", f"override the provider's base URL (required for `{providers.GENERIC}`)"),
     ("OTPCLI_PROFILE", "profile to use"),
     ("OTPCLI_CONFIG", "config file path"),
     ("OTPCLI_STATE_DIR", "where the sandbox (and the order journal) keep state"),
