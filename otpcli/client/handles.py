@@ -162,6 +162,18 @@ class _Settling(_Handle):
             "`otp cancel --pending --wait` settles it"
         )
 
+    def _looked(self, st: Any) -> Any:
+        """A look at the order: a code that came is remembered (leaving finishes it)."""
+        if st.state is State.CODE_RECEIVED and (st.code or st.text):
+            self.code = Code(st.code or "", st.text, self.id)
+        return st
+
+    def _arrived(self, code: str | None, text: str | None) -> Code:
+        """A message arrived and was paid for, even one without a code (NoCode): leaving
+        the block finishes the order rather than trying to cancel it."""
+        self.code = Code(code or "", text, self.id)
+        return code_of(self.id, code, text)
+
     def _finish_quietly(self) -> None:
         self._done = True
 
@@ -207,24 +219,18 @@ class Activation(_Settling):
 
     def status(self) -> StatusResult:
         """One look at the order (journaled): its `state`, and the `code` once it came."""
-        st = self._provider.status(self.id)
-        if st.state is State.CODE_RECEIVED and (st.code or st.text):
-            self.code = Code(st.code or "", st.text, self.id)
+        st: StatusResult = self._looked(self._provider.status(self.id))
         return st
 
     def wait(self, timeout: float = 120.0, *, interval: float | None = None) -> Code:
         """Wait up to `timeout` seconds for the code; polls every `interval` seconds
         (default: the provider's advice, never under 1 s). Raises `WaitTimeout` (124),
         and does not cancel: wait again, or leave the `with` block for a refund."""
-        from otpcli.services.waiting import effective_interval, wait_for_code
+        from otpcli.services.waiting import wait_for_code
 
-        timeout = checks.seconds(timeout, "timeout")
-        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
+        timeout, step = _paced(self._provider, timeout, interval)
         st = wait_for_code(self._provider, self.id, timeout=timeout, interval=step)
-        # A message arrived and was paid for, even one without a code (NoCode): leaving
-        # the block finishes the order rather than trying to cancel it.
-        self.code = Code(st.code or "", st.text, self.id)
-        return code_of(self.id, st.code, st.text)
+        return self._arrived(st.code, st.text)
 
     def finish(self) -> ActionResult:
         """Mark the activation used (after its code came)."""
@@ -302,21 +308,16 @@ class EmailOrder(_Settling):
 
     def status(self) -> EmailStatus:
         """One look at the order (journaled)."""
-        st: EmailStatus = self._provider.status(self.id)
-        if st.state is State.CODE_RECEIVED and (st.code or st.text):
-            self.code = Code(st.code or "", st.text, self.id)
+        st: EmailStatus = self._looked(self._provider.status(self.id))
         return st
 
     def wait(self, timeout: float = 120.0, *, interval: float | None = None) -> Code:
         """Wait up to `timeout` seconds for the e-mail's code; `WaitTimeout` (124)."""
         from otpcli.services.products import wait_email
-        from otpcli.services.waiting import effective_interval
 
-        timeout = checks.seconds(timeout, "timeout")
-        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
+        timeout, step = _paced(self._provider, timeout, interval)
         st = wait_email(self._provider, self.id, timeout=timeout, interval=step)
-        self.code = Code(st.code or "", st.text, self.id)
-        return code_of(self.id, st.code, st.text)
+        return self._arrived(st.code, st.text)
 
     def cancel(self) -> EmailCancel:
         """Cancel for a refund (if the code already came, the result carries it)."""
@@ -369,11 +370,9 @@ class Rental(_Handle):
     ) -> RentalMessage:
         """Like `wait()`, but the whole message (sender, time, text, code)."""
         from otpcli.services.products import wait_rental_message
-        from otpcli.services.waiting import effective_interval
 
         seen = self._provider.seen_or_current(self.id)
-        timeout = checks.seconds(timeout, "timeout")
-        step = effective_interval(checks.optional_seconds(interval, "interval"), self._provider)
+        timeout, step = _paced(self._provider, timeout, interval)
         message = wait_rental_message(
             self._provider, self.id, seen=seen, timeout=timeout, interval=step
         )
@@ -386,3 +385,12 @@ class Rental(_Handle):
         renewal = self._provider.renew(self.rental_id or self.id, hours=hours)
         self.expires = renewal.expires or self.expires
         return renewal
+
+
+def _paced(provider: Any, timeout: float, interval: float | None) -> tuple[float, float]:
+    """A wait's checked deadline and its poll step (the provider's advice by default)."""
+    from otpcli.services.waiting import effective_interval
+
+    timeout = checks.seconds(timeout, "timeout")
+    step = effective_interval(checks.optional_seconds(interval, "interval"), provider)
+    return timeout, step
